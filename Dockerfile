@@ -1,0 +1,21 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DATA_DIR=/data \
+    STATIC_ROOT=/app/staticfiles
+
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+
+COPY . .
+RUN useradd --system --uid 1000 workbench \
+    && mkdir -p /data \
+    && chown workbench /data \
+    && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0
+USER workbench
+
+EXPOSE 8000
+CMD ["gunicorn", "workbench.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,68 @@
+# The one entry point: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := workbench.settings
+
+.PHONY: run test test-sqlite lint format bench fixtures migrate demo worker clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+## make run: install, migrate, load the seed articles and demo data, start web + Celery worker.
+run: export DEBUG ?= 1
+run: migrate
+	$(PY) manage.py loaddata fixtures/articles.json
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  Workbench:   http://$(HOST):$(PORT)/"
+	@echo "  Review desk: http://$(HOST):$(PORT)/admin/"
+	@echo "  Demo logins: analyst / analyst-demo, reviewer / reviewer-demo"
+	@echo ""
+	@set -e; \
+	$(VENV)/bin/celery -A workbench worker --beat --pool threads --concurrency 4 \
+		--loglevel INFO --schedule var/celerybeat-schedule & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A workbench worker --beat --pool threads --loglevel INFO \
+		--schedule var/celerybeat-schedule
+
+## make test: install what the tests need and run them (SQLite unless DATABASE_URL says otherwise).
+test: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: install
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## make fixtures: regenerate fixtures/articles.json from fixtures/seeds/ with import_articles.
+fixtures: install
+	@tmp=$$(mktemp -d); \
+	DATA_DIR=$$tmp DATABASE_URL=sqlite:///$$tmp/fixtures.sqlite3 sh -c '\
+		$(PY) manage.py migrate --noinput -v0 && \
+		$(PY) manage.py import_articles fixtures/seeds && \
+		$(PY) manage.py dumpdata annotations.article --indent 2 -o fixtures/articles.json'; \
+	status=$$?; rm -rf $$tmp; exit $$status
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from annotations.importing import ArticleFileError, import_article_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Import plain-text news articles (one file each; a directory means its *.txt files). "
+        "Importing a file again updates its article and re-anchors the claims on it."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path)
+
+    def handle(self, *args: object, paths: list[Path], **options: object) -> None:
+        files: list[Path] = []
+        for path in paths:
+            files.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path])
+        failures = 0
+        for path in files:
+            try:
+                report = import_article_file(path)
+            except ArticleFileError as exc:
+                failures += 1
+                self.stderr.write(self.style.ERROR(f"error: {exc}"))
+                continue
+            self.stdout.write(f"{path.name}: {report.summary()}")
+            for claim in report.orphaned:
+                self.stdout.write(
+                    self.style.WARNING(f"  claim {claim.pk} {claim} lost its place: flagged")
+                )
+        if failures:
+            raise CommandError(f"{failures} of {len(files)} file(s) could not be imported.")

@@ -1,0 +1,250 @@
+"""The desk's data: articles, the claims highlighted in them, evidence and source links.
+
+Rules that span rows or have side effects (offset checks, history, sign-off,
+link checks) live in ``annotations.services``; the database constraints here are
+the last line of defence behind them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Verdict(models.TextChoices):
+    PENDING = "pending", "Pending"
+    VERIFIED = "verified", "Verified"
+    DISPUTED = "disputed", "Disputed"
+    UNSOURCED = "unsourced", "Unsourced"
+
+    @classmethod
+    def final(cls) -> list[str]:
+        return [cls.VERIFIED, cls.DISPUTED, cls.UNSOURCED]
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    CONTEXT = "context", "Context"
+
+
+class LinkOutcome(models.TextChoices):
+    PENDING = "pending", "Not checked yet"
+    OK = "ok", "OK"
+    REDIRECTED = "redirected", "Redirected"
+    BROKEN = "broken", "Broken"
+    TIMEOUT = "timeout", "Timed out"
+    UNREACHABLE = "unreachable", "Unreachable"
+    BLOCKED = "blocked", "Blocked by the safety policy"
+    INVALID = "invalid", "Invalid URL"
+
+    @classmethod
+    def unhealthy(cls) -> list[str]:
+        return [cls.BROKEN, cls.TIMEOUT, cls.UNREACHABLE, cls.BLOCKED, cls.INVALID]
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=120, unique=True)
+    body = models.TextField(help_text="Canonical plain text (NFC); claim offsets point into it.")
+    language = models.CharField(max_length=35, help_text="BCP 47 code, e.g. ru or uk.")
+    source_name = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the body.")
+    source_file = models.CharField(
+        max_length=255, blank=True, help_text="Name of the file the article was imported from."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_file"],
+                condition=~Q(source_file=""),
+                name="article_unique_source_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Claim(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    start = models.PositiveIntegerField(help_text="Offset in Unicode code points, inclusive.")
+    end = models.PositiveIntegerField(help_text="Offset in Unicode code points, exclusive.")
+    quote = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    is_orphaned = models.BooleanField(
+        default=False,
+        help_text="The article text changed and the quote could not be found again.",
+    )
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.PENDING)
+    rationale = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims_created"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims_updated"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_signed_off",
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["article_id", "start", "end", "id"]
+        permissions = [("sign_off_claim", "Can sign off claims")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_start_before_end"),
+            models.UniqueConstraint(
+                fields=["article", "start", "end"],
+                condition=Q(is_orphaned=False),
+                name="claim_unique_span_per_article",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True, signed_off_at__isnull=True)
+                | Q(signed_off_by__isnull=False, signed_off_at__isnull=False),
+                name="claim_sign_off_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["verdict"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        quote = self.quote if len(self.quote) <= 60 else self.quote[:59] + "…"
+        return f"«{quote}»"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+
+class SourceLink(models.Model):
+    """One row per normalised URL, shared by every piece of evidence that cites it."""
+
+    url = models.URLField(max_length=2000, unique=True)
+    outcome = models.CharField(
+        max_length=16, choices=LinkOutcome.choices, default=LinkOutcome.PENDING
+    )
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    page_title = models.CharField(max_length=500, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["outcome", "last_checked_at"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class LinkCheck(models.Model):
+    """One attempt to fetch a source link; the link keeps the latest state."""
+
+    source_link = models.ForeignKey(SourceLink, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=LinkOutcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    redirect_chain = models.JSONField(default=list, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    page_title = models.CharField(max_length=500, blank=True)
+    content_length = models.PositiveBigIntegerField(null=True, blank=True)
+    body_truncated = models.BooleanField(default=False)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        get_latest_by = "checked_at"
+
+    def __str__(self) -> str:
+        return f"{self.source_link.url}: {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class Evidence(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    source_link = models.ForeignKey(SourceLink, on_delete=models.PROTECT, related_name="evidence")
+    url = models.URLField(max_length=2000, help_text="The URL as the analyst gave it.")
+    title = models.CharField(max_length=500, blank=True)
+    excerpt = models.TextField(blank=True, help_text="Quoted from the source.")
+    note = models.TextField(blank=True)
+    stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.SUPPORTS)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence_added"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class HistoryEntry(models.Model):
+    """The audit trail: who changed what on a claim or its evidence, and when.
+
+    Rows outlive what they describe (the foreign keys are nulled, not cascaded),
+    so a deleted claim still leaves its story behind.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+        SIGNED_OFF = "signed_off", "Signed off"
+        SIGN_OFF_REVOKED = "sign_off_revoked", "Sign-off revoked"
+        REANCHORED = "reanchored", "Re-anchored after a text change"
+        ORPHANED = "orphaned", "Lost after a text change"
+
+    class Subject(models.TextChoices):
+        CLAIM = "claim", "Claim"
+        EVIDENCE = "evidence", "Evidence"
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="history"
+    )
+    claim_ref = models.PositiveBigIntegerField(help_text="The claim's id, kept after deletion.")
+    subject = models.CharField(max_length=16, choices=Subject.choices)
+    evidence_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=24, choices=Action.choices)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="history_entries",
+        help_text="Empty for changes made by the system (imports).",
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "history entries"
+        indexes = [models.Index(fields=["claim_ref", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.claim_ref}: {self.action}"

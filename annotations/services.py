@@ -1,0 +1,573 @@
+"""The desk's rules, in one place.
+
+Every entry point (admin, REST API, web UI, management commands, Celery tasks)
+writes through these functions, so a rule holds however a change arrives. Each
+write runs in one transaction and records what it changed in the history.
+Rule violations raise ``ValidationError`` (with the field and a message that
+names the rule), missing rights raise ``PermissionDenied``, and a stale version
+raises ``StaleClaimError``.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotations.anchoring import context_around
+from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
+
+User = AbstractBaseUser | AnonymousUser
+
+ANALYST = "analyst"
+REVIEWER = "reviewer"
+
+# Messages are constants so that tests and clients can rely on them.
+MSG_OFFSET_TYPE = "Offsets must be whole numbers."
+MSG_START_NEGATIVE = "start must be 0 or more."
+MSG_START_NOT_BEFORE_END = "start must be smaller than end."
+MSG_END_PAST_BODY = "end ({end}) is past the end of the article text ({length} characters)."
+MSG_QUOTE_MISMATCH = (
+    "The quote does not match the article text at {start}-{end}, which reads «{actual}»."
+)
+MSG_DUPLICATE_SPAN = "This article already has a claim on exactly this span ({start}-{end})."
+MSG_UNKNOWN_VERDICT = "Unknown verdict «{value}»: use one of {choices}."
+MSG_UNKNOWN_STANCE = "Unknown stance «{value}»: use one of {choices}."
+MSG_URL_SCHEME = "Only http and https links can be cited."
+MSG_URL_INVALID = "This is not a valid web address."
+MSG_URL_TOO_LONG = "Links are limited to 2000 characters."
+MSG_SIGN_OFF_PENDING = "A pending claim cannot be signed off: give it a verdict first."
+MSG_CLAIM_ORPHANED = (
+    "This claim lost its place when the article text changed: place it again before signing off."
+)
+MSG_NO_RIGHT_CREATE = "Only analysts and reviewers can create claims."
+MSG_NO_RIGHT_EDIT = "Analysts can only change their own claims; reviewers can change any."
+MSG_NO_RIGHT_SIGN_OFF = "Only reviewers can sign off claims."
+
+
+class StaleClaimError(Exception):
+    """The claim changed since the caller read it; ``current`` is the newer state."""
+
+    def __init__(self, current: Claim):
+        super().__init__(
+            f"Claim {current.pk} is at version {current.version}; reload it and apply the "
+            "change again."
+        )
+        self.current = current
+
+
+# --- Roles
+
+ANALYST_PERMISSIONS = [
+    "view_article",
+    "add_claim",
+    "change_claim",
+    "view_claim",
+    "add_evidence",
+    "change_evidence",
+    "delete_evidence",
+    "view_evidence",
+    "view_sourcelink",
+    "view_linkcheck",
+    "view_historyentry",
+]
+REVIEWER_PERMISSIONS = [*ANALYST_PERMISSIONS, "delete_claim", "sign_off_claim", "change_sourcelink"]
+
+
+def ensure_role_groups() -> None:
+    """Create the analyst and reviewer groups with their model permissions (idempotent)."""
+    for name, codenames in ((ANALYST, ANALYST_PERMISSIONS), (REVIEWER, REVIEWER_PERMISSIONS)):
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = Permission.objects.filter(
+            content_type__app_label="annotations", codename__in=codenames
+        )
+        group.permissions.add(*perms)
+
+
+def user_roles(user: User) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_workbench_roles", None)
+    if cached is None:
+        names = set(user.groups.filter(name__in=[ANALYST, REVIEWER]).values_list("name", flat=True))
+        if user.is_superuser:
+            names |= {ANALYST, REVIEWER}
+        cached = frozenset(names)
+        user._workbench_roles = cached
+    return cached
+
+
+def is_reviewer(user: User) -> bool:
+    return REVIEWER in user_roles(user)
+
+
+def is_analyst(user: User) -> bool:
+    return ANALYST in user_roles(user)
+
+
+def can_create_claims(user: User) -> bool:
+    return bool(user_roles(user))
+
+
+def can_edit_claim(user: User, claim: Claim) -> bool:
+    if is_reviewer(user):
+        return True
+    return is_analyst(user) and claim.created_by_id == user.pk
+
+
+def can_sign_off(user: User) -> bool:
+    return is_reviewer(user)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- History
+
+
+def record_history(
+    *,
+    claim: Claim,
+    action: str,
+    actor: User | None,
+    changes: dict[str, Any] | None = None,
+    evidence: Evidence | None = None,
+) -> HistoryEntry:
+    return HistoryEntry.objects.create(
+        claim=claim if claim.pk else None,
+        claim_ref=claim.pk,
+        subject=HistoryEntry.Subject.EVIDENCE if evidence else HistoryEntry.Subject.CLAIM,
+        evidence_ref=evidence.pk if evidence else None,
+        action=action,
+        changes=changes or {},
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def _diff(obj: object, new_values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field -> [old, new] for the values that really change."""
+    return {
+        field: [getattr(obj, field), value]
+        for field, value in new_values.items()
+        if value is not None and getattr(obj, field) != value
+    }
+
+
+# --- Claims
+
+
+def validate_claim_span(
+    *,
+    article: Article,
+    start: Any,
+    end: Any,
+    quote: str | None = None,
+    exclude_claim_id: int | None = None,
+) -> str:
+    """Check a span against the article and return its quote.
+
+    Offsets count Unicode code points (Python's ``str`` indexing), as the W3C
+    TextPositionSelector does. Overlapping and nested claims are fine; the same
+    exact span twice is not.
+    """
+    if isinstance(start, bool) or isinstance(end, bool):
+        raise ValidationError({"start": MSG_OFFSET_TYPE}, code="offset_type")
+    if not isinstance(start, int) or not isinstance(end, int):
+        raise ValidationError({"start": MSG_OFFSET_TYPE}, code="offset_type")
+    if start < 0:
+        raise ValidationError({"start": MSG_START_NEGATIVE}, code="start_negative")
+    if start >= end:
+        raise ValidationError({"end": MSG_START_NOT_BEFORE_END}, code="start_not_before_end")
+    length = len(article.body)
+    if end > length:
+        raise ValidationError(
+            {"end": MSG_END_PAST_BODY.format(end=end, length=length)}, code="end_past_body"
+        )
+    actual = article.body[start:end]
+    if quote is not None and quote != actual:
+        shown = actual if len(actual) <= 80 else actual[:79] + "…"
+        raise ValidationError(
+            {"quote": MSG_QUOTE_MISMATCH.format(start=start, end=end, actual=shown)},
+            code="quote_mismatch",
+        )
+    clash = Claim.objects.filter(article=article, start=start, end=end, is_orphaned=False)
+    if exclude_claim_id is not None:
+        clash = clash.exclude(pk=exclude_claim_id)
+    if clash.exists():
+        raise ValidationError(
+            {"start": MSG_DUPLICATE_SPAN.format(start=start, end=end)}, code="duplicate_span"
+        )
+    return actual
+
+
+def validate_verdict(value: str) -> str:
+    if value not in Verdict.values:
+        raise ValidationError(
+            {"verdict": MSG_UNKNOWN_VERDICT.format(value=value, choices=", ".join(Verdict.values))},
+            code="unknown_verdict",
+        )
+    return value
+
+
+def _save_claim(claim: Claim, **save_kwargs: Any) -> None:
+    """Save, turning a lost race on the unique span into the same message as the check."""
+    try:
+        with transaction.atomic():
+            claim.save(**save_kwargs)
+    except IntegrityError as exc:
+        if (
+            Claim.objects.filter(
+                article_id=claim.article_id, start=claim.start, end=claim.end, is_orphaned=False
+            )
+            .exclude(pk=claim.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"start": MSG_DUPLICATE_SPAN.format(start=claim.start, end=claim.end)},
+                code="duplicate_span",
+            ) from exc
+        raise
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    article: Article,
+    start: int,
+    end: int,
+    author: User,
+    quote: str | None = None,
+    verdict: str = Verdict.PENDING,
+    rationale: str = "",
+) -> Claim:
+    """Highlight a span as a claim. The prefix and suffix come from the body, not the caller."""
+    _require(can_create_claims(author), MSG_NO_RIGHT_CREATE)
+    quote = validate_claim_span(article=article, start=start, end=end, quote=quote)
+    validate_verdict(verdict)
+    prefix, suffix = context_around(article.body, start, end)
+    claim = Claim(
+        article=article,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        verdict=verdict,
+        rationale=rationale,
+        created_by=author,
+        updated_by=author,
+    )
+    _save_claim(claim)
+    record_history(
+        claim=claim,
+        action=HistoryEntry.Action.CREATED,
+        actor=author,
+        changes={
+            "start": [None, start],
+            "end": [None, end],
+            "quote": [None, quote],
+            "verdict": [None, verdict],
+            "rationale": [None, rationale],
+        },
+    )
+    return claim
+
+
+def _lock_claim(claim: Claim | int) -> Claim:
+    pk = claim.pk if isinstance(claim, Claim) else claim
+    return Claim.objects.select_for_update().select_related("article").get(pk=pk)
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim | int,
+    actor: User,
+    expected_version: int | None = None,
+    verdict: str | None = None,
+    rationale: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+) -> Claim:
+    """Change a claim's verdict, rationale or span; ``None`` leaves a field as it is.
+
+    With ``expected_version`` the change applies only to that version (no lost
+    updates). A signed-off claim whose verdict, rationale or span changes loses
+    its sign-off: the reviewer signed off what it said before.
+    """
+    locked = _lock_claim(claim)
+    _require(can_edit_claim(actor, locked), MSG_NO_RIGHT_EDIT)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleClaimError(locked)
+    if verdict is not None:
+        validate_verdict(verdict)
+    new_values: dict[str, Any] = {"verdict": verdict, "rationale": rationale}
+    if start is not None or end is not None or quote is not None:
+        new_start = locked.start if start is None else start
+        new_end = locked.end if end is None else end
+        new_quote = validate_claim_span(
+            article=locked.article,
+            start=new_start,
+            end=new_end,
+            quote=quote,
+            exclude_claim_id=locked.pk,
+        )
+        prefix, suffix = context_around(locked.article.body, new_start, new_end)
+        new_values |= {
+            "start": new_start,
+            "end": new_end,
+            "quote": new_quote,
+            "prefix": prefix,
+            "suffix": suffix,
+            "is_orphaned": False,
+        }
+    changes = _diff(locked, new_values)
+    if not changes:
+        return locked
+    for field, (_, value) in changes.items():
+        setattr(locked, field, value)
+    if locked.is_signed_off:
+        changes["signed_off_by"] = [locked.signed_off_by_id, None]
+        changes["signed_off_at"] = [locked.signed_off_at.isoformat(), None]
+        locked.signed_off_by = None
+        locked.signed_off_at = None
+    locked.updated_by = actor
+    locked.version += 1
+    _save_claim(locked)
+    record_history(claim=locked, action=HistoryEntry.Action.UPDATED, actor=actor, changes=changes)
+    return locked
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim | int, actor: User, expected_version: int | None = None) -> None:
+    locked = _lock_claim(claim)
+    _require(can_edit_claim(actor, locked), MSG_NO_RIGHT_EDIT)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleClaimError(locked)
+    record_history(
+        claim=locked,
+        action=HistoryEntry.Action.DELETED,
+        actor=actor,
+        changes={"quote": [locked.quote, None], "verdict": [locked.verdict, None]},
+    )
+    locked.delete()
+
+
+@transaction.atomic
+def claim_sign_off(
+    *, claim: Claim | int, reviewer: User, expected_version: int | None = None
+) -> Claim:
+    """A reviewer vouches for the claim's current verdict. Signing off twice changes nothing."""
+    _require(can_sign_off(reviewer), MSG_NO_RIGHT_SIGN_OFF)
+    locked = _lock_claim(claim)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleClaimError(locked)
+    if locked.verdict == Verdict.PENDING:
+        raise ValidationError({"verdict": MSG_SIGN_OFF_PENDING}, code="sign_off_pending")
+    if locked.is_orphaned:
+        raise ValidationError({"start": MSG_CLAIM_ORPHANED}, code="claim_orphaned")
+    if locked.is_signed_off:
+        return locked
+    locked.signed_off_by = reviewer
+    locked.signed_off_at = timezone.now()
+    locked.updated_by = reviewer
+    locked.version += 1
+    locked.save()
+    record_history(
+        claim=locked,
+        action=HistoryEntry.Action.SIGNED_OFF,
+        actor=reviewer,
+        changes={"signed_off_by": [None, reviewer.pk], "verdict": [locked.verdict, locked.verdict]},
+    )
+    return locked
+
+
+@transaction.atomic
+def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
+    _require(can_sign_off(reviewer), MSG_NO_RIGHT_SIGN_OFF)
+    locked = _lock_claim(claim)
+    if not locked.is_signed_off:
+        return locked
+    changes = {"signed_off_by": [locked.signed_off_by_id, None]}
+    locked.signed_off_by = None
+    locked.signed_off_at = None
+    locked.updated_by = reviewer
+    locked.version += 1
+    locked.save()
+    record_history(
+        claim=locked, action=HistoryEntry.Action.SIGN_OFF_REVOKED, actor=reviewer, changes=changes
+    )
+    return locked
+
+
+@transaction.atomic
+def claims_set_verdict(*, claims: Iterable[Claim | int], verdict: str, actor: User) -> int:
+    """Bulk verdict for the admin: all or nothing, each change in the history."""
+    validate_verdict(verdict)
+    changed = 0
+    for claim in claims:
+        before = _lock_claim(claim).version
+        after = claim_update(claim=claim, actor=actor, verdict=verdict)
+        changed += after.version != before
+    return changed
+
+
+@transaction.atomic
+def claims_sign_off(*, claims: Iterable[Claim | int], reviewer: User) -> int:
+    changed = 0
+    for claim in claims:
+        before = _lock_claim(claim).version
+        after = claim_sign_off(claim=claim, reviewer=reviewer)
+        changed += after.version != before
+    return changed
+
+
+# --- Evidence and source links
+
+
+def normalise_url(url: str) -> str:
+    """The canonical form under which evidence shares one SourceLink.
+
+    Lower-case scheme and host (IDNA-encoded), no default port, no fragment, and a
+    ``/`` path when none is given. The query string stays: it often names the page.
+    """
+    url = (url or "").strip()
+    if len(url) > 2000:
+        raise ValidationError({"url": MSG_URL_TOO_LONG}, code="url_too_long")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationError({"url": MSG_URL_INVALID}, code="url_invalid") from None
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"}:
+        raise ValidationError({"url": MSG_URL_SCHEME}, code="url_scheme")
+    host = parts.hostname
+    if not host or any(ch.isspace() for ch in url):
+        raise ValidationError({"url": MSG_URL_INVALID}, code="url_invalid")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
+    except UnicodeError:
+        raise ValidationError({"url": MSG_URL_INVALID}, code="url_invalid") from None
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = {"http": 80, "https": 443}[scheme]
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += f":{parts.password}"
+        netloc = f"{userinfo}@{netloc}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def source_link_for(url: str) -> SourceLink:
+    link, _ = SourceLink.objects.get_or_create(url=normalise_url(url))
+    return link
+
+
+def validate_stance(value: str) -> str:
+    if value not in Stance.values:
+        raise ValidationError(
+            {"stance": MSG_UNKNOWN_STANCE.format(value=value, choices=", ".join(Stance.values))},
+            code="unknown_stance",
+        )
+    return value
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    claim: Claim | int,
+    actor: User,
+    url: str,
+    title: str = "",
+    excerpt: str = "",
+    note: str = "",
+    stance: str = Stance.SUPPORTS,
+) -> Evidence:
+    """Attach a cited source to a claim; the link is shared with every other citation of it."""
+    locked = _lock_claim(claim)
+    _require(can_edit_claim(actor, locked), MSG_NO_RIGHT_EDIT)
+    validate_stance(stance)
+    link = source_link_for(url)
+    evidence = Evidence.objects.create(
+        claim=locked,
+        source_link=link,
+        url=url.strip(),
+        title=title,
+        excerpt=excerpt,
+        note=note,
+        stance=stance,
+        added_by=actor,
+    )
+    record_history(
+        claim=locked,
+        evidence=evidence,
+        action=HistoryEntry.Action.CREATED,
+        actor=actor,
+        changes={"url": [None, evidence.url], "stance": [None, stance], "title": [None, title]},
+    )
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(
+    *,
+    evidence: Evidence | int,
+    actor: User,
+    url: str | None = None,
+    title: str | None = None,
+    excerpt: str | None = None,
+    note: str | None = None,
+    stance: str | None = None,
+) -> Evidence:
+    pk = evidence.pk if isinstance(evidence, Evidence) else evidence
+    locked = Evidence.objects.select_for_update().select_related("claim").get(pk=pk)
+    _require(can_edit_claim(actor, locked.claim), MSG_NO_RIGHT_EDIT)
+    if stance is not None:
+        validate_stance(stance)
+    new_values: dict[str, Any] = {
+        "title": title,
+        "excerpt": excerpt,
+        "note": note,
+        "stance": stance,
+        "url": url.strip() if url is not None else None,
+    }
+    changes = _diff(locked, new_values)
+    if not changes:
+        return locked
+    if "url" in changes:
+        locked.source_link = source_link_for(changes["url"][1])
+    for field, (_, value) in changes.items():
+        setattr(locked, field, value)
+    locked.save()
+    record_history(
+        claim=locked.claim,
+        evidence=locked,
+        action=HistoryEntry.Action.UPDATED,
+        actor=actor,
+        changes=changes,
+    )
+    return locked
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence | int, actor: User) -> None:
+    pk = evidence.pk if isinstance(evidence, Evidence) else evidence
+    locked = Evidence.objects.select_for_update().select_related("claim").get(pk=pk)
+    _require(can_edit_claim(actor, locked.claim), MSG_NO_RIGHT_EDIT)
+    record_history(
+        claim=locked.claim,
+        evidence=locked,
+        action=HistoryEntry.Action.DELETED,
+        actor=actor,
+        changes={"url": [locked.url, None]},
+    )
+    locked.delete()

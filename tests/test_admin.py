@@ -1,0 +1,274 @@
+"""The review desk: pages render, writes go through the services, queries stay bounded."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotations import services
+from annotations.models import Claim, HistoryEntry, LinkOutcome, SourceLink, Verdict
+from tests.conftest import span_of
+
+QUOTE = "президент Венесуэлы написал письмо для Владимира Путина"
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+def make_many_claims(article, author, count: int) -> None:
+    """Distinct spans with evidence and a checked link, built in bulk to keep setup quick."""
+    link, _ = SourceLink.objects.get_or_create(
+        url="https://example.org/", defaults={"outcome": LinkOutcome.BROKEN}
+    )
+    claims = Claim.objects.bulk_create(
+        Claim(
+            article=article,
+            start=i,
+            end=i + 5 + i % 7,
+            quote=article.body[i : i + 5 + i % 7],
+            verdict=list(Verdict)[i % 4],
+            created_by=author,
+            updated_by=author,
+        )
+        for i in range(count)
+    )
+    from annotations.models import Evidence
+
+    Evidence.objects.bulk_create(
+        Evidence(claim=c, source_link=link, url=link.url, added_by=author) for c in claims
+    )
+
+
+def test_reviewer_sees_the_claim_list_with_its_columns(reviewer_client, ru_article, make_claim):
+    claim = make_claim(ru_article, QUOTE, verdict=Verdict.DISPUTED)
+    services.evidence_add(claim=claim, actor=claim.created_by, url="https://example.org/a")
+    response = reviewer_client.get(reverse("admin:annotations_claim_changelist"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert QUOTE in page
+    assert "Disputed" in page
+    assert "1 not checked" in page
+    for label in ("verdict", "sign-off", "link health", "language"):
+        assert f"By {label}" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "verdict__exact=disputed",
+        "signed_off=yes",
+        "signed_off=no",
+        "links=unhealthy",
+        "links=pending",
+        "links=healthy",
+        "links=none",
+        "article__language__exact=uk",
+        "q=Путина",
+    ],
+)
+def test_claim_list_filters_and_search(reviewer_client, seeds, make_claim, query):
+    disputed = make_claim(seeds["ru"], QUOTE, verdict=Verdict.DISPUTED)
+    services.evidence_add(claim=disputed, actor=disputed.created_by, url="https://example.org/p")
+    make_claim(seeds["uk"], "Мадуро надіслав листа", verdict=Verdict.VERIFIED)
+    response = reviewer_client.get(reverse("admin:annotations_claim_changelist") + "?" + query)
+    assert response.status_code == 200
+    expected = {
+        "verdict__exact=disputed": 1,
+        "signed_off=yes": 0,
+        "signed_off=no": 2,
+        "links=unhealthy": 0,
+        "links=pending": 1,
+        "links=healthy": 0,
+        "links=none": 1,
+        "article__language__exact=uk": 1,
+        "q=Путина": 1,
+    }[query]
+    assert response.context["cl"].result_count == expected
+
+
+def test_claim_page_shows_the_quote_in_its_paragraph_escaped(
+    reviewer_client, ru_article, make_claim
+):
+    ru_article.body = ru_article.body.replace("Об этом", "<script>alert(1)</script> Об этом", 1)
+    ru_article.save()
+    claim = make_claim(ru_article, "Об этом сообщает")
+    services.claim_update(claim=claim, actor=claim.created_by, rationale="checked <b>twice</b>")
+    response = reviewer_client.get(reverse("admin:annotations_claim_change", args=[claim.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; " in page
+    assert "<script>alert(1)</script>" not in page
+    assert '<mark style="background:#ffe08a">Об этом сообщает</mark>' in page
+    assert "со ссылкой на внутренние документы" in page  # the rest of the paragraph
+    assert "О чем Венесуэла просит Россию?" not in page.split("claim-context")[1].split("</div>")[0]
+    assert "Updated" not in page or "rationale" in page  # the history table is on the page
+    assert "&#x27;checked &lt;b&gt;twice&lt;/b&gt;&#x27;" in page
+
+
+def test_reviewer_overrides_a_verdict_and_signs_off_from_the_claim_page(
+    reviewer_client, reviewer, ru_article, make_claim
+):
+    claim = make_claim(ru_article, QUOTE)
+    url = reverse("admin:annotations_claim_change", args=[claim.pk])
+    start, end = span_of(ru_article, QUOTE)
+    response = reviewer_client.post(
+        url,
+        {
+            "article": ru_article.pk,
+            "start": start,
+            "end": end,
+            "verdict": "disputed",
+            "rationale": "WP does not publish the letter itself.",
+            "sign_off": "on",
+            "version": claim.version,
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-INITIAL_FORMS": "0",
+            "evidence-0-url": "https://www.washingtonpost.com/world/",
+            "evidence-0-title": "WP",
+            "evidence-0-stance": "context",
+            "evidence-0-excerpt": "",
+            "evidence-0-note": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim.refresh_from_db()
+    assert claim.verdict == "disputed"
+    assert claim.updated_by == reviewer
+    assert claim.signed_off_by == reviewer
+    assert claim.evidence.get().source_link.url == "https://www.washingtonpost.com/world/"
+    actions = list(HistoryEntry.objects.filter(claim=claim).values_list("subject", "action"))
+    assert ("claim", "signed_off") in actions and ("evidence", "created") in actions
+
+
+def test_a_stale_admin_form_is_refused(reviewer_client, ru_article, make_claim, analyst):
+    claim = make_claim(ru_article, QUOTE)
+    start, end = span_of(ru_article, QUOTE)
+    services.claim_update(claim=claim, actor=analyst, verdict=Verdict.VERIFIED)
+    response = reviewer_client.post(
+        reverse("admin:annotations_claim_change", args=[claim.pk]),
+        {
+            "article": ru_article.pk,
+            "start": start,
+            "end": end,
+            "verdict": "disputed",
+            "rationale": "",
+            "version": 1,
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Someone changed this claim while you were editing it" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.verdict == Verdict.VERIFIED
+
+
+def test_admin_add_form_shows_the_rule_that_failed(reviewer_client, ru_article, make_claim):
+    claim = make_claim(ru_article, QUOTE)
+    response = reviewer_client.post(
+        reverse("admin:annotations_claim_add"),
+        {
+            "article": ru_article.pk,
+            "start": claim.start,
+            "end": claim.end,
+            "verdict": "pending",
+            "rationale": "",
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "already has a claim on exactly this span" in response.content.decode()
+    assert Claim.objects.count() == 1
+
+
+def test_bulk_actions_set_verdict_and_sign_off(reviewer_client, reviewer, ru_article, make_claim):
+    first = make_claim(ru_article, QUOTE)
+    second = make_claim(ru_article, "написал письмо")
+    url = reverse("admin:annotations_claim_changelist")
+    ids = [first.pk, second.pk]
+    reviewer_client.post(url, {"action": "mark_verified", "_selected_action": ids})
+    reviewer_client.post(url, {"action": "sign_off", "_selected_action": ids})
+    assert set(Claim.objects.values_list("verdict", "signed_off_by")) == {("verified", reviewer.pk)}
+
+
+def test_signing_off_a_pending_claim_in_bulk_changes_nothing(
+    reviewer_client, ru_article, make_claim
+):
+    claim = make_claim(ru_article, QUOTE)
+    response = reviewer_client.post(
+        reverse("admin:annotations_claim_changelist"),
+        {"action": "sign_off", "_selected_action": [claim.pk]},
+        follow=True,
+    )
+    assert services.MSG_SIGN_OFF_PENDING in response.content.decode()
+    claim.refresh_from_db()
+    assert not claim.is_signed_off
+
+
+def test_analyst_in_admin_cannot_change_another_analysts_claim(
+    client, ru_article, make_claim, other_analyst
+):
+    other_analyst.is_staff = True
+    other_analyst.save()
+    claim = make_claim(ru_article, QUOTE)
+    client.force_login(other_analyst)
+    page = client.get(reverse("admin:annotations_claim_change", args=[claim.pk])).content.decode()
+    assert 'name="verdict"' not in page  # read-only view
+    response = client.post(
+        reverse("admin:annotations_claim_change", args=[claim.pk]), {"verdict": "verified"}
+    )
+    assert response.status_code == 403
+
+
+def test_article_page_shows_counts_per_verdict(reviewer_client, ru_article, make_claim):
+    make_claim(ru_article, QUOTE, verdict=Verdict.VERIFIED)
+    make_claim(ru_article, "написал письмо", verdict=Verdict.DISPUTED)
+    make_claim(ru_article, "Об этом")
+    page = reviewer_client.get(
+        reverse("admin:annotations_article_change", args=[ru_article.pk])
+    ).content.decode()
+    for label, n in (("pending", 1), ("verified", 1), ("disputed", 1), ("unsourced", 0)):
+        assert f">{label}: {n}</span>" in page
+    listing = reviewer_client.get(reverse("admin:annotations_article_changelist")).content.decode()
+    assert "О чем Венесуэла просит Россию?" in listing
+    assert "Пристрасті навколо Венесуели" in listing
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "annotations_sourcelink_changelist",
+        "annotations_historyentry_changelist",
+        "annotations_article_changelist",
+    ],
+)
+def test_other_admin_lists_render(reviewer_client, ru_article, make_claim, name):
+    claim = make_claim(ru_article, QUOTE)
+    services.evidence_add(claim=claim, actor=claim.created_by, url="https://example.org/x")
+    assert reviewer_client.get(reverse(f"admin:{name}")).status_code == 200
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name", ["annotations_claim_changelist", "annotations_article_changelist"])
+def test_admin_lists_run_the_same_queries_for_10_and_200_claims(
+    reviewer_client, seeds, analyst, name
+):
+    url = reverse(f"admin:{name}")
+    make_many_claims(seeds["ru"], analyst, 10)
+    small = count_queries(reviewer_client, url)
+    make_many_claims(seeds["uk"], analyst, 190)
+    Claim.objects.filter(article=seeds["uk"]).update(created_by=analyst)
+    large = count_queries(reviewer_client, url)
+    assert Claim.objects.count() == 200
+    assert small == large
+    assert large <= 12

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+admin.site.site_header = "Fact-checking workbench: review desk"
+admin.site.site_title = "Review desk"
+admin.site.index_title = "Claims, evidence and source links"
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For the container healthcheck: the process answers and the database does too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("healthz", healthz),
+    path("admin/", admin.site.urls),
+]
