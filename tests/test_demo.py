@@ -1,0 +1,29 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from annotations import services
+from annotations.models import Claim, Evidence
+
+
+def test_demo_data_refuses_to_run_without_debug(seeds, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Demo data is for development"):
+        call_command("load_demo")
+    assert not Claim.objects.exists()
+
+
+def test_demo_data_creates_users_and_claims_once(seeds, settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")
+    analyst = authenticate(username="analyst", password="analyst-demo")
+    reviewer = authenticate(username="reviewer", password="reviewer-demo")
+    assert services.is_analyst(analyst) and not services.is_reviewer(analyst)
+    assert services.is_reviewer(reviewer) and reviewer.is_staff
+    assert Claim.objects.count() == 4
+    assert set(Claim.objects.values_list("article__language", flat=True)) == {"ru", "uk"}
+    assert Evidence.objects.count() == 2
+    for claim in Claim.objects.select_related("article"):
+        assert claim.article.body[claim.start : claim.end] == claim.quote
+    assert "analyst / analyst-demo" in capsys.readouterr().out
