@@ -1,0 +1,342 @@
+"""Source-link checks: asking for one, running one, and recording what it found.
+
+``link_check_request`` is what every entry point calls (evidence saved, the admin,
+the management command, the periodic sweep, the REST API); it queues a Celery task
+once the transaction commits. ``link_check_run`` is what that task calls: it takes a
+per-host slot, fetches, and writes one LinkCheck row per attempt. The SourceLink's
+current state changes only when an attempt is final (not a transient failure that
+will be tried again), so a flapping server does not flap the desk's view.
+"""
+
+import logging
+import random
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from annotations.linkcheck import fetch as fetching
+from annotations.linkcheck import limits
+from annotations.models import Claim, Evidence, LinkCheck, LinkOutcome, SourceLink
+
+log = logging.getLogger(__name__)
+
+# Outcomes that say the page answered, so its text can be compared with what was cited.
+_ANSWERED = {LinkOutcome.OK, LinkOutcome.REDIRECTED}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the task should do next: ``done``, ``skipped``, ``gone``, ``retry`` or ``busy``."""
+
+    status: str
+    delay: float = 0.0
+    outcome: str = ""
+
+
+# --- Asking for a check
+
+
+def link_check_request(*, link: SourceLink | int, force: bool = False) -> bool:
+    """Queue a check of ``link`` after the current transaction commits; True if queued.
+
+    One check per URL: a link checked within ``LINKCHECK_FRESHNESS`` or already queued
+    (within ``LINKCHECK_REQUEST_GRACE``) is not queued again unless ``force``. A broker
+    that cannot be reached never fails the caller: the link stays pending and the
+    periodic sweep queues it later.
+    """
+    pk = link.pk if isinstance(link, SourceLink) else link
+    now = timezone.now()
+    candidates = SourceLink.objects.filter(pk=pk)
+    if not force:
+        fresh_since = now - timedelta(seconds=settings.LINKCHECK_FRESHNESS)
+        queued_since = now - timedelta(seconds=settings.LINKCHECK_REQUEST_GRACE)
+        candidates = candidates.exclude(last_checked_at__gte=fresh_since).exclude(
+            Q(check_requested_at__gte=queued_since)
+            & (Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("check_requested_at")))
+        )
+    # The conditional UPDATE is the "one check per URL" decision; concurrent savers of the same
+    # URL serialise on the row, and the second sees the first's request.
+    if not candidates.update(check_requested_at=now):
+        return False
+    transaction.on_commit(lambda: _enqueue(pk, force), robust=True)
+    return True
+
+
+def links_request_checks(*, links: Iterable[SourceLink | int], force: bool = False) -> int:
+    """Queue checks for several links (admin action, command); returns how many were queued."""
+    with transaction.atomic():
+        return sum(link_check_request(link=link, force=force) for link in links)
+
+
+def claims_request_link_checks(*, claims: Iterable[Claim | int]) -> int:
+    """Re-check (forced) every link cited as evidence by these claims (the claim admin)."""
+    pks = [c.pk if isinstance(c, Claim) else c for c in claims]
+    links = SourceLink.objects.filter(evidence__claim__in=pks).values_list("pk", flat=True)
+    return links_request_checks(links=sorted(set(links)), force=True)
+
+
+def _enqueue(link_id: int, force: bool) -> None:
+    from annotations.tasks import check_source_link
+
+    try:
+        check_source_link.apply_async(args=[link_id], kwargs={"force": force}, retry=False)
+    except Exception:
+        log.warning(
+            "Could not queue the check of source link %s; it stays pending until the sweep.",
+            link_id,
+            exc_info=True,
+        )
+        # Let the next sweep pick it up at once instead of after the grace period.
+        SourceLink.objects.filter(pk=link_id).update(check_requested_at=None)
+
+
+def links_due_for_check(*, now=None, limit: int | None = None) -> list[int]:
+    """Cited links never checked, or checked longer ago than ``LINKCHECK_RECHECK_AGE``.
+
+    A link queued within ``LINKCHECK_REQUEST_GRACE`` is left alone: its task is on its way.
+    """
+    from annotations.selectors import source_links_due
+
+    now = now or timezone.now()
+    query = source_links_due(
+        now=now,
+        recheck_age=timedelta(seconds=settings.LINKCHECK_RECHECK_AGE),
+        request_grace=timedelta(seconds=settings.LINKCHECK_REQUEST_GRACE),
+    )
+    return list(query.values_list("pk", flat=True)[: limit or settings.LINKCHECK_SWEEP_BATCH])
+
+
+def links_sweep() -> int:
+    """The periodic job: queue every link that is due (never checked, or stale)."""
+    due = links_due_for_check()
+    queued = links_request_checks(links=due) if due else 0
+    if queued:
+        log.info("Link sweep queued %s check(s).", queued)
+    return queued
+
+
+# --- Running a check
+
+
+def retry_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter, at least Retry-After, below the broker's redelivery."""
+    base = settings.LINKCHECK_RETRY_BASE * (2 ** max(0, attempt - 1))
+    delay = base * random.uniform(0.5, 1.5)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, max_delay())
+
+
+def max_delay() -> float:
+    """A retry must not wait longer than the Redis visibility timeout, or it is delivered twice."""
+    cap = float(settings.LINKCHECK_RETRY_MAX)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
+    if visibility and settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        cap = min(cap, visibility * 0.8)
+    return max(cap, 0.0)
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def link_check_run(
+    *, link_id: int, force: bool = False, attempt: int = 1, final: bool = False
+) -> RunOutcome:
+    """Check one link now (this is what the Celery task runs). Safe to run twice.
+
+    Returns what the task should do next; ``final`` records a transient failure as it
+    is. A duplicate delivery of a check already made (acks_late redelivery, two
+    requests racing) finds the link fresh and does nothing.
+    """
+    link = SourceLink.objects.filter(pk=link_id).first()
+    if link is None:
+        return RunOutcome("gone")
+    now = timezone.now()
+    if not force and attempt == 1 and _already_done(link, now):
+        return RunOutcome("skipped", outcome=link.outcome)
+    lease = float(settings.LINKCHECK_TIME_LIMIT)
+    if link.checking_until and link.checking_until > now:
+        # Another worker is on it (or died on it: the lease runs out, then we go again).
+        wait = (link.checking_until - now).total_seconds()
+        return RunOutcome("busy", delay=min(wait + random.uniform(0.5, 2), max_delay()))
+    host = _host(link.url)
+    slots = limits.host_slots()
+    token = _take_slot(slots, link, host, lease)
+    if token is None:
+        return RunOutcome("busy", delay=min(random.uniform(1, 5), max_delay()))
+    try:
+        result = fetching.fetch(link.url, fetching.FetchPolicy.from_settings())
+    except BaseException:
+        _release_link(link.pk)
+        raise
+    finally:
+        if host and not isinstance(slots, limits.DatabaseHostSlots):
+            try:
+                slots.release(host, token)
+            except Exception:  # the lease expires on its own
+                log.warning("Could not release the host slot for %s", host, exc_info=True)
+    max_attempts = settings.LINKCHECK_MAX_RETRIES + 1
+    will_retry = result.transient and attempt < max_attempts and not final
+    link_check_record(link_id=link.pk, result=result, attempt=attempt, will_retry=will_retry)
+    if will_retry:
+        return RunOutcome(
+            "retry", delay=retry_delay(attempt, result.retry_after), outcome=result.outcome
+        )
+    return RunOutcome("done", outcome=result.outcome)
+
+
+def _already_done(link: SourceLink, now) -> bool:
+    if link.last_checked_at is None:
+        return False
+    if link.check_requested_at and link.check_requested_at > link.last_checked_at:
+        return False  # asked for again since the last check
+    return now - link.last_checked_at < timedelta(seconds=settings.LINKCHECK_FRESHNESS)
+
+
+def _take_slot(slots: limits.HostSlots, link: SourceLink, host: str, lease: float) -> str | None:
+    wait = float(settings.LINKCHECK_HOST_WAIT)
+    if isinstance(slots, limits.DatabaseHostSlots):
+        return limits.wait_for_slot(slots, host, link.pk, lease, wait)
+    # Redis holds the per-host count; the row's lease still marks the link as being checked.
+    now = timezone.now()
+    claimed = (
+        SourceLink.objects.filter(pk=link.pk)
+        .filter(Q(checking_until__isnull=True) | Q(checking_until__lte=now))
+        .update(host=host, checking_until=now + timedelta(seconds=lease))
+    )
+    if not claimed:
+        return None
+    try:
+        token = limits.wait_for_slot(slots, host, link.pk, lease, wait)
+    except Exception:
+        _release_link(link.pk)
+        raise
+    if token is None:
+        _release_link(link.pk)
+    return token
+
+
+def _release_link(link_id: int) -> None:
+    SourceLink.objects.filter(pk=link_id).update(checking_until=None)
+
+
+_QUOTES = str.maketrans({c: '"' for c in "«»„“”‟″"} | {c: "'" for c in "‘’‚‛′"} | {"—": "-"})
+
+
+def _for_search(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).replace("–", "-")
+    return " ".join(text.casefold().split())
+
+
+def excerpt_found(excerpt: str, text: str, *, truncated: bool = False) -> bool | None:
+    """Is the cited excerpt still on the page? ``None`` when nobody can tell."""
+    needle = _for_search(excerpt)
+    if not needle or not text:
+        return None
+    if needle in _for_search(text):
+        return True
+    return None if truncated else False  # the rest of the page was not read
+
+
+@transaction.atomic
+def link_check_record(
+    *, link_id: int, result: fetching.FetchResult, attempt: int = 1, will_retry: bool = False
+) -> LinkCheck:
+    """Write one attempt to the history; when final, make it the link's current state."""
+    link = SourceLink.objects.select_for_update().get(pk=link_id)
+    now = timezone.now()
+    check = LinkCheck.objects.create(
+        source_link=link,
+        checked_at=now,
+        outcome=result.outcome,
+        http_status=result.http_status,
+        final_url=result.final_url[:2000],
+        redirect_chain=result.redirect_chain,
+        content_type=result.content_type,
+        page_title=result.page_title[:500],
+        content_length=result.content_length,
+        body_truncated=result.body_truncated,
+        body_sha256=result.body_sha256,
+        text_sha256=result.text_sha256,
+        response_ms=result.response_ms,
+        error=result.error,
+        attempt=attempt,
+        will_retry=will_retry,
+    )
+    link.checking_until = None
+    link.attempts = attempt
+    if will_retry:
+        link.save(update_fields=["checking_until", "attempts"])
+        return check
+    link.outcome = result.outcome
+    link.http_status = result.http_status
+    link.final_url = result.final_url[:2000]
+    link.redirect_chain = result.redirect_chain
+    link.content_type = result.content_type
+    link.page_title = result.page_title[:500]
+    link.content_length = result.content_length
+    link.body_truncated = result.body_truncated
+    link.body_sha256 = result.body_sha256
+    link.response_ms = result.response_ms
+    link.error = result.error
+    link.last_checked_at = now
+    if result.outcome in _ANSWERED and result.text_sha256:
+        if link.text_sha256 and link.text_sha256 != result.text_sha256:
+            link.text_changed_at = now
+        link.text_sha256 = result.text_sha256
+        _update_citations(link, result, now)
+    link.save()
+    return check
+
+
+def _update_citations(link: SourceLink, result: fetching.FetchResult, now) -> None:
+    """Flag each citing evidence item whose source text changed or lost its excerpt."""
+    changed = []
+    for evidence in Evidence.objects.filter(source_link=link).only(
+        "id", "excerpt", "cited_text_sha256", "source_changed_at", "excerpt_found"
+    ):
+        before = (evidence.cited_text_sha256, evidence.source_changed_at, evidence.excerpt_found)
+        if not evidence.cited_text_sha256:
+            evidence.cited_text_sha256 = result.text_sha256
+        elif evidence.cited_text_sha256 != result.text_sha256 and not evidence.source_changed_at:
+            evidence.source_changed_at = now
+        evidence.excerpt_found = excerpt_found(
+            evidence.excerpt, result.text, truncated=result.body_truncated
+        )
+        if before != (
+            evidence.cited_text_sha256,
+            evidence.source_changed_at,
+            evidence.excerpt_found,
+        ):
+            changed.append(evidence)
+    if changed:
+        Evidence.objects.bulk_update(
+            changed, ["cited_text_sha256", "source_changed_at", "excerpt_found"]
+        )
+
+
+def evidence_link_attached(*, evidence: Evidence) -> None:
+    """A citation is (re)attached to its link: start its change tracking from what we know.
+
+    Called by ``evidence_add`` and by ``evidence_update`` when the URL changes, inside their
+    transaction; then asks for a check (which the freshness window may skip).
+    """
+    link = evidence.source_link
+    evidence.cited_text_sha256 = link.text_sha256 if link.outcome in _ANSWERED else ""
+    evidence.source_changed_at = None
+    evidence.excerpt_found = None
+    Evidence.objects.filter(pk=evidence.pk).update(
+        cited_text_sha256=evidence.cited_text_sha256, source_changed_at=None, excerpt_found=None
+    )
+    link_check_request(link=link)
