@@ -224,6 +224,8 @@ LINKCHECK_REDIS_URL = env_str(
 LINKCHECK_LIMIT_PREFIX = env_str("LINKCHECK_LIMIT_PREFIX", "linkcheck")
 LINKCHECK_SOFT_TIME_LIMIT = env_int("LINKCHECK_SOFT_TIME_LIMIT", LINKCHECK_TOTAL_TIMEOUT + 30)
 LINKCHECK_TIME_LIMIT = env_int("LINKCHECK_TIME_LIMIT", LINKCHECK_SOFT_TIME_LIMIT + 30)
+# A queue name of its own lets test runs and several desks share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "linkcheck-sweep": {
         "task": "annotations.tasks.sweep_source_links",

@@ -159,8 +159,25 @@ def decode_body(body: bytes, charset: str) -> str:
 
 
 def normalise_text(text: str) -> str:
-    """NFC and single spaces: what decides whether a page's text changed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """NFC and single spaces: what decides whether a page's text changed.
+
+    Works in slices, so a 2 MB page of short words does not become a list of a
+    million strings (memory stays a small multiple of the body cap).
+    """
+    text = unicodedata.normalize("NFC", text)
+    parts: list[str] = []
+    space_before = False
+    for i in range(0, len(text), 65536):
+        chunk = text[i : i + 65536]
+        words = " ".join(chunk.split())
+        if not words:
+            space_before = space_before or bool(chunk)
+            continue
+        if parts and (space_before or chunk[0].isspace()):
+            parts.append(" ")
+        parts.append(words)
+        space_before = chunk[-1].isspace()
+    return "".join(parts)
 
 
 class _TextExtractor(HTMLParser):
@@ -386,8 +403,9 @@ def _request(
             last_error = exc
             connection.close()
             continue
+        sock = connection.sock  # http.client lets go of it once a "close" response starts
         try:
-            connection.sock.settimeout(_remaining(deadline, policy.read_timeout))
+            sock.settimeout(_remaining(deadline, policy.read_timeout))
             connection.putrequest("GET", target, skip_accept_encoding=True)
             connection.putheader("User-Agent", policy.user_agent)
             connection.putheader("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -400,7 +418,7 @@ def _request(
             size = 0
             truncated = False
             while True:
-                connection.sock.settimeout(_remaining(deadline, policy.read_timeout))
+                sock.settimeout(_remaining(deadline, policy.read_timeout))
                 chunk = response.read1(min(CHUNK, policy.max_body_bytes - size + 1))
                 if not chunk:
                     break
@@ -410,7 +428,9 @@ def _request(
                     truncated = True
                     break
             body = b"".join(chunks)[: policy.max_body_bytes]
+            response.close()
             return response.status, headers, body, truncated
         finally:
             connection.close()
+            sock.close()
     raise last_error or ConnectionError("no address to connect to")
