@@ -89,6 +89,20 @@ class _Deadline(Exception):
     pass
 
 
+def _connect(address: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to exactly this IP address (no name lookup of any kind)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect((address, port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class _PinnedHTTPConnection(http_client.HTTPConnection):
     """Connects to an address that was already checked, never to a fresh DNS answer."""
 
@@ -97,8 +111,7 @@ class _PinnedHTTPConnection(http_client.HTTPConnection):
         self._address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = _connect(self._address, self.port, self.timeout)
 
 
 class _PinnedHTTPSConnection(http_client.HTTPSConnection):
@@ -107,8 +120,7 @@ class _PinnedHTTPSConnection(http_client.HTTPSConnection):
         self._address = address
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = _connect(self._address, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
