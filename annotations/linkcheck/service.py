@@ -86,7 +86,16 @@ def _enqueue(link_id: int, force: bool) -> None:
     from annotations.tasks import check_source_link
 
     try:
-        check_source_link.apply_async(args=[link_id], kwargs={"force": force}, retry=False)
+        if check_source_link.app.conf.task_always_eager:
+            check_source_link.apply_async(args=[link_id], kwargs={"force": force})
+            return
+        # One quick reconnection attempt, not kombu's default of several seconds of retries:
+        # this runs at the end of a web request.
+        with check_source_link.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
+            check_source_link.apply_async(
+                args=[link_id], kwargs={"force": force}, connection=connection, retry=False
+            )
     except Exception:
         log.warning(
             "Could not queue the check of source link %s; it stays pending until the sweep.",

@@ -39,6 +39,8 @@ class LoopbackServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.active = Counter()
         self.max_active = Counter()
+        self.total_active = 0
+        self.max_total_active = 0
         self.visits = 0
 
     @property
@@ -90,6 +92,8 @@ class Handler(BaseHTTPRequestHandler):
             server.active[path.split("/")[1]] += 1
             key = path.split("/")[1]
             server.max_active[key] = max(server.max_active[key], server.active[key])
+            server.total_active += 1
+            server.max_total_active = max(server.max_total_active, server.total_active)
         try:
             self.route(path, query, hit)
         except (BrokenPipeError, ConnectionResetError):
@@ -97,6 +101,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with server.lock:
                 server.active[path.split("/")[1]] -= 1
+                server.total_active -= 1
 
     def route(self, path: str, query: dict, hit: int) -> None:
         server = self.server
@@ -167,7 +172,10 @@ class Handler(BaseHTTPRequestHandler):
                 f"<!-- {nonce} --></body></html>"
             ).encode()
             self.send(200, body)
-        elif path.startswith("/hold/"):  # per-host concurrency probe
+        elif path == "/slow-once":  # the first visitor waits long (a worker dies meanwhile)
+            time.sleep(20 if hit == 1 else 0)
+            self.send(200, UTF8_PAGE)
+        elif path.startswith("/hold"):  # per-host concurrency probe: /hold/1, /holdb/1, ...
             time.sleep(float(query.get("s", ["0.3"])[0]))
             self.send(200, UTF8_PAGE)
         else:
