@@ -176,10 +176,14 @@ def test_database_slots_hold_across_threads_on_postgresql(web, settings):
     from annotations.linkcheck import service
 
     links = [SourceLink.objects.create(url=f"{web.base}/hold/{i}?s=0.3") for i in range(6)]
-    threads = [
-        threading.Thread(target=lambda pk=link.pk: service.link_check_run(link_id=pk))
-        for link in links
-    ]
+
+    def check(pk: int) -> None:
+        try:
+            service.link_check_run(link_id=pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=check, args=(link.pk,)) for link in links]
     for thread in threads:
         thread.start()
     for thread in threads:
