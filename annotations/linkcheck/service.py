@@ -52,6 +52,13 @@ def link_check_request(*, link: SourceLink | int, force: bool = False) -> bool:
     periodic sweep queues it later.
     """
     pk = link.pk if isinstance(link, SourceLink) else link
+    if not _mark_requested(pk, force):
+        return False
+    transaction.on_commit(lambda: _enqueue([pk], force), robust=True)
+    return True
+
+
+def _mark_requested(pk: int, force: bool) -> bool:
     now = timezone.now()
     candidates = SourceLink.objects.filter(pk=pk)
     if not force:
@@ -63,16 +70,20 @@ def link_check_request(*, link: SourceLink | int, force: bool = False) -> bool:
         )
     # The conditional UPDATE is the "one check per URL" decision; concurrent savers of the same
     # URL serialise on the row, and the second sees the first's request.
-    if not candidates.update(check_requested_at=now):
-        return False
-    transaction.on_commit(lambda: _enqueue(pk, force), robust=True)
-    return True
+    return bool(candidates.update(check_requested_at=now))
 
 
 def links_request_checks(*, links: Iterable[SourceLink | int], force: bool = False) -> int:
-    """Queue checks for several links (admin action, command); returns how many were queued."""
+    """Queue checks for several links (admin action, command, sweep); returns how many.
+
+    All of them go to the broker over one connection once the transaction commits.
+    """
     with transaction.atomic():
-        return sum(link_check_request(link=link, force=force) for link in links)
+        pks = [link.pk if isinstance(link, SourceLink) else link for link in links]
+        queued = [pk for pk in pks if _mark_requested(pk, force)]
+        if queued:
+            transaction.on_commit(lambda: _enqueue(queued, force), robust=True)
+    return len(queued)
 
 
 def claims_request_link_checks(*, claims: Iterable[Claim | int]) -> int:
@@ -82,28 +93,33 @@ def claims_request_link_checks(*, claims: Iterable[Claim | int]) -> int:
     return links_request_checks(links=sorted(set(links)), force=True)
 
 
-def _enqueue(link_id: int, force: bool) -> None:
+def _enqueue(link_ids: list[int], force: bool) -> None:
     from annotations.tasks import check_source_link
 
+    app = check_source_link.app
+    sent = 0
     try:
-        if check_source_link.app.conf.task_always_eager:
-            check_source_link.apply_async(args=[link_id], kwargs={"force": force})
+        if app.conf.task_always_eager:
+            for link_id in link_ids:
+                check_source_link.apply_async(args=[link_id], kwargs={"force": force})
             return
         # One quick reconnection attempt, not kombu's default of several seconds of retries:
         # this runs at the end of a web request.
-        with check_source_link.app.connection_for_write() as connection:
+        with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
-            check_source_link.apply_async(
-                args=[link_id], kwargs={"force": force}, connection=connection, retry=False
-            )
+            for link_id in link_ids:
+                check_source_link.apply_async(
+                    args=[link_id], kwargs={"force": force}, connection=connection, retry=False
+                )
+                sent += 1
     except Exception:
         log.warning(
-            "Could not queue the check of source link %s; it stays pending until the sweep.",
-            link_id,
+            "Could not queue the check of %s source link(s); they stay pending until the sweep.",
+            len(link_ids) - sent,
             exc_info=True,
         )
-        # Let the next sweep pick it up at once instead of after the grace period.
-        SourceLink.objects.filter(pk=link_id).update(check_requested_at=None)
+        # Let the next sweep pick them up at once instead of after the grace period.
+        SourceLink.objects.filter(pk__in=link_ids[sent:]).update(check_requested_at=None)
 
 
 def links_due_for_check(*, now=None, limit: int | None = None) -> list[int]:
