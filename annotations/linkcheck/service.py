@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from annotations.linkcheck import fetch as fetching
@@ -58,9 +58,9 @@ def link_check_request(*, link: SourceLink | int, force: bool = False) -> bool:
     return True
 
 
-def _mark_requested(pk: int, force: bool) -> bool:
+def _requestable(pks: list[int], force: bool) -> QuerySet[SourceLink]:
     now = timezone.now()
-    candidates = SourceLink.objects.filter(pk=pk)
+    candidates = SourceLink.objects.filter(pk__in=pks)
     if not force:
         fresh_since = now - timedelta(seconds=settings.LINKCHECK_FRESHNESS)
         queued_since = now - timedelta(seconds=settings.LINKCHECK_REQUEST_GRACE)
@@ -68,20 +68,28 @@ def _mark_requested(pk: int, force: bool) -> bool:
             Q(check_requested_at__gte=queued_since)
             & (Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("check_requested_at")))
         )
+    return candidates
+
+
+def _mark_requested(pk: int, force: bool) -> bool:
     # The conditional UPDATE is the "one check per URL" decision; concurrent savers of the same
     # URL serialise on the row, and the second sees the first's request.
-    return bool(candidates.update(check_requested_at=now))
+    return bool(_requestable([pk], force).update(check_requested_at=timezone.now()))
 
 
 def links_request_checks(*, links: Iterable[SourceLink | int], force: bool = False) -> int:
     """Queue checks for several links (admin action, command, sweep); returns how many.
 
-    All of them go to the broker over one connection once the transaction commits.
+    Two queries whatever the number of links, and all of them go to the broker over one
+    connection once the transaction commits.
     """
+    pks = [link.pk if isinstance(link, SourceLink) else link for link in links]
     with transaction.atomic():
-        pks = [link.pk if isinstance(link, SourceLink) else link for link in links]
-        queued = [pk for pk in pks if _mark_requested(pk, force)]
+        queued = list(
+            _requestable(pks, force).select_for_update().order_by("pk").values_list("pk", flat=True)
+        )
         if queued:
+            SourceLink.objects.filter(pk__in=queued).update(check_requested_at=timezone.now())
             transaction.on_commit(lambda: _enqueue(queued, force), robust=True)
     return len(queued)
 
