@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from annotations.linkcheck import fetch as fetching
 from annotations.linkcheck import limits
+from annotations.linkcheck import service as linkcheck_service
 from annotations.models import LinkOutcome, SourceLink
 from tests.conftest import require_service
 from tests.linkcheck.test_worker import redis_url
@@ -190,3 +191,22 @@ def test_database_slots_hold_across_threads_on_postgresql(web, settings):
         thread.join(30)
     assert web.max_active["hold"] == 2
     assert set(SourceLink.objects.values_list("outcome", flat=True)) == {"ok"}
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_queuing_many_links_takes_a_fixed_number_of_queries(
+    db, count, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    ids = [
+        link.pk
+        for link in SourceLink.objects.bulk_create(
+            SourceLink(url=f"https://site{i}.example/") for i in range(count)
+        )
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        # Savepoint, select the due ones (locked), mark them requested, release.
+        with django_assert_num_queries(4):
+            assert linkcheck_service.links_request_checks(links=ids) == count
+        with django_assert_num_queries(3):  # all were just requested: nothing to mark
+            assert linkcheck_service.links_request_checks(links=ids) == 0
+    assert len(callbacks) == 1  # one trip to the broker for all of them
