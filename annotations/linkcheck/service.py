@@ -282,63 +282,107 @@ def excerpt_found(excerpt: str, text: str, *, truncated: bool = False) -> bool |
     return None if truncated else False  # the rest of the page was not read
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Attempt:
+    link_id: int
+    result: fetching.FetchResult
+    attempt: int = 1
+    will_retry: bool = False
+
+
+_STATE_FIELDS = [
+    "outcome",
+    "http_status",
+    "final_url",
+    "redirect_chain",
+    "content_type",
+    "page_title",
+    "content_length",
+    "body_truncated",
+    "body_sha256",
+    "response_ms",
+    "error",
+    "last_checked_at",
+    "text_sha256",
+    "text_changed_at",
+]
+
+
 def link_check_record(
     *, link_id: int, result: fetching.FetchResult, attempt: int = 1, will_retry: bool = False
 ) -> LinkCheck:
     """Write one attempt to the history; when final, make it the link's current state."""
-    link = SourceLink.objects.select_for_update().get(pk=link_id)
+    return links_check_record(attempts=[Attempt(link_id, result, attempt, will_retry)])[0]
+
+
+@transaction.atomic
+def links_check_record(*, attempts: list[Attempt]) -> list[LinkCheck]:
+    """Record several attempts in a fixed number of queries (a batch checked by one task)."""
+    links = SourceLink.objects.select_for_update().in_bulk([a.link_id for a in attempts])
     now = timezone.now()
-    check = LinkCheck.objects.create(
-        source_link=link,
-        checked_at=now,
-        outcome=result.outcome,
-        http_status=result.http_status,
-        final_url=result.final_url[:2000],
-        redirect_chain=result.redirect_chain,
-        content_type=result.content_type,
-        page_title=result.page_title[:500],
-        content_length=result.content_length,
-        body_truncated=result.body_truncated,
-        body_sha256=result.body_sha256,
-        text_sha256=result.text_sha256,
-        response_ms=result.response_ms,
-        error=result.error,
-        attempt=attempt,
-        will_retry=will_retry,
+    checks = []
+    for entry in attempts:
+        result = entry.result
+        checks.append(
+            LinkCheck(
+                source_link_id=entry.link_id,
+                checked_at=now,
+                outcome=result.outcome,
+                http_status=result.http_status,
+                final_url=result.final_url[:2000],
+                redirect_chain=result.redirect_chain,
+                content_type=result.content_type,
+                page_title=result.page_title[:500],
+                content_length=result.content_length,
+                body_truncated=result.body_truncated,
+                body_sha256=result.body_sha256,
+                text_sha256=result.text_sha256,
+                response_ms=result.response_ms,
+                error=result.error,
+                attempt=entry.attempt,
+                will_retry=entry.will_retry,
+            )
+        )
+    checks = LinkCheck.objects.bulk_create(checks)
+    answered = {}
+    for entry in attempts:
+        link, result = links[entry.link_id], entry.result
+        link.checking_until = None
+        link.attempts = entry.attempt
+        if entry.will_retry:
+            continue
+        link.outcome = result.outcome
+        link.http_status = result.http_status
+        link.final_url = result.final_url[:2000]
+        link.redirect_chain = result.redirect_chain
+        link.content_type = result.content_type
+        link.page_title = result.page_title[:500]
+        link.content_length = result.content_length
+        link.body_truncated = result.body_truncated
+        link.body_sha256 = result.body_sha256
+        link.response_ms = result.response_ms
+        link.error = result.error
+        link.last_checked_at = now
+        if result.outcome in _ANSWERED and result.text_sha256:
+            if link.text_sha256 and link.text_sha256 != result.text_sha256:
+                link.text_changed_at = now
+            link.text_sha256 = result.text_sha256
+            answered[link.pk] = result
+    SourceLink.objects.bulk_update(
+        list(links.values()), ["checking_until", "attempts", *_STATE_FIELDS]
     )
-    link.checking_until = None
-    link.attempts = attempt
-    if will_retry:
-        link.save(update_fields=["checking_until", "attempts"])
-        return check
-    link.outcome = result.outcome
-    link.http_status = result.http_status
-    link.final_url = result.final_url[:2000]
-    link.redirect_chain = result.redirect_chain
-    link.content_type = result.content_type
-    link.page_title = result.page_title[:500]
-    link.content_length = result.content_length
-    link.body_truncated = result.body_truncated
-    link.body_sha256 = result.body_sha256
-    link.response_ms = result.response_ms
-    link.error = result.error
-    link.last_checked_at = now
-    if result.outcome in _ANSWERED and result.text_sha256:
-        if link.text_sha256 and link.text_sha256 != result.text_sha256:
-            link.text_changed_at = now
-        link.text_sha256 = result.text_sha256
-        _update_citations(link, result, now)
-    link.save()
-    return check
+    if answered:
+        _update_citations(answered, now)
+    return checks
 
 
-def _update_citations(link: SourceLink, result: fetching.FetchResult, now) -> None:
+def _update_citations(answered: dict[int, fetching.FetchResult], now) -> None:
     """Flag each citing evidence item whose source text changed or lost its excerpt."""
     changed = []
-    for evidence in Evidence.objects.filter(source_link=link).only(
-        "id", "excerpt", "cited_text_sha256", "source_changed_at", "excerpt_found"
+    for evidence in Evidence.objects.filter(source_link_id__in=list(answered)).only(
+        "id", "source_link_id", "excerpt", "cited_text_sha256", "source_changed_at", "excerpt_found"
     ):
+        result = answered[evidence.source_link_id]
         before = (evidence.cited_text_sha256, evidence.source_changed_at, evidence.excerpt_found)
         if not evidence.cited_text_sha256:
             evidence.cited_text_sha256 = result.text_sha256
