@@ -98,10 +98,11 @@ class DatabaseHostSlots:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"linkcheck:{host}"])
             cursor.execute(sql, params)
-            return "db" if cursor.rowcount == 1 else None
+            return f"db:{link_id}" if cursor.rowcount == 1 else None
 
     def release(self, host: str, token: str) -> None:
-        pass  # the link's lease is cleared when its result is written (service.release_link)
+        """Free the slot before the result is written (a batch still has links to fetch)."""
+        SourceLink.objects.filter(pk=int(token.split(":", 1)[1])).update(checking_until=None)
 
 
 def host_slots() -> HostSlots:

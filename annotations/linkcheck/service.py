@@ -10,8 +10,10 @@ will be tried again), so a flapping server does not flap the desk's view.
 
 import logging
 import random
+import time
 import unicodedata
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -102,24 +104,26 @@ def claims_request_link_checks(*, claims: Iterable[Claim | int]) -> int:
 
 
 def _enqueue(link_ids: list[int], force: bool) -> None:
-    from annotations.tasks import check_source_link
+    from annotations.tasks import check_source_links
 
-    app = check_source_link.app
+    app = check_source_links.app
+    size = max(1, settings.LINKCHECK_BATCH_SIZE)
+    batches = [link_ids[i : i + size] for i in range(0, len(link_ids), size)]
     sent = 0
     try:
         if app.conf.task_always_eager:
-            for link_id in link_ids:
-                check_source_link.apply_async(args=[link_id], kwargs={"force": force})
+            for batch in batches:
+                check_source_links.apply_async(args=[batch], kwargs={"force": force})
             return
         # One quick reconnection attempt, not kombu's default of several seconds of retries:
         # this runs at the end of a web request.
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
-            for link_id in link_ids:
-                check_source_link.apply_async(
-                    args=[link_id], kwargs={"force": force}, connection=connection, retry=False
+            for batch in batches:
+                check_source_links.apply_async(
+                    args=[batch], kwargs={"force": force}, connection=connection, retry=False
                 )
-                sent += 1
+                sent += len(batch)
     except Exception:
         log.warning(
             "Could not queue the check of %s source link(s); they stay pending until the sweep.",
@@ -227,6 +231,112 @@ def link_check_run(
             "retry", delay=retry_delay(attempt, result.retry_after), outcome=result.outcome
         )
     return RunOutcome("done", outcome=result.outcome)
+
+
+def links_check_run(*, link_ids: list[int], force: bool = False) -> dict[int, RunOutcome]:
+    """Check several links at once: concurrent fetches inside one task, one bulk write.
+
+    This is how queued checks run (``LINKCHECK_BATCH_SIZE`` links per task): one broker
+    message and a handful of queries per batch instead of per link. Each link still waits for
+    its host's slot. Links that need another attempt, or whose host stayed busy, come back
+    with ``retry``/``busy`` and are queued one by one by the task.
+    """
+    now = timezone.now()
+    links = SourceLink.objects.in_bulk(link_ids)
+    outcomes = {pk: RunOutcome("gone") for pk in link_ids if pk not in links}
+    todo = []
+    for pk, link in links.items():
+        if not force and _already_done(link, now):
+            outcomes[pk] = RunOutcome("skipped", outcome=link.outcome)
+        elif link.checking_until and link.checking_until > now:
+            wait = (link.checking_until - now).total_seconds()
+            outcomes[pk] = RunOutcome("busy", delay=min(wait + random.uniform(0.5, 2), max_delay()))
+        else:
+            todo.append(link)
+    if not todo:
+        return outcomes
+    lease = float(settings.LINKCHECK_TIME_LIMIT)
+    slots = limits.host_slots()
+    in_database = isinstance(slots, limits.DatabaseHostSlots)
+    if not in_database:
+        # Mark the rows as being checked, all at once; the Redis leases count per host.
+        until = now + timedelta(seconds=lease, microseconds=random.randint(0, 999_999))
+        SourceLink.objects.filter(pk__in=[link.pk for link in todo]).filter(
+            Q(checking_until__isnull=True) | Q(checking_until__lte=now)
+        ).update(checking_until=until)
+        claimed = set(
+            SourceLink.objects.filter(
+                pk__in=[link.pk for link in todo], checking_until=until
+            ).values_list("pk", flat=True)
+        )
+        for link in todo:
+            if link.pk not in claimed:
+                outcomes[link.pk] = RunOutcome("busy", delay=min(random.uniform(1, 5), max_delay()))
+        todo = [link for link in todo if link.pk in claimed]
+    policy = fetching.FetchPolicy.from_settings()
+    wait = float(settings.LINKCHECK_HOST_WAIT)
+
+    def fetch_and_release(link: SourceLink, host: str, token: str) -> fetching.FetchResult:
+        try:
+            return fetching.fetch(link.url, policy)
+        finally:
+            if not in_database:
+                try:
+                    slots.release(host, token)
+                except Exception:  # the lease expires on its own
+                    log.warning("Could not release the host slot for %s", host, exc_info=True)
+
+    # This thread hands out host slots (and alone talks to the database); the pool fetches.
+    futures = {}
+    waiting = list(todo)
+    give_up = time.monotonic() + wait
+    delay = 0.02
+    try:
+        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
+            released: set[int] = set()
+            while True:
+                if in_database:  # free the rows of finished fetches for this host's next links
+                    for pk, future in futures.items():
+                        if pk not in released and future.done():
+                            slots.release("", f"db:{pk}")
+                            released.add(pk)
+                still = []
+                for link in waiting:
+                    host = _host(link.url)
+                    token = slots.acquire(host, link.pk, lease)
+                    if token:
+                        futures[link.pk] = pool.submit(fetch_and_release, link, host, token)
+                    else:
+                        still.append(link)
+                waiting = still
+                if not waiting or time.monotonic() >= give_up:
+                    break
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 1.5, 0.25)
+            results = [futures[link.pk].result() if link.pk in futures else None for link in todo]
+    except BaseException:
+        SourceLink.objects.filter(pk__in=[link.pk for link in todo]).update(checking_until=None)
+        raise
+    max_attempts = settings.LINKCHECK_MAX_RETRIES + 1
+    attempts = []
+    no_slot = []
+    for link, result in zip(todo, results, strict=True):
+        if result is None:
+            no_slot.append(link.pk)
+            outcomes[link.pk] = RunOutcome("busy", delay=min(random.uniform(1, 5), max_delay()))
+            continue
+        will_retry = result.transient and max_attempts > 1
+        attempts.append(Attempt(link.pk, result, 1, will_retry))
+        outcomes[link.pk] = (
+            RunOutcome("retry", delay=retry_delay(1, result.retry_after), outcome=result.outcome)
+            if will_retry
+            else RunOutcome("done", outcome=result.outcome)
+        )
+    if no_slot and not in_database:
+        SourceLink.objects.filter(pk__in=no_slot).update(checking_until=None)  # ours to free
+    if attempts:
+        links_check_record(attempts=attempts)
+    return outcomes
 
 
 def _already_done(link: SourceLink, now) -> bool:

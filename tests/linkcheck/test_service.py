@@ -9,7 +9,7 @@ from django.utils import timezone
 from annotations import services
 from annotations.linkcheck import fetch as fetching
 from annotations.linkcheck import service
-from annotations.models import Evidence, LinkOutcome, SourceLink
+from annotations.models import Evidence, LinkCheck, LinkOutcome, SourceLink
 from annotations.tasks import check_source_link
 
 pytestmark = pytest.mark.usefixtures("linkcheck_settings")
@@ -307,3 +307,56 @@ def test_sweep_queues_due_links(web, cite, eager, django_capture_on_commit_callb
     assert SourceLink.objects.get(pk=evidence.source_link_id).outcome == LinkOutcome.OK
     with django_capture_on_commit_callbacks(execute=True):
         assert service.links_sweep() == 0
+
+
+def test_a_batch_checks_links_together_and_hands_back_the_rest(
+    web, cite, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        ok, down, fresh = (cite(f"{web.base}/{p}").source_link_id for p in ("ok", "down", "koi8"))
+    service.link_check_run(link_id=fresh)
+    outcomes = service.links_check_run(link_ids=[ok, down, fresh, 999_999])
+    assert {pk: o.status for pk, o in outcomes.items()} == {
+        ok: "done",
+        down: "retry",
+        fresh: "skipped",
+        999_999: "gone",
+    }
+    states = dict(SourceLink.objects.values_list("pk", "outcome"))
+    assert (states[ok], states[down], states[fresh]) == ("ok", "pending", "ok")
+    assert list(
+        LinkCheck.objects.filter(source_link_id=down).values_list("will_retry", flat=True)
+    ) == [True]
+    assert SourceLink.objects.filter(checking_until__isnull=False).count() == 0
+
+
+def test_a_batch_respects_the_host_limit(
+    web, claim, analyst, settings, django_capture_on_commit_callbacks
+):
+    settings.LINKCHECK_PER_HOST = 2
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = [
+            services.evidence_add(
+                claim=claim, actor=analyst, url=f"{web.base}/hold/{i}?s=0.2"
+            ).source_link_id
+            for i in range(6)
+        ]
+    outcomes = service.links_check_run(link_ids=ids)
+    assert {o.status for o in outcomes.values()} == {"done"}
+    assert web.max_active["hold"] == 2
+    assert len(web.log) == 6
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_recording_a_batch_takes_a_fixed_number_of_queries(db, size, django_assert_num_queries):
+    links = SourceLink.objects.bulk_create(
+        SourceLink(url=f"https://s{i}.example/") for i in range(size)
+    )
+    result = fetching.FetchResult(
+        url="x", outcome="ok", http_status=200, text_sha256="a" * 64, text="t"
+    )
+    attempts = [service.Attempt(link.pk, result) for link in links]
+    # savepoint, lock the links, insert the history, update the links, read citations, release
+    with django_assert_num_queries(6):
+        service.links_check_record(attempts=attempts)
+    assert LinkCheck.objects.count() == size
