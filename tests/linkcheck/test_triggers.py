@@ -210,3 +210,16 @@ def test_queuing_many_links_takes_a_fixed_number_of_queries(
         with django_assert_num_queries(3):  # all were just requested: nothing to mark
             assert linkcheck_service.links_request_checks(links=ids) == 0
     assert len(callbacks) == 1  # one trip to the broker for all of them
+
+
+def test_beat_sweeps_with_a_registered_task(settings):
+    from workbench.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+
+    entry = settings.CELERY_BEAT_SCHEDULE["linkcheck-sweep"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == settings.LINKCHECK_SWEEP_INTERVAL
+    task = app.tasks["annotations.tasks.check_source_links"]
+    assert task.acks_late and task.reject_on_worker_lost
+    assert task.soft_time_limit < task.time_limit
