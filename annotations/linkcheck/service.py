@@ -1,9 +1,11 @@
 """Source-link checks: asking for one, running one, and recording what it found.
 
-``link_check_request`` is what every entry point calls (evidence saved, the admin,
-the management command, the periodic sweep, the REST API); it queues a Celery task
-once the transaction commits. ``link_check_run`` is what that task calls: it takes a
-per-host slot, fetches, and writes one LinkCheck row per attempt. The SourceLink's
+``link_check_request`` / ``links_request_checks`` are what every entry point calls
+(evidence saved, the admin, the management command, the periodic sweep, the REST API);
+they queue Celery tasks once the transaction commits, a batch of links per task.
+``links_check_run`` is what a batch task calls (concurrent fetches, each after taking its
+host's slot, then one bulk write); ``link_check_run`` checks one link (retries, the
+command's ``--now``). Every attempt leaves one LinkCheck row. The SourceLink's
 current state changes only when an attempt is final (not a transient failure that
 will be tried again), so a flapping server does not flap the desk's view.
 """
