@@ -247,6 +247,12 @@ def pipeline(args, targets: list[str]) -> dict:
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
         shutil.rmtree(folder, ignore_errors=True)
+        if broker.startswith("redis://"):
+            import redis
+
+            client = redis.Redis.from_url(broker)
+            for key in client.scan_iter(f"*{queue}*"):  # queue bindings, host leases
+                client.delete(key)
 
 
 def main() -> None:

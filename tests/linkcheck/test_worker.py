@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.conftest import require_service
+from tests.conftest import require_service, service_reachable
 
 pytestmark = pytest.mark.integration
 
@@ -191,6 +191,13 @@ def app(tmp_path, migrated):
     yield make
     for installation in installations:
         installation.stop_all()
+        broker = installation.env.get("CELERY_BROKER_URL", "")
+        if broker.startswith("redis://") and service_reachable(broker, 6379):
+            import redis
+
+            client = redis.Redis.from_url(broker)
+            for key in client.scan_iter(f"*{installation.queue}*"):  # bindings, leases
+                client.delete(key)
 
 
 @pytest.fixture
