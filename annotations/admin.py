@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from annotations import services
+from annotations.linkcheck import service as linkcheck
 from annotations.models import (
     Article,
     Claim,
@@ -142,8 +143,8 @@ class EvidenceInline(admin.StackedInline):
     model = Evidence
     form = EvidenceInlineForm
     extra = 0
-    fields = ["url", "link_state", "title", "stance", "excerpt", "note", "added_by"]
-    readonly_fields = ["link_state", "added_by"]
+    fields = ["url", "link_state", "source_flags", "title", "stance", "excerpt", "note", "added_by"]
+    readonly_fields = ["link_state", "source_flags", "added_by"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("source_link", "added_by")
@@ -151,6 +152,19 @@ class EvidenceInline(admin.StackedInline):
     @admin.display(description="link state")
     def link_state(self, obj: Evidence) -> str:
         return _link_state(obj.source_link) if obj.pk else "–"
+
+    @admin.display(description="source since cited")
+    def source_flags(self, obj: Evidence) -> str:
+        if not obj.pk:
+            return "–"
+        flags = []
+        if obj.source_changed_at:
+            flags.append(f"text changed {obj.source_changed_at:%Y-%m-%d %H:%M}")
+        if obj.excerpt_found is False:
+            flags.append("excerpt no longer found")
+        elif obj.excerpt_found:
+            flags.append("excerpt found")
+        return "; ".join(flags) or "no change seen"
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_change_permission(request, obj) and (
@@ -213,6 +227,7 @@ class ClaimAdmin(admin.ModelAdmin):
         *(_set_verdict_action(v) for v in Verdict if v != Verdict.PENDING),
         "sign_off",
         "revoke_sign_off",
+        "recheck_links",
     ]
     readonly_fields = [
         "in_context",
@@ -437,6 +452,15 @@ class ClaimAdmin(admin.ModelAdmin):
             return
         self.message_user(request, f"{changed} claim(s) signed off.")
 
+    @admin.action(
+        description="Re-check the evidence links of selected claims", permissions=["view"]
+    )
+    def recheck_links(self, request: HttpRequest, queryset: QuerySet) -> None:
+        queued = linkcheck.claims_request_link_checks(
+            claims=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(request, f"{queued} link check(s) queued.")
+
     @admin.action(description="Revoke sign-off of selected claims", permissions=["sign_off"])
     def revoke_sign_off(self, request: HttpRequest, queryset: QuerySet) -> None:
         for pk in queryset.values_list("pk", flat=True):
@@ -509,6 +533,8 @@ class LinkCheckInline(admin.TabularInline):
         "page_title",
         "response_ms",
         "error",
+        "attempt",
+        "will_retry",
     ]
     readonly_fields = fields
     ordering = ["-checked_at"]
@@ -533,8 +559,24 @@ class SourceLinkAdmin(admin.ModelAdmin):
         "error",
         "last_checked_at",
         "created_at",
+        "redirect_chain",
+        "content_length",
+        "body_truncated",
+        "body_sha256",
+        "response_ms",
+        "text_changed_at",
+        "check_requested_at",
+        "attempts",
     ]
     inlines = [LinkCheckInline]
+    actions = ["recheck_links"]
+
+    @admin.action(description="Re-check selected links", permissions=["view"])
+    def recheck_links(self, request: HttpRequest, queryset: QuerySet) -> None:
+        queued = linkcheck.links_request_checks(
+            links=list(queryset.values_list("pk", flat=True)), force=True
+        )
+        self.message_user(request, f"{queued} link check(s) queued.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(citation_count=Count("evidence"))

@@ -147,6 +147,24 @@ class SourceLink(models.Model):
     error = models.TextField(blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The latest check in full (the history rows keep every attempt).
+    redirect_chain = models.JSONField(default=list, blank=True)
+    content_length = models.PositiveBigIntegerField(null=True, blank=True)
+    body_truncated = models.BooleanField(default=False)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    text_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the page's text (not its markup) last changed."
+    )
+    # Bookkeeping of the background checks.
+    host = models.CharField(max_length=255, blank=True, db_index=True)
+    check_requested_at = models.DateTimeField(null=True, blank=True)
+    checking_until = models.DateTimeField(
+        null=True, blank=True, help_text="Lease of the check running now (per-host limit)."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Attempts made by the latest check (retries included)."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["outcome", "last_checked_at"])]
@@ -172,6 +190,10 @@ class LinkCheck(models.Model):
     text_sha256 = models.CharField(max_length=64, blank=True)
     response_ms = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    will_retry = models.BooleanField(
+        default=False, help_text="A transient failure: the check is tried again later."
+    )
 
     class Meta:
         ordering = ["-checked_at", "-id"]
@@ -194,6 +216,16 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the link checks found about this citation.
+    cited_text_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Text hash of the source as first seen once cited."
+    )
+    source_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the source's text first differed from that."
+    )
+    excerpt_found = models.BooleanField(
+        null=True, blank=True, help_text="Is the excerpt still on the page? Empty: unknown."
+    )
 
     class Meta:
         ordering = ["claim_id", "created_at", "id"]

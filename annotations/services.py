@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotations.anchoring import context_around
+from annotations.linkcheck.service import evidence_link_attached
 from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
 
 User = AbstractBaseUser | AnonymousUser
@@ -514,6 +515,7 @@ def evidence_add(
         actor=actor,
         changes={"url": [None, evidence.url], "stance": [None, stance], "title": [None, title]},
     )
+    evidence_link_attached(evidence=evidence)  # checks the link once this commits
     return evidence
 
 
@@ -555,6 +557,10 @@ def evidence_update(
         actor=actor,
         changes=changes,
     )
+    if "url" in changes:
+        evidence_link_attached(evidence=locked)  # a new source: track it afresh, check it
+    elif "excerpt" in changes:
+        Evidence.objects.filter(pk=locked.pk).update(excerpt_found=None)  # until the next check
     return locked
 
 

@@ -120,6 +120,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web and worker) share the file: wait for the lock rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Writers take the lock when their transaction starts, so a read-then-write transaction
+    # waits for the other process instead of failing with "database is locked" (link checks).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -166,13 +169,15 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Exchange tables (remote control, pidbox); kombu's default is ./control in the cwd.
+        "control_folder": str(_broker_dir / "control"),
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -191,4 +196,46 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Source-link checks (annotations.linkcheck) ---------------------------------------------
+# Times are in seconds. Hosts in LINKCHECK_ALLOWED_HOSTS (names, addresses or networks such as
+# 10.1.0.0/16) bypass the address policy; by default every non-public address is refused.
+LINKCHECK_FRESHNESS = env_int("LINKCHECK_FRESHNESS", 3600)
+LINKCHECK_RECHECK_AGE = env_int("LINKCHECK_RECHECK_AGE", 7 * 24 * 3600)
+LINKCHECK_SWEEP_INTERVAL = env_int("LINKCHECK_SWEEP_INTERVAL", 600)
+LINKCHECK_SWEEP_BATCH = env_int("LINKCHECK_SWEEP_BATCH", 500)
+LINKCHECK_REQUEST_GRACE = env_int("LINKCHECK_REQUEST_GRACE", 900)
+LINKCHECK_PER_HOST = env_int("LINKCHECK_PER_HOST", 2)
+LINKCHECK_HOST_WAIT = env_int("LINKCHECK_HOST_WAIT", 10)
+LINKCHECK_BATCH_SIZE = env_int("LINKCHECK_BATCH_SIZE", 20)
+LINKCHECK_CONNECT_TIMEOUT = env_int("LINKCHECK_CONNECT_TIMEOUT", 5)
+LINKCHECK_READ_TIMEOUT = env_int("LINKCHECK_READ_TIMEOUT", 10)
+LINKCHECK_TOTAL_TIMEOUT = env_int("LINKCHECK_TOTAL_TIMEOUT", 30)
+LINKCHECK_MAX_BODY_BYTES = env_int("LINKCHECK_MAX_BODY_BYTES", 2 * 1024 * 1024)
+LINKCHECK_MAX_REDIRECTS = env_int("LINKCHECK_MAX_REDIRECTS", 10)
+LINKCHECK_ALLOWED_HOSTS = env_list("LINKCHECK_ALLOWED_HOSTS")
+LINKCHECK_MAX_RETRIES = env_int("LINKCHECK_MAX_RETRIES", 4)
+LINKCHECK_RETRY_BASE = env_int("LINKCHECK_RETRY_BASE", 30)
+LINKCHECK_RETRY_MAX = env_int("LINKCHECK_RETRY_MAX", 1800)
+LINKCHECK_USER_AGENT = env_str(
+    "LINKCHECK_USER_AGENT",
+    f"FactcheckWorkbench-LinkChecker/0.1 (source-link check; +{DESK_URL})",
+)
+# Per-host limit store: Redis when the broker is Redis (or LINKCHECK_REDIS_URL is set),
+# otherwise the database.
+LINKCHECK_REDIS_URL = env_str(
+    "LINKCHECK_REDIS_URL",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
+)
+LINKCHECK_LIMIT_PREFIX = env_str("LINKCHECK_LIMIT_PREFIX", "linkcheck")
+LINKCHECK_SOFT_TIME_LIMIT = env_int("LINKCHECK_SOFT_TIME_LIMIT", LINKCHECK_TOTAL_TIMEOUT + 30)
+LINKCHECK_TIME_LIMIT = env_int("LINKCHECK_TIME_LIMIT", LINKCHECK_SOFT_TIME_LIMIT + 30)
+# A queue name of its own lets test runs and several desks share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE = {
+    "linkcheck-sweep": {
+        "task": "annotations.tasks.sweep_source_links",
+        "schedule": LINKCHECK_SWEEP_INTERVAL,
+    },
 }

@@ -1,0 +1,1 @@
+"""Background checks of the sources cited as evidence: fetch safely, record, flag changes."""
