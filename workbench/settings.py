@@ -223,11 +223,13 @@ LINKCHECK_USER_AGENT = env_str(
     f"FactcheckWorkbench-LinkChecker/0.1 (source-link check; +{DESK_URL})",
 )
 # Per-host limit store: Redis when the broker is Redis (or LINKCHECK_REDIS_URL is set),
-# otherwise the database.
+# otherwise the database; LINKCHECK_REDIS_URL=database forces the database.
 LINKCHECK_REDIS_URL = env_str(
     "LINKCHECK_REDIS_URL",
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
 )
+if LINKCHECK_REDIS_URL == "database":
+    LINKCHECK_REDIS_URL = ""
 LINKCHECK_LIMIT_PREFIX = env_str("LINKCHECK_LIMIT_PREFIX", "linkcheck")
 LINKCHECK_SOFT_TIME_LIMIT = env_int("LINKCHECK_SOFT_TIME_LIMIT", LINKCHECK_TOTAL_TIMEOUT + 30)
 LINKCHECK_TIME_LIMIT = env_int("LINKCHECK_TIME_LIMIT", LINKCHECK_SOFT_TIME_LIMIT + 30)

@@ -266,7 +266,7 @@ def test_broker_down_evidence_still_saved_and_link_left_for_the_sweep(web, app):
         closed = probe.getsockname()[1]
     installation = app(
         CELERY_BROKER_URL=f"redis://127.0.0.1:{closed}/0",
-        LINKCHECK_REDIS_URL="",  # the per-host limit falls back to the database
+        LINKCHECK_REDIS_URL="database",  # the per-host limit lives in the database
     )
     [link_id] = installation.add_evidence([f"{web.base}/ok"])  # succeeds, after a warning
     assert installation.rows("SELECT COUNT(*) FROM annotations_evidence") == [(1,)]
