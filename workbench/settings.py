@@ -191,3 +191,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Web UI -------------------------------------------------------------------------------
+LOGOUT_REDIRECT_URL = "login"
+# How often the annotator asks whether an evidence link's check has finished.
+ANNOTATOR_POLL_MS = env_int("ANNOTATOR_POLL_MS", 3000)
