@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Fact-checking workbench: review desk"
 admin.site.site_title = "Review desk"
@@ -18,4 +18,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("healthz", healthz),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("annotations.api.urls", namespace="api")),
 ]
