@@ -18,5 +18,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("healthz", healthz),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("annotations.api.urls", namespace="api")),
     path("", include("annotations.urls")),  # the web UI: article list, annotator, login
 ]

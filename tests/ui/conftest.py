@@ -81,9 +81,11 @@ class Browser:
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on(
             "console",
-            lambda msg: self.errors.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None,
+            lambda msg: (
+                self.errors.append(msg.text)
+                if msg.type == "error" and "Failed to load resource" not in msg.text
+                else None
+            ),
         )
         self.dialogs: list[str] = []
         self.page.on("dialog", self._on_dialog)
@@ -126,7 +128,7 @@ class Browser:
         assert found, f"{quote!r} is not in the article"
 
     def drag_select(self, quote: str) -> None:
-        """Select the quote with the mouse: press before its first letter, release after its last."""
+        """Select the quote with the mouse: press before its first letter, release after it."""
         box = self.page.evaluate(
             """(quote) => {
                 const a = window.annotator;
@@ -137,7 +139,8 @@ class Browser:
                     const p = a.cpToPoint(cp);
                     const r = document.createRange();
                     r.setStart(p.node, p.offset);
-                    r.setEnd(p.node, p.offset + (p.node.data.codePointAt(p.offset) > 0xffff ? 2 : 1));
+                    const wide = p.node.data.codePointAt(p.offset) > 0xffff;
+                    r.setEnd(p.node, p.offset + (wide ? 2 : 1));
                     const rect = r.getClientRects()[0];
                     return {left: rect.left, right: rect.right, top: rect.top, bottom: rect.bottom};
                 };

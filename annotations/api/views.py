@@ -1,0 +1,234 @@
+"""Thin views: parse with a serializer, act through ``annotations.services``, render.
+
+Every claim response carries ``ETag: "<version>"``; changing or deleting a claim needs
+that version back (``If-Match`` or a ``version`` field), so no change is lost.
+"""
+
+import re
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations import selectors, services
+from annotations.api import serializers as s
+from annotations.api.exceptions import PreconditionRequired
+from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, SourceLinkFilter
+from annotations.api.pagination import KeysetPagination
+from annotations.api.permissions import DeskPermission
+from annotations.models import Claim, Evidence
+from annotations.selectors import KeyField
+
+_ETAG = re.compile(r'\s*(?:W/)?"?(\d{1,18})"?\s*')
+MSG_BAD_IF_MATCH = 'If-Match must be one claim version in quotes, e.g. "3".'
+MSG_VERSION_CONFLICT = "If-Match and version name different versions."
+
+
+def etag(claim: Claim) -> str:
+    return f'"{claim.version}"'
+
+
+def expected_version(request: Request, body_version: int | None, *, required: bool) -> int | None:
+    """The version the client says it is changing, from If-Match or the body."""
+    header = request.headers.get("If-Match")
+    header_version = None
+    if header is not None:
+        match = _ETAG.fullmatch(header)
+        if not match:
+            raise ValidationError({"If-Match": [MSG_BAD_IF_MATCH]})
+        header_version = int(match.group(1))
+    if header_version is not None and body_version is not None and header_version != body_version:
+        raise ValidationError({"version": [MSG_VERSION_CONFLICT]})
+    version = header_version if header_version is not None else body_version
+    if version is None and required:
+        raise PreconditionRequired()
+    return version
+
+
+class MeView(APIView):
+    """The signed-in user and what they may do."""
+
+    def get(self, request: Request) -> Response:
+        return Response(s.MeSerializer(request.user).data)
+
+
+class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ArticleFilter
+    orderings = {
+        "id": (KeyField("id", int),),
+        "title": (KeyField("title", str), KeyField("id", int)),
+    }
+    default_ordering = "id"
+
+    def get_queryset(self) -> QuerySet:
+        queryset = selectors.articles_queryset()
+        if self.action == "list":
+            queryset = queryset.defer("body")
+        return queryset
+
+    def get_serializer_class(self) -> type:
+        return s.ArticleListSerializer if self.action == "list" else s.ArticleSerializer
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        counts = selectors.claim_counts([article.pk for article in page])
+        data = s.ArticleListSerializer(
+            page, many=True, context={**self.get_serializer_context(), "claim_counts": counts}
+        ).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        article = self.get_object()
+        counts = selectors.claim_counts([article.pk])
+        context = {**self.get_serializer_context(), "claim_counts": counts}
+        return Response(s.ArticleSerializer(article, context=context).data)
+
+
+class ClaimViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
+    serializer_class = s.ClaimSerializer
+    orderings = selectors.CLAIM_ORDERINGS
+    default_ordering = selectors.DEFAULT_CLAIM_ORDERING
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return selectors.claims_queryset()
+        # Writes lock and re-read the row in the service; the checks here need no prefetch.
+        return Claim.objects.all()
+
+    def _respond(self, claim: Claim, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.claims_queryset().get(pk=claim.pk)
+        response = Response(self.get_serializer(fresh).data, status=status_code)
+        response["ETag"] = etag(fresh)
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        response = Response(self.get_serializer(claim).data)
+        response["ETag"] = etag(claim)
+        return response
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._valid(s.ClaimCreateSerializer, request.data)
+        data.pop("prefix", None)
+        data.pop("suffix", None)
+        claim = services.claim_create(author=request.user, **data)
+        response = self._respond(claim, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        data = self._valid(s.ClaimUpdateSerializer, request.data)
+        version = expected_version(request, data.pop("version", None), required=True)
+        updated = services.claim_update(
+            claim=claim, actor=request.user, expected_version=version, **data
+        )
+        return self._respond(updated)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        data = self._valid(s.VersionSerializer, request.data or {})
+        version = expected_version(request, data.get("version"), required=True)
+        services.claim_delete(claim=claim, actor=request.user, expected_version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post", "delete"], url_path="sign-off", url_name="sign-off")
+    def sign_off(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        if request.method == "DELETE":
+            return self._respond(services.claim_revoke_sign_off(claim=claim, reviewer=request.user))
+        data = self._valid(s.VersionSerializer, request.data or {})
+        version = expected_version(request, data.get("version"), required=False)
+        signed = services.claim_sign_off(
+            claim=claim, reviewer=request.user, expected_version=version
+        )
+        return self._respond(signed)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        entries = selectors.claim_history(claim.pk)
+        return Response(s.HistoryEntrySerializer(entries, many=True).data)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    @staticmethod
+    def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EvidenceFilter
+    serializer_class = s.EvidenceSerializer
+    orderings = {"id": (KeyField("id", int),)}
+    default_ordering = "id"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return selectors.evidence_list_queryset()
+        return Evidence.objects.select_related("claim")
+
+    def _respond(self, evidence: Evidence, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.evidence_queryset().get(pk=evidence.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = s.EvidenceCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evidence = services.evidence_add(actor=request.user, **serializer.validated_data)
+        return self._respond(evidence, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        evidence = self.get_object()
+        serializer = s.EvidenceUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.evidence_update(
+            evidence=evidence, actor=request.user, **serializer.validated_data
+        )
+        return self._respond(updated)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.evidence_remove(evidence=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
+    """Read only here; rechecks are queued by the link-check endpoints."""
+
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SourceLinkFilter
+    serializer_class = s.SourceLinkSerializer
+    orderings = {"id": (KeyField("id", int),)}
+    default_ordering = "id"
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.source_links_queryset()
