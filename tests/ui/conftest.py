@@ -1,6 +1,7 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against the live test server."""
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 
@@ -32,8 +33,13 @@ def _chromium_missing() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """One headless Chromium for the whole session; each test gets fresh contexts."""
+def chromium(django_db_setup, django_db_blocker):
+    """One headless Chromium for the whole session; each test gets fresh contexts.
+
+    Playwright's sync API keeps an event loop in this thread, which makes Django refuse
+    synchronous ORM calls; the test's own ORM calls are plain synchronous code, so they
+    are allowed explicitly while the browser runs.
+    """
     missing = _chromium_missing()
     if missing:
         if REQUIRE_SERVICES:
@@ -41,7 +47,8 @@ def chromium():
         pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as playwright:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
@@ -50,10 +57,8 @@ def chromium():
 
 
 @pytest.fixture
-def browser_env(monkeypatch, settings):
-    """Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
-    test (setting up rows, checking them) are still plain synchronous calls."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_env(settings):
+    """Quick link-check polling, and cookies that work over the live server's plain HTTP."""
     settings.ANNOTATOR_POLL_MS = 300
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
 
@@ -100,7 +105,7 @@ class Browser:
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/")
+        page.wait_for_url(re.compile(r"^http://[^/]+/$"))
 
     def open_article(self, article: Article, fragment: str = "") -> None:
         self.page.goto(f"/articles/{article.pk}/{fragment}")

@@ -859,9 +859,7 @@ class Annotator {
       if (this.currentId === id) {
         this.clearConflict();
         this.renderDetail(saved, { keepInput: true });
-        if ("verdict" in changes) {
-          for (const radio of document.querySelectorAll("input[name=verdict]")) radio.checked = radio.value === saved.verdict;
-        }
+        for (const radio of document.querySelectorAll("input[name=verdict]")) radio.checked = radio.value === saved.verdict;
         if ("rationale" in changes) {
           $("rationale").value = saved.rationale;
           $("rationale").dataset.saved = saved.rationale;
