@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := workbench.settings
 
-.PHONY: chromium run test test-sqlite lint format bench fixtures migrate demo worker clean
+.PHONY: chromium screenshots run test test-sqlite lint format bench fixtures migrate demo worker clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ format: install
 
 bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## make screenshots: refresh docs/screenshots/ from the real pages (needs Chromium).
+screenshots: install chromium
+	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/ui/test_screenshots.py
 
 ## make fixtures: regenerate fixtures/articles.json from fixtures/seeds/ with import_articles.
 fixtures: install

@@ -56,10 +56,14 @@ def test_select_create_judge_cite_and_reload(open_browser, live_seeds, analyst_u
     b.wait_ready()
 
     # Select the sentence with the mouse; the toolbar offers to make it a claim.
-    b.drag_select(SENTENCE)
     toolbar = page.locator("#selection-toolbar")
+    assert toolbar.is_hidden()
+    b.drag_select(SENTENCE)
+    toolbar.wait_for(state="visible")
+    assert page.locator("#selection-info").text_content() == f"{len(SENTENCE)} characters"
     toolbar.get_by_role("button", name=re.compile("Create claim")).click()
     page.wait_for_selector("#claim-detail:not([hidden])")
+    assert toolbar.is_hidden()
     claim = Claim.objects.get(article=ru)
     assert (claim.start, claim.end) == claim_span(ru, SENTENCE)
     assert claim.quote == SENTENCE
@@ -96,6 +100,15 @@ def test_select_create_judge_cite_and_reload(open_browser, live_seeds, analyst_u
         "() => document.querySelector('#evidence-list .link-badge').textContent === 'broken'"
     )
     assert "HTTP 404" in badge.get_attribute("title")
+    # A link whose page changed since it was cited gets a "changed" badge beside its outcome.
+    badges = page.evaluate(
+        """() => {
+            const box = document.createElement('span');
+            window.annotator.fillBadges(box, {outcome: 'ok', http_status: 200, changed: true});
+            return Array.from(box.children).map((b) => b.textContent);
+        }"""
+    )
+    assert badges == ["ok", "changed"]
 
     # Reload: the highlight is in the same place, painted as disputed.
     page.reload()

@@ -157,3 +157,20 @@ def test_article_text_is_escaped_in_the_page(analyst_client, db):
 
 def test_unknown_article_is_404(analyst_client, db):
     assert analyst_client.get(reverse("article-detail", args=[999999])).status_code == 404
+
+
+def _article_page_queries(client, article) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("article-detail", args=[article.pk]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_article_page_runs_a_fixed_number_of_queries(analyst_client, ru_article, analyst):
+    # The page itself never reads the claims (the annotator loads them from the API).
+    before = _article_page_queries(analyst_client, ru_article)
+    for i in range(30):
+        services.claim_create(
+            article=ru_article, start=i, end=i + 5, quote=ru_article.body[i : i + 5], author=analyst
+        )
+    assert _article_page_queries(analyst_client, ru_article) == before

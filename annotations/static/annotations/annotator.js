@@ -176,9 +176,11 @@ class Annotator {
       for (const claim of claims) this.claims.set(claim.id, claim);
       this.sortClaims();
       this.paintAll();
-      this.renderList();
+      void this.bodyEl.offsetHeight; // force style and layout, so that the measure holds them
       performance.mark("annotator:painted");
       performance.measure("annotator:highlights", "annotator:paint-start", "annotator:painted");
+      this.renderList();
+      performance.measure("annotator:list", "annotator:painted");
       requestAnimationFrame(() =>
         setTimeout(() => {
           performance.mark("annotator:frame");
@@ -949,6 +951,8 @@ class Annotator {
     if (this.currentId === current.id) {
       // The form keeps what the analyst typed; only the read-only parts show the newer state.
       this.renderDetail(this.claims.get(current.id), { keepInput: true });
+      const verdict = "verdict" in mine ? mine.verdict : current.verdict;
+      for (const radio of document.querySelectorAll("input[name=verdict]")) radio.checked = radio.value === verdict;
       $("conflict-reapply").focus();
     }
     this.announce("Someone changed this claim meanwhile: compare and re-apply your input.");
