@@ -93,11 +93,16 @@ class Browser:
             ),
         )
         self.dialogs: list[str] = []
+        self.leave_unsaved = False
         self.page.on("dialog", self._on_dialog)
 
     def _on_dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
+        """Record every dialog; leave a page with unsaved input only when the test says so."""
+        self.dialogs.append(dialog.type if dialog.type == "beforeunload" else dialog.message)
+        if dialog.type == "beforeunload" and self.leave_unsaved:
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     def login(self, username: str, password: str) -> None:
         page = self.page

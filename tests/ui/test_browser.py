@@ -495,3 +495,58 @@ def test_read_only_for_another_analysts_claim(
     page.locator("#alerts").get_by_text("Only the claim's author").wait_for()
     claim.refresh_from_db()
     assert claim.verdict == Verdict.PENDING
+
+
+def test_typed_input_survives_switching_claims_and_a_reload(open_browser, live_seeds, analyst_user):
+    ru = live_seeds["ru"]
+    first = add_claim(ru, SENTENCE, analyst_user)
+    second = add_claim(ru, "Николас Мадуро также обращался к Китаю", analyst_user)
+    b = open_browser()
+    b.login("olena", "pw-olena")
+    b.open_article(ru, f"#claim={first.pk}")
+    page = b.page
+    typed = "Half-written rationale"
+    page.get_by_label("Rationale").fill(typed)
+    page.get_by_label("URL").fill(EVIDENCE_URL)
+    page.locator("#claim-detail").focus()
+    page.keyboard.press("j")
+    page.wait_for_function("(id) => window.annotator.currentId === id", arg=second.pk)
+    assert page.get_by_label("Rationale").input_value() == ""
+    assert page.get_by_label("URL").input_value() == ""
+    page.keyboard.press("k")
+    page.wait_for_function("(id) => window.annotator.currentId === id", arg=first.pk)
+    assert page.get_by_label("Rationale").input_value() == typed
+    assert page.get_by_label("URL").input_value() == EVIDENCE_URL
+
+    # The page asks before leaving with unsaved input; after a reload the draft is back.
+    b.leave_unsaved = True
+    page.reload()
+    b.wait_ready()
+    assert b.dialogs == ["beforeunload"]
+    assert page.get_by_label("Rationale").input_value() == typed
+    page.get_by_role("button", name="Save rationale").click()
+    page.wait_for_function("(id) => window.annotator.claims.get(id).version === 2", arg=first.pk)
+    first.refresh_from_db()
+    assert first.rationale == typed
+
+
+def test_a_reviewer_signs_off_from_the_panel(open_browser, live_seeds, analyst_user, reviewer_user):
+    ru = live_seeds["ru"]
+    claim = add_claim(ru, SENTENCE, analyst_user, verdict=Verdict.VERIFIED)
+    pending = add_claim(ru, "Николас Мадуро", analyst_user)
+    b = open_browser()
+    b.login("iryna", "pw-iryna")
+    b.open_article(ru, f"#claim={pending.pk}")
+    page = b.page
+    assert page.get_by_role("button", name="Sign off").is_disabled()  # pending: nothing to vouch
+    page.locator("#claim-list .claim-item", has_text="WP пишет").click()
+    page.get_by_role("button", name="Sign off").click()
+    page.get_by_role("button", name="Withdraw sign-off").wait_for()
+    claim.refresh_from_db()
+    assert claim.signed_off_by == reviewer_user
+    assert "signed off" in page.locator("#claim-list").text_content()
+
+    analyst = open_browser()
+    analyst.login("olena", "pw-olena")
+    analyst.open_article(ru, f"#claim={claim.pk}")
+    assert analyst.page.locator("#sign-off").is_hidden()

@@ -600,14 +600,17 @@ class Annotator {
   openClaim(id, { scroll = false, focus = false } = {}) {
     const claim = this.claims.get(id);
     if (!claim) return;
-    if (this.currentId !== id) {
+    const switching = this.currentId !== id;
+    if (switching) {
+      if (this.currentId !== null) this.saveDraft(this.currentId);
       this.clearConflict();
       this.resetEvidenceForm();
       $("history").open = false;
     }
     this.currentId = id;
     this.markCurrent();
-    this.renderDetail(claim, { keepInput: false });
+    this.renderDetail(claim, { keepInput: !switching });
+    if (switching) this.restoreDraft(claim);
     for (const el of $("claim-list").querySelectorAll(".claim-item")) {
       const on = Number(el.dataset.id) === id;
       el.classList.toggle("is-current", on);
@@ -624,6 +627,7 @@ class Annotator {
   closeClaim() {
     if (this.currentId === null) return;
     const closing = this.currentId;
+    this.saveDraft(closing);
     this.currentId = null;
     this.clearConflict();
     $("claim-detail").hidden = true;
@@ -664,6 +668,10 @@ class Annotator {
       $("rationale").dataset.saved = claim.rationale || "";
       $("rationale-error").textContent = "";
     }
+    const signOff = $("sign-off");
+    signOff.hidden = !(this.me && this.me.can_sign_off);
+    signOff.textContent = claim.signed_off_at ? "Withdraw sign-off" : "Sign off";
+    signOff.disabled = !claim.signed_off_at && (claim.verdict === "pending" || claim.is_orphaned);
     this.renderEvidence(claim);
     if ($("history").open) this.loadHistory(claim.id);
   }
@@ -805,7 +813,7 @@ class Annotator {
     this.renderList();
   }
 
-  async createClaim(span = this.pendingSelection || this.selectionSpan(), extra = {}, { undoable = true } = {}) {
+  async createClaim(span = this.selectionSpan() || this.pendingSelection, extra = {}, { undoable = true } = {}) {
     if (!span) {
       this.announce("Select some text in the article first.");
       return null;
@@ -868,6 +876,7 @@ class Annotator {
           $("rationale-error").textContent = "";
         }
       }
+      if (this.currentId === id) this.saveDraft(id);
       if (!quiet) this.announce(`Saved: ${describeChanges(changes)}.`);
       return saved;
     });
@@ -927,6 +936,77 @@ class Annotator {
     });
   }
 
+  // ---- drafts: what the analyst typed survives switching claims and reloading the page
+
+  draftKey(id) {
+    return `annotator:draft:${this.articleId}:${id}`;
+  }
+
+  saveDraft(id) {
+    const claim = this.claims.get(id);
+    if (!claim || this.currentId !== id) return;
+    const draft = {};
+    const rationale = $("rationale").value;
+    if (rationale !== (claim.rationale || "")) draft.rationale = rationale;
+    const evidence = this.evidenceInput();
+    if (evidence.url || evidence.title || evidence.excerpt || evidence.note) {
+      draft.evidence = { ...evidence, editing: this.editingEvidenceId };
+    }
+    try {
+      if (Object.keys(draft).length) sessionStorage.setItem(this.draftKey(id), JSON.stringify(draft));
+      else sessionStorage.removeItem(this.draftKey(id));
+    } catch {
+      // Storage may be full or disabled; the page still holds the input while it is open.
+    }
+  }
+
+  restoreDraft(claim) {
+    let draft = null;
+    try {
+      draft = JSON.parse(sessionStorage.getItem(this.draftKey(claim.id)) || "null");
+    } catch {
+      draft = null;
+    }
+    if (!draft || !this.canEdit(claim)) return;
+    if (typeof draft.rationale === "string") $("rationale").value = draft.rationale;
+    if (draft.evidence) {
+      const ev = draft.evidence;
+      if (ev.editing && (claim.evidence || []).some((e) => e.id === ev.editing)) this.startEvidenceEdit(ev.editing, { focus: false });
+      $("ev-url").value = ev.url || "";
+      $("ev-title").value = ev.title || "";
+      $("ev-excerpt").value = ev.excerpt || "";
+      $("ev-note").value = ev.note || "";
+      if (ev.stance) $("ev-stance").value = ev.stance;
+    }
+    this.announce("Your unsaved input for this claim is back in the form.");
+  }
+
+  // ---- sign-off (reviewers)
+
+  async toggleSignOff() {
+    const claim = this.claims.get(this.currentId);
+    if (!claim || !(this.me && this.me.can_sign_off)) return;
+    const method = claim.signed_off_at ? "DELETE" : "POST";
+    await this.write("Signing off", async () => {
+      const current = this.claims.get(claim.id);
+      const result = await request(method, `${this.api}claims/${claim.id}/sign-off/`, { version: current.version });
+      if (result.status === 412 && result.data && result.data.current) {
+        this.storeClaim(result.data.current);
+        this.renderDetail(result.data.current, { keepInput: true });
+        this.alert("Not signed off: someone changed this claim meanwhile. Check the newer version and sign off again.");
+        return;
+      }
+      if (!result.ok) {
+        this.alert(`Not signed off: ${errorText(result)}`);
+        return;
+      }
+      this.clearAlert();
+      this.storeClaim(result.data);
+      if (this.currentId === claim.id) this.renderDetail(result.data, { keepInput: true });
+      this.announce(result.data.signed_off_at ? "Signed off." : "Sign-off withdrawn.");
+    });
+  }
+
   // ---- conflicts
 
   showConflict(current, mine, undo) {
@@ -976,7 +1056,10 @@ class Annotator {
     if (!this.conflict) return;
     const { current } = this.conflict;
     this.clearConflict();
-    if (this.currentId === current.id) this.renderDetail(this.claims.get(current.id), { keepInput: false });
+    if (this.currentId === current.id) {
+      this.renderDetail(this.claims.get(current.id), { keepInput: false });
+      this.saveDraft(current.id);
+    }
     this.announce("Kept the newer version.");
   }
 
@@ -1001,7 +1084,7 @@ class Annotator {
     $("evidence-error").textContent = "";
   }
 
-  startEvidenceEdit(id) {
+  startEvidenceEdit(id, { focus = true } = {}) {
     const claim = this.claims.get(this.currentId);
     const ev = claim && (claim.evidence || []).find((e) => e.id === id);
     if (!ev) return;
@@ -1014,7 +1097,7 @@ class Annotator {
     $("evidence-form-legend").textContent = "Edit evidence";
     $("evidence-submit").textContent = "Save evidence";
     $("evidence-cancel").hidden = false;
-    $("ev-url").focus();
+    if (focus) $("ev-url").focus();
   }
 
   async submitEvidence() {
@@ -1058,6 +1141,7 @@ class Annotator {
       }
       this.resetEvidenceForm();
       if (this.currentId === claim.id) {
+        this.saveDraft(claim.id);
         this.renderEvidence(target);
         this.schedulePoll();
         if ($("history").open) this.loadHistory(claim.id);
@@ -1285,7 +1369,10 @@ class Annotator {
       e.preventDefault();
       this.submitEvidence();
     });
-    $("evidence-cancel").addEventListener("click", () => this.resetEvidenceForm());
+    $("evidence-cancel").addEventListener("click", () => {
+      this.resetEvidenceForm();
+      if (this.currentId !== null) this.saveDraft(this.currentId);
+    });
     $("evidence-list").addEventListener("click", (e) => {
       const button = e.target.closest("button[data-action]");
       if (!button) return;
@@ -1297,6 +1384,10 @@ class Annotator {
       if ($("history").open && this.currentId !== null) this.loadHistory(this.currentId);
     });
     $("delete-claim").addEventListener("click", () => this.deleteClaim());
+    $("sign-off").addEventListener("click", () => this.toggleSignOff());
+    $("claim-detail").addEventListener("input", () => {
+      if (this.currentId !== null) this.saveDraft(this.currentId);
+    });
     $("conflict-reapply").addEventListener("click", () => this.reapply());
     $("conflict-discard").addEventListener("click", () => this.discardMine());
     $("alerts").addEventListener("click", (e) => {
