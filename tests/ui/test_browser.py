@@ -223,6 +223,7 @@ def test_the_whole_flow_by_keyboard(open_browser, live_seeds, analyst_user):
     page = b.page
     kb = page.keyboard
     page.goto("/accounts/login/")
+    page.wait_for_function("() => document.activeElement.id === 'id_username'")  # autofocus
     kb.type("olena")
     kb.press("Tab")
     kb.type("pw-olena")
