@@ -95,6 +95,11 @@ def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
     page.screenshot(path=out / "shortcuts.png")
     page.keyboard.press("Escape")
 
+    # The claim list on its own: text order, verdicts, trailing context.
+    page.locator("#close-detail").click()
+    page.locator("#panel").screenshot(path=out / "claim-list.png")
+    page.locator("#claim-list .claim-item").first.click()
+
     # A conflict: someone else changes the claim while the analyst types.
     services.claim_update(claim=claim, actor=analyst, verdict=Verdict.DISPUTED)
     page.get_by_label("Rationale").fill("Only WP reports the letter; no second source yet.")
@@ -102,6 +107,6 @@ def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
     page.locator("#conflict").wait_for(state="visible")
     page.locator("#panel").screenshot(path=out / "conflict.png")
 
-    for name in ("login", "article-list", "annotator", "selection-toolbar", "shortcuts"):
+    screens = ("login", "article-list", "annotator", "selection-toolbar", "shortcuts")
+    for name in (*screens, "claim-list", "conflict"):
         assert (out / f"{name}.png").stat().st_size > 5_000
-    assert (out / "conflict.png").stat().st_size > 5_000
