@@ -557,7 +557,7 @@ class Annotator {
             h("span", { class: `verdict-badge v-${claim.verdict}` }, VERDICT_LABELS[claim.verdict] || claim.verdict),
             " ",
             h("q", { class: "claim-item-quote", lang: this.bodyEl.lang }, clip(claim.quote, 90)),
-            h("span", { class: "claim-item-context" }, after ? ` ${after}…` : ""),
+            h("span", { class: "claim-item-context" }, after ? `${after}…` : ""),
             claim.is_orphaned ? h("span", { class: "orphan-flag" }, " (lost after a text change)") : null,
             claim.signed_off_at ? h("span", { class: "signed-flag" }, " ✓ signed off") : null,
           ),
