@@ -311,6 +311,12 @@ def test_the_whole_flow_by_keyboard(open_browser, live_seeds, analyst_user):
     page.wait_for_function(
         "(id) => window.annotator.claims.get(id).verdict === 'unsourced'", arg=claim.pk
     )
+    # 2 (one key): disputed, and on to the next claim; at the last claim it stays there.
+    kb.press("2")
+    page.wait_for_function(
+        "(id) => window.annotator.claims.get(id).verdict === 'disputed'", arg=other.pk
+    )
+    assert page.evaluate("() => window.annotator.currentId") == other.pk
     kb.press("Escape")
     assert page.locator("#claim-detail").is_hidden()
 

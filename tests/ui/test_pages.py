@@ -81,6 +81,10 @@ def test_article_list_search_folds_cyrillic_case_and_filters_language(analyst_cl
     assert [row["article"].pk for row in response.context["rows"]] == [seeds["uk"].pk]
     response = analyst_client.get(reverse("article-list"), {"q": "венесуэл", "language": "ru"})
     assert [row["article"].pk for row in response.context["rows"]] == [seeds["ru"].pk]
+    response = analyst_client.get(reverse("article-list"), {"q": "the washington POST"})
+    assert len(response.context["rows"]) == 2  # the source name, with spaces, any case
+    response = analyst_client.get(reverse("article-list"), {"q": "Россию?"})
+    assert [row["article"].pk for row in response.context["rows"]] == [seeds["ru"].pk]
     response = analyst_client.get(reverse("article-list"), {"q": "(unbalanced[ regex"})
     assert response.status_code == 200
     assert response.context["rows"] == []

@@ -12,6 +12,8 @@ const VERDICT_LABELS = {
   unsourced: "Unsourced",
 };
 const VERDICT_KEYS = { p: "pending", v: "verified", d: "disputed", u: "unsourced" };
+// One key each to judge and move on to the next claim.
+const VERDICT_NEXT_KEYS = { 1: "verified", 2: "disputed", 3: "unsourced", 0: "pending" };
 const STANCE_LABELS = { supports: "Supports", refutes: "Refutes", context: "Context" };
 const LINK_BADGES = {
   pending: ["checking", "The link is being checked"],
@@ -1432,6 +1434,11 @@ class Annotator {
     if (VERDICT_KEYS[lower]) {
       event.preventDefault();
       this.setVerdict(VERDICT_KEYS[lower], { next: event.shiftKey });
+      return;
+    }
+    if (VERDICT_NEXT_KEYS[key]) {
+      event.preventDefault();
+      this.setVerdict(VERDICT_NEXT_KEYS[key], { next: true });
       return;
     }
     switch (key) {
