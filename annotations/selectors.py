@@ -156,6 +156,8 @@ def keyset_after(
 
 
 def keyset_values(obj: Any, keyset: Keyset) -> list[Any]:
+    if isinstance(obj, dict):
+        return [obj[field.name] for field in keyset]
     return [getattr(obj, field.name) for field in keyset]
 
 
@@ -195,6 +197,84 @@ def keyset_values_at(queryset: QuerySet, keyset: Keyset, index: int) -> list[Any
     row = keyset_order(queryset, keyset).values_list(*names)[index : index + 1]
     found = list(row)
     return list(found[0]) if found else None
+
+
+# --- Export rows
+
+# Plain values, not model instances: an export of 100,000 claims would otherwise build a
+# million model objects (claim, article with its whole body, users, evidence, links).
+EXPORT_CLAIM_FIELDS = (
+    "id",
+    "article_id",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "verdict",
+    "rationale",
+    "version",
+    "is_orphaned",
+    "created_at",
+    "updated_at",
+    "signed_off_at",
+    "created_by_id",
+    "created_by__username",
+    "updated_by_id",
+    "updated_by__username",
+    "signed_off_by_id",
+    "signed_off_by__username",
+    "article__slug",
+    "article__title",
+    "article__language",
+    "article__source_name",
+    "article__source_url",
+    "article__published_on",
+    "article__content_hash",
+)
+EXPORT_EVIDENCE_FIELDS = (
+    "id",
+    "claim_id",
+    "url",
+    "title",
+    "excerpt",
+    "note",
+    "stance",
+    "added_by_id",
+    "added_by__username",
+    "created_at",
+    "updated_at",
+)
+
+
+def export_chunks(
+    queryset: QuerySet[Claim],
+    *,
+    keyset: Keyset,
+    chunk_size: int,
+    link_fields: Sequence[str],
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Claims as dicts, each with ``evidence`` (dicts with ``link__<field>``), per chunk.
+
+    Two queries per chunk: the claims joined to their article and users, and the evidence
+    of those claims joined to its source link and author.
+    """
+    rows = queryset.values(*EXPORT_CLAIM_FIELDS)
+    link_values = [f"source_link__{name}" for name in link_fields]
+    for chunk in iter_chunks(rows, keyset=keyset, chunk_size=chunk_size, after=after, limit=limit):
+        by_claim: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in chunk}
+        evidence = (
+            Evidence.objects.filter(claim_id__in=list(by_claim))
+            .order_by("claim_id", "created_at", "id")
+            .values(*EXPORT_EVIDENCE_FIELDS, *link_values)
+        )
+        for item in evidence:
+            by_claim[item["claim_id"]].append(item)
+        for row in chunk:
+            row["evidence"] = by_claim[row["id"]]
+        yield chunk
 
 
 # --- The web UI's article list

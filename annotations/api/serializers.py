@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from annotations import services
+from annotations import selectors, services
 from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
 
 MSG_UNKNOWN_FIELD = "Unknown field: this endpoint accepts {allowed}."
@@ -264,3 +264,20 @@ class EvidenceUpdateSerializer(StrictInputSerializer):
     excerpt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     note = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     stance = choice_field(Stance, services.MSG_UNKNOWN_STANCE, required=False)
+
+
+class ExportParamsSerializer(serializers.Serializer):
+    """The export's own parameters; the claim filters are read by ``ClaimFilter``."""
+
+    format = serializers.ChoiceField(
+        choices=["json", "jsonl", "csv", "w3c", "claimreview"], default="json"
+    )
+    bom = serializers.BooleanField(
+        default=False, help_text="csv: start with a byte-order mark (for Excel)."
+    )
+    page = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31, help_text="w3c: one AnnotationPage."
+    )
+    ordering = serializers.ChoiceField(
+        choices=list(selectors.CLAIM_ORDERINGS), required=False, allow_blank=True
+    )

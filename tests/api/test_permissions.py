@@ -14,6 +14,8 @@ READ_PATHS = [
     "/api/v1/claims/",
     "/api/v1/evidence/",
     "/api/v1/source-links/",
+    "/api/v1/export/claims?format=json",
+    "/api/v1/export/claims?format=csv",
 ]
 
 
