@@ -332,6 +332,12 @@ def test_the_whole_flow_by_keyboard(open_browser, live_seeds, analyst_user):
     )
     assert unnamed == []
 
+    # Walking the claim list with J keeps the focus on the current item.
+    page.locator("#claim-list .claim-item").first.focus()
+    kb.press("Enter")
+    kb.press("j")
+    assert page.evaluate("() => document.activeElement.dataset.id") == str(other.pk)
+
 
 def test_xss_attempts_are_shown_as_text(open_browser, live_seeds, analyst_user):
     ru = live_seeds["ru"]

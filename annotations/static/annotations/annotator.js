@@ -593,7 +593,13 @@ class Annotator {
       }
     }
     const next = list[Math.max(0, Math.min(list.length - 1, index + step))];
+    const inList = document.activeElement && document.activeElement.classList.contains("claim-item");
     this.openClaim(next.id, { scroll: true });
+    if (inList) {
+      // Keyboard users walking the list keep their focus on the current item.
+      const item = $("claim-list").querySelector(`.claim-item[data-id="${next.id}"]`);
+      if (item) item.focus();
+    }
     this.announce(`Claim ${list.indexOf(next) + 1} of ${list.length}: ${VERDICT_LABELS[next.verdict]}.`);
   }
 
