@@ -247,6 +247,10 @@ def test_the_whole_flow_by_keyboard(open_browser, live_seeds, analyst_user):
     for _ in range(2):
         kb.press("Control+ArrowDown")
     kb.press("ArrowRight")
+    kb.press("Shift+Control+ArrowRight")
+    page.locator("#selection-toolbar").wait_for(state="visible")
+    word = page.evaluate("() => window.annotator.selectionSpan().quote")
+    assert word and word in SENTENCE  # a word of the sentence, selected from the keyboard
     kb.press("s")
     assert page.evaluate("() => window.annotator.selectionSpan().quote") == SENTENCE
     kb.press("c")
