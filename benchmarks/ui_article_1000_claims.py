@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/ui_article_1000_claims.py [--runs 30] [--loads 7]
 
 It builds a throw-away database (SQLite under a temporary DATA_DIR unless DATABASE_URL is
-set), an article of the Russian seed text repeated 10 times with 1,000 claims (overlapping
-and nested ones among them), and the same article with no claims as the reference. A real
+set: then that database must be an empty, disposable one), an article of the Russian seed
+text repeated 10 times with 1,000 claims (overlapping and nested ones among them), and the
+same article with no claims as the reference. A real
 threaded HTTP server runs the production settings (DEBUG off, collectstatic, WhiteNoise).
 
 Measured:
@@ -20,6 +21,7 @@ beside the reference measured in the same run (the same article with 0 claims).
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -191,7 +193,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=7, help="page loads in Chromium")
     args = parser.parse_args()
 
-    configure()
+    data_dir = configure()
     session, big, empty = build_data()
     server, port = start_server()
     try:
@@ -240,6 +242,7 @@ def main() -> None:
         )
     finally:
         server.shutdown()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
