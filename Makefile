@@ -57,7 +57,7 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: install
+bench: install chromium
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 ## make screenshots: refresh docs/screenshots/ from the real pages (needs Chromium).

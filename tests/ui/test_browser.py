@@ -163,6 +163,15 @@ def test_overlapping_and_nested_claims_paint_in_segments(open_browser, live_seed
         assert "".join(m["text"] for m in marks) == claim.quote
         assert marks[0]["o"] == claim.start
 
+    # From the keyboard: Enter with the caret in the text opens the innermost claim there.
+    b.page.focus("#article-body")
+    b.page.evaluate("(cp) => window.annotator.placeCaret(cp)", inner.start + 2)
+    b.page.keyboard.press("Enter")
+    assert b.page.evaluate("() => window.annotator.currentId") == inner.pk
+    b.page.keyboard.press("Enter")
+    assert b.page.evaluate("() => window.annotator.currentId") in (outer.pk, crossing.pk)
+    b.page.keyboard.press("Escape")
+
     # A click opens the innermost claim; clicking again cycles through the stack.
     word = b.page.locator("#article-body mark.hl.depth-3")
     word.click()

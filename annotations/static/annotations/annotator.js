@@ -467,6 +467,11 @@ class Annotator {
       Home: ["backward", "lineboundary"],
       End: ["forward", "lineboundary"],
     };
+    if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      event.preventDefault();
+      this.openClaimAtCaret();
+      return;
+    }
     const move = keys[event.key];
     if (!move || event.altKey || event.metaKey) return;
     const selection = document.getSelection();
@@ -477,6 +482,23 @@ class Annotator {
     selection.modify(event.shiftKey ? "extend" : "move", direction, granularity);
     event.preventDefault();
     this.onSelectionChange();
+  }
+
+  /** Enter in the article text opens the innermost claim under the caret (again: the next one). */
+  openClaimAtCaret() {
+    const cp = this.caretCp();
+    if (cp === null) return;
+    const here = this.ordered
+      .filter((c) => !c.is_orphaned && c.start <= cp && cp < c.end)
+      .sort((a, b) => a.end - a.start - (b.end - b.start));
+    if (!here.length) {
+      this.announce("No claim at the caret.");
+      return;
+    }
+    const at = here.findIndex((c) => c.id === this.currentId);
+    const claim = here[(at + 1) % here.length];
+    this.openClaim(claim.id);
+    this.announce(`Claim opened: «${clip(claim.quote, 60)}», ${VERDICT_LABELS[claim.verdict]}.`);
   }
 
   placeCaret(cp) {
