@@ -182,7 +182,9 @@ def test_overlapping_and_nested_claims_paint_in_segments(open_browser, live_seed
     # The list is in text order, shows trailing context and filters by verdict.
     items = b.page.locator("#claim-list .claim-item")
     texts = items.all_text_contents()
-    assert [t.split("»")[0] if "»" in t else t for t in texts]
+    listed = [int(i) for i in items.evaluate_all("(els) => els.map((e) => e.dataset.id)")]
+    in_text_order = sorted((outer, crossing, inner), key=lambda c: (c.start, c.end, c.pk))
+    assert listed == [c.pk for c in in_text_order]
     assert "президент Венесуэлы написал письмо" in texts[0]
     assert "для Владимира" in texts[0]  # trailing context of the outer claim
     b.page.get_by_label("Show").select_option("disputed")

@@ -129,6 +129,9 @@ def test_article_page_renders_paragraphs_with_code_point_offsets(analyst_client,
     assert '<script type="module" src="/static/annotations/annotator.js"></script>' in html
     assert html.count("<script") == 2
     assert 'id="article-body-text" type="application/json"' in html
+    # The legend names every verdict; highlights use the same classes.
+    for value in Verdict.values:
+        assert f'class="hl v-{value} legend-sample"' in html
     for paragraph in response.context["paragraphs"]:
         start = paragraph["start"]
         assert ru_article.body[start : start + len(paragraph["text"])] == paragraph["text"]
