@@ -578,3 +578,25 @@ def test_a_reviewer_signs_off_from_the_panel(open_browser, live_seeds, analyst_u
     analyst.login("olena", "pw-olena")
     analyst.open_article(ru, f"#claim={claim.pk}")
     assert analyst.page.locator("#sign-off").is_hidden()
+
+
+def test_a_user_without_a_role_only_reads(
+    open_browser, live_seeds, analyst_user, django_user_model
+):
+    django_user_model.objects.create_user(username="visitor", password="pw-visitor")
+    ru = live_seeds["ru"]
+    claim = add_claim(ru, SENTENCE, analyst_user)
+    b = open_browser()
+    b.login("visitor", "pw-visitor")
+    b.open_article(ru)
+    page = b.page
+    assert page.locator("#claim-list .claim-item").count() == 1
+    b.select_text("Николас Мадуро")
+    # The toolbar is updated on the next animation frame: wait two frames, then look.
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.locator("#selection-toolbar").is_hidden()
+    page.keyboard.press("c")
+    page.locator("#alerts").get_by_text("cannot create claims").wait_for()
+    page.locator("#claim-list .claim-item").first.click()
+    assert page.get_by_label("Rationale").is_disabled()
+    assert Claim.objects.get().pk == claim.pk
