@@ -4,18 +4,23 @@ A value that cannot be read (a bad date, an unknown verdict, ``signed_off=maybe`
 400 naming the parameter, not a silently ignored filter.
 """
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django_filters.fields import IsoDateTimeField
 
 from annotations import selectors
 from annotations.models import Article, Claim, Evidence, LinkOutcome, SourceLink, Verdict
 
 MAX_ID = 2**63 - 1
 MSG_BAD_BOOLEAN = "Use true or false."
+MSG_BAD_OFFSET = "The time-zone offset must be between -14:00 and +14:00."
+MSG_OUT_OF_RANGE = "This moment is outside the calendar the desk can store."
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 class StrictBooleanField(forms.Field):
@@ -33,17 +38,43 @@ class StrictBooleanField(forms.Field):
         raise ValidationError(MSG_BAD_BOOLEAN, code="invalid")
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 date or time, as UTC; offsets beyond ±14:00 (none exist) are refused.
+
+    PostgreSQL refuses offsets past ±15:59 and Python overflows at the ends of the
+    calendar, so both are turned into a 400 here rather than a 500 there.
+    """
+
+    def clean(self, value: Any) -> datetime | None:
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise ValidationError(MSG_BAD_OFFSET, code="invalid")
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(MSG_OUT_OF_RANGE, code="invalid") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class BooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
 class IdFilter(django_filters.Filter):
+    """A row id: a whole number; one no row can have (0, -1, 10**30) simply matches nothing."""
+
     field_class = forms.IntegerField
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+    def filter(self, qs: QuerySet, value: int | None) -> QuerySet:
+        if value is not None and not 1 <= value <= MAX_ID:
+            return qs.none()
+        return super().filter(qs, value)
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -57,10 +88,10 @@ class ClaimFilter(django_filters.FilterSet):
     )
     signed_off = BooleanFilter(method="filter_signed_off", help_text="Signed off or not.")
     is_orphaned = BooleanFilter(field_name="is_orphaned")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = MomentFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = MomentFilter(field_name="updated_at", lookup_expr="lt")
     has_evidence = BooleanFilter(method="filter_has_evidence")
     link_outcome = django_filters.MultipleChoiceFilter(
         choices=LinkOutcome.choices,

@@ -84,6 +84,10 @@ class MeSerializer(serializers.Serializer):
 class SourceLinkSerializer(serializers.ModelSerializer):
     """A source link's latest check. Extend ``Meta.fields`` as the link checker grows."""
 
+    # Text, not URLField: empty until checked, and kept exactly as the server saw it.
+    url = serializers.CharField(read_only=True)
+    final_url = serializers.CharField(read_only=True)
+
     class Meta:
         model = SourceLink
         fields = [
@@ -99,6 +103,7 @@ class SourceLinkSerializer(serializers.ModelSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True, help_text="The URL as the analyst gave it.")
     added_by = UserRefSerializer(read_only=True)
     link = SourceLinkSerializer(source="source_link", read_only=True)
 
@@ -157,6 +162,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class ArticleListSerializer(serializers.ModelSerializer):
+    source_url = serializers.CharField(read_only=True, help_text="Empty when not known.")
     claim_counts = serializers.SerializerMethodField()
 
     class Meta:
@@ -197,6 +203,9 @@ class HistoryEntrySerializer(serializers.ModelSerializer):
 # --- Input
 
 MAX_OFFSET = 2**31 - 1
+# A claim is a sentence or a passage, not a chapter; the bound also keeps any valid request
+# well under API_MAX_BODY_BYTES (even with every character escaped as a surrogate pair).
+MAX_QUOTE = 10_000
 
 
 class ClaimCreateSerializer(StrictInputSerializer):
@@ -205,7 +214,7 @@ class ClaimCreateSerializer(StrictInputSerializer):
     article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
     start = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
     end = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
-    quote = StrictCharField(trim_whitespace=False, max_length=100_000)
+    quote = StrictCharField(trim_whitespace=False, max_length=MAX_QUOTE)
     prefix = StrictCharField(
         required=False,
         allow_blank=True,
@@ -233,7 +242,7 @@ class ClaimUpdateSerializer(StrictInputSerializer):
     rationale = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     start = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET)
     end = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET)
-    quote = StrictCharField(required=False, trim_whitespace=False, max_length=100_000)
+    quote = StrictCharField(required=False, trim_whitespace=False, max_length=MAX_QUOTE)
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version being changed (instead of If-Match)."
     )

@@ -1,6 +1,6 @@
 """``/api/v1/`` routes. Included from ``workbench/urls.py`` under the ``api`` namespace."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from annotations.api import views
@@ -16,6 +16,6 @@ router.register("source-links", views.SourceLinkViewSet, basename="sourcelink")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
-    re_path(r"^export/claims/?$", views.ExportClaimsView.as_view(), name="export-claims"),
+    path("export/claims", views.ExportClaimsView.as_view(), name="export-claims"),
     path("", include(router.urls)),
 ]

@@ -12,6 +12,13 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -29,6 +36,7 @@ from annotations.api.exceptions import PreconditionRequired
 from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, SourceLinkFilter
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import DeskPermission
+from annotations.api.schema import ETAG, IF_MATCH, ErrorSerializer
 from annotations.models import Claim, Evidence
 from annotations.selectors import KeyField
 
@@ -61,10 +69,15 @@ def expected_version(request: Request, body_version: int | None, *, required: bo
 class MeView(APIView):
     """The signed-in user and what they may do."""
 
+    @extend_schema(responses=s.MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(s.MeSerializer(request.user).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Articles (without their body)"),
+    retrieve=extend_schema(summary="One article with its body and claim counts"),
+)
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [DeskPermission]
     pagination_class = KeysetPagination
@@ -100,6 +113,32 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(s.ArticleSerializer(article, context=context).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Claims, filtered, in cursor pages"),
+    retrieve=extend_schema(summary="One claim", parameters=[ETAG]),
+    create=extend_schema(
+        summary="Highlight a claim (the author is the signed-in user)",
+        request=s.ClaimCreateSerializer,
+        responses={201: s.ClaimSerializer},
+        parameters=[ETAG],
+    ),
+    partial_update=extend_schema(
+        summary="Change verdict, rationale or span of a claim at a known version",
+        request=s.ClaimUpdateSerializer,
+        responses={200: s.ClaimSerializer},
+        parameters=[IF_MATCH, ETAG],
+    ),
+    destroy=extend_schema(
+        summary="Delete a claim at a known version",
+        request=s.VersionSerializer,
+        responses={204: None},
+        parameters=[IF_MATCH],
+    ),
+    history=extend_schema(
+        summary="The claim's history, newest first",
+        responses=s.HistoryEntrySerializer(many=True),
+    ),
+)
 class ClaimViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -113,6 +152,12 @@ class ClaimViewSet(
     orderings = selectors.CLAIM_ORDERINGS
     default_ordering = selectors.DEFAULT_CLAIM_ORDERING
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # For the schema: where a stale version (412) or a missing one (428) can be answered.
+    versioned_actions = {
+        "partial_update": {"PATCH"},
+        "destroy": {"DELETE"},
+        "sign_off": {"POST"},
+    }
 
     def get_queryset(self) -> QuerySet:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
@@ -157,6 +202,20 @@ class ClaimViewSet(
         services.claim_delete(claim=claim, actor=request.user, expected_version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        methods=["POST"],
+        summary="Sign off a claim (reviewers); If-Match is optional here",
+        request=s.VersionSerializer,
+        responses={200: s.ClaimSerializer},
+        parameters=[IF_MATCH, ETAG],
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Withdraw a claim's sign-off (reviewers)",
+        request=None,
+        responses={200: s.ClaimSerializer},
+        parameters=[ETAG],
+    )
     @action(detail=True, methods=["post", "delete"], url_path="sign-off", url_name="sign-off")
     def sign_off(self, request: Request, pk: str | None = None) -> Response:
         claim = self.get_object()
@@ -187,6 +246,21 @@ class ClaimViewSet(
         return dict(serializer.validated_data)
 
 
+@extend_schema_view(
+    create=extend_schema(
+        summary="Cite a source for a claim",
+        request=s.EvidenceCreateSerializer,
+        responses={201: s.EvidenceSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a piece of evidence",
+        request=s.EvidenceUpdateSerializer,
+        responses={200: s.EvidenceSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Remove a piece of evidence", request=None, responses={204: None}
+    ),
+)
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [DeskPermission]
     pagination_class = KeysetPagination
@@ -262,12 +336,53 @@ EXPORT_FORMATS = {
 }
 
 
+EXPORT_RESPONSES = {
+    (200, "application/json"): OpenApiResponse(
+        {"type": "array", "items": {"type": "object"}},
+        description="json: an array of claim records",
+    ),
+    (200, "application/x-ndjson"): OpenApiResponse(
+        OpenApiTypes.STR, description="jsonl: one claim record per line"
+    ),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv: one row per claim"),
+    (200, "application/ld+json"): OpenApiResponse(
+        {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
+        description="w3c: an AnnotationCollection or AnnotationPage; claimreview: an array of "
+        "ClaimReview objects",
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="w3c: no such page"),
+}
+
+
+@extend_schema(
+    summary="Export claims (streamed)",
+    description="Takes the claim filters. `format=w3c` returns an AnnotationCollection with "
+    "its first page embedded; `page=N` returns page N. `format=claimreview` returns only "
+    "signed-off claims with a final verdict.",
+    filters=True,
+    parameters=[
+        OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="json"),
+        OpenApiParameter("bom", bool, description="csv: start with a byte-order mark."),
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": 2**31},
+            description="w3c: return this AnnotationPage.",
+        ),
+        OpenApiParameter(
+            "ordering", str, enum=list(selectors.CLAIM_ORDERINGS), description="Sort order."
+        ),
+    ],
+    responses=EXPORT_RESPONSES,
+)
 class ExportClaimsView(APIView):
     """Stream every claim that matches the claim filters, in one of five formats."""
 
     permission_classes = [DeskPermission]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FixedJSONNegotiation
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
+    queryset = Claim.objects.none()
 
     def get(self, request: Request) -> StreamingHttpResponse:
         params = s.ExportParamsSerializer(data=request.query_params)
@@ -331,3 +446,13 @@ class ExportClaimsView(APIView):
             page=page,
             page_size=page_size,
         )
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """404 for an address no route matches: JSON under /api/, Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

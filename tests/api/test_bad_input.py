@@ -147,8 +147,10 @@ def test_bad_evidence_update(analyst_api, analyst, ru_article, make_claim):
         "verdict=maybe",
         "signed_off=perhaps",
         "created_after=yesterday",
+        "updated_after=0184-06-23T01%3A32%3A31%2B21%3A15",
+        "updated_before=0001-01-01T00%3A00%3A00%2B05%3A00",
+        "created_after=9999-12-31T23%3A59%3A59-05%3A00",
         "article=abc",
-        "article=99999999999999999999999",
         "ordering=colour",
         "link_outcome=lost",
         "has_evidence=2",
@@ -160,3 +162,17 @@ def test_bad_filters_are_400(analyst_api, seeds, query):
     response = analyst_api.get(f"/api/v1/claims/?{query}")
     assert response.status_code == 400, response.content
     assert query.split("=")[0] in response.json()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "99999999999999999999999"])
+def test_impossible_ids_match_nothing(analyst_api, ru_article, make_claim, value):
+    make_claim(ru_article, QUOTE)
+    response = analyst_api.get(f"/api/v1/claims/?article={value}")
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_unrouted_api_address_is_json_404(analyst_api, settings, seeds):
+    settings.DEBUG = False
+    response = analyst_api.get("/api/v1/claims/1.2/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
