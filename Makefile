@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := workbench.settings
 
-.PHONY: run test test-sqlite lint format bench fixtures migrate demo worker clean
+.PHONY: chromium screenshots run test test-sqlite lint format bench fixtures migrate demo worker clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,13 @@ worker: install
 	$(VENV)/bin/celery -A workbench worker --beat --pool threads --loglevel INFO \
 		--schedule var/celerybeat-schedule
 
+## chromium: the browser tests drive Debian's Chromium (Playwright never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 ## make test: install what the tests need and run them (SQLite unless DATABASE_URL says otherwise).
-test: install
+test: install chromium
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -52,8 +57,12 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: install
+bench: install chromium
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## make screenshots: refresh docs/screenshots/ from the real pages (needs Chromium).
+screenshots: install chromium
+	WRITE_SCREENSHOTS=1 $(PY) -m pytest -q tests/ui/test_screenshots.py
 
 ## make fixtures: regenerate fixtures/articles.json from fixtures/seeds/ with import_articles.
 fixtures: install

@@ -1,10 +1,325 @@
-"""Reads with query logic, kept out of views, admin and tasks."""
+"""Reads with query logic: the claim lists, keyset positions and export chunks.
 
+Lists and exports run a fixed number of queries whatever their length: users and
+articles come by join, evidence and its source links by one prefetch per page or chunk.
+"""
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 
-from annotations.models import SourceLink
+from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Verdict
+
+
+def evidence_queryset() -> QuerySet[Evidence]:
+    return Evidence.objects.select_related("source_link", "added_by").order_by("created_at", "id")
+
+
+def claims_queryset() -> QuerySet[Claim]:
+    """Claims with everything their API and export shapes show, in two queries."""
+    return Claim.objects.select_related(
+        "article", "created_by", "updated_by", "signed_off_by"
+    ).prefetch_related(Prefetch("evidence", queryset=evidence_queryset()))
+
+
+def evidence_list_queryset() -> QuerySet[Evidence]:
+    return evidence_queryset().order_by("claim_id", "created_at", "id")
+
+
+def source_links_queryset() -> QuerySet[SourceLink]:
+    return SourceLink.objects.order_by("id")
+
+
+def articles_queryset() -> QuerySet[Article]:
+    return Article.objects.order_by("id")
+
+
+def claim_counts(article_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """{article id: {verdict: number of claims}} for a page of articles, in one query."""
+    counts = {pk: dict.fromkeys(Verdict.values, 0) for pk in article_ids}
+    rows = (
+        Claim.objects.filter(article_id__in=list(article_ids))
+        .values_list("article_id", "verdict")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for article_id, verdict, n in rows:
+        counts[article_id][verdict] = n
+    return counts
+
+
+def claim_history(claim_id: int) -> QuerySet[HistoryEntry]:
+    """The claim's story, newest first; kept by reference so deleted evidence still shows."""
+    return (
+        HistoryEntry.objects.filter(claim_ref=claim_id)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def with_evidence(queryset: QuerySet[Claim], present: bool) -> QuerySet[Claim]:
+    exists = Exists(Evidence.objects.filter(claim_id=OuterRef("pk")))
+    return queryset.filter(exists if present else ~exists)
+
+
+def with_link_outcome(queryset: QuerySet[Claim], outcomes: Sequence[str]) -> QuerySet[Claim]:
+    """Claims citing at least one source link whose latest check ended in one of ``outcomes``."""
+    return queryset.filter(
+        Exists(Evidence.objects.filter(claim_id=OuterRef("pk"), source_link__outcome__in=outcomes))
+    )
+
+
+def search_claims(queryset: QuerySet[Claim], text: str) -> QuerySet[Claim]:
+    return queryset.filter(Q(quote__icontains=text) | Q(rationale__icontains=text))
+
+
+# --- Keyset positions (cursor pagination and export chunks)
+
+
+class BadPosition(ValueError):
+    """A cursor names a position that does not fit the ordering."""
+
+
+@dataclass(frozen=True)
+class KeyField:
+    """One column of a keyset ordering: its name, the type of its values, and direction."""
+
+    name: str
+    kind: type
+    descending: bool = False
+
+    def order(self, *, reverse: bool = False) -> str:
+        return ("-" if self.descending != reverse else "") + self.name
+
+    def encode(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    def decode(self, value: Any) -> Any:
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise BadPosition(self.name)
+            return value
+        if self.kind is datetime:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            if parsed is None:
+                raise BadPosition(self.name)
+            return parsed
+        if not isinstance(value, str):
+            raise BadPosition(self.name)
+        return value
+
+
+Keyset = tuple[KeyField, ...]
+
+# Every ordering ends in the primary key, so positions are unique and stable under inserts.
+CLAIM_ORDERINGS: dict[str, Keyset] = {
+    "position": (
+        KeyField("article_id", int),
+        KeyField("start", int),
+        KeyField("end", int),
+        KeyField("id", int),
+    ),
+    "id": (KeyField("id", int),),
+    "-id": (KeyField("id", int, True),),
+    "created_at": (KeyField("created_at", datetime), KeyField("id", int)),
+    "-created_at": (KeyField("created_at", datetime, True), KeyField("id", int, True)),
+    "updated_at": (KeyField("updated_at", datetime), KeyField("id", int)),
+    "-updated_at": (KeyField("updated_at", datetime, True), KeyField("id", int, True)),
+    "verdict": (KeyField("verdict", str), KeyField("id", int)),
+    "-verdict": (KeyField("verdict", str, True), KeyField("id", int, True)),
+}
+DEFAULT_CLAIM_ORDERING = "position"
+ID_ORDERING: Keyset = (KeyField("id", int),)
+
+
+def keyset_order(queryset: QuerySet, keyset: Keyset, *, reverse: bool = False) -> QuerySet:
+    return queryset.order_by(*(field.order(reverse=reverse) for field in keyset))
+
+
+def keyset_after(
+    queryset: QuerySet, keyset: Keyset, values: Sequence[Any], *, reverse: bool = False
+) -> QuerySet:
+    """Rows strictly after ``values`` in the keyset order (before them with ``reverse``)."""
+    condition = Q()
+    for i, field in enumerate(keyset):
+        lookup = "lt" if field.descending != reverse else "gt"
+        step = Q(**{f"{field.name}__{lookup}": values[i]})
+        for earlier, value in zip(keyset[:i], values[:i], strict=True):
+            step &= Q(**{earlier.name: value})
+        condition |= step
+    return queryset.filter(condition)
+
+
+def keyset_values(obj: Any, keyset: Keyset) -> list[Any]:
+    if isinstance(obj, dict):
+        return [obj[field.name] for field in keyset]
+    return [getattr(obj, field.name) for field in keyset]
+
+
+def iter_chunks(
+    queryset: QuerySet,
+    *,
+    keyset: Keyset = ID_ORDERING,
+    chunk_size: int = 500,
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Iterator[list[Any]]:
+    """Walk a queryset in keyset order, ``chunk_size`` rows (plus their prefetches) at a time.
+
+    Each chunk costs the same queries (the page and one per prefetch) whatever the total,
+    and only one chunk is in memory: nothing is cached between chunks.
+    """
+    remaining = limit
+    ordered = keyset_order(queryset, keyset)
+    position = list(after) if after is not None else None
+    while remaining is None or remaining > 0:
+        size = chunk_size if remaining is None else min(chunk_size, remaining)
+        page = ordered if position is None else keyset_after(ordered, keyset, position)
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        if remaining is not None:
+            remaining -= len(rows)
+        if len(rows) < size:
+            return
+        position = keyset_values(rows[-1], keyset)
+
+
+def keyset_values_at(queryset: QuerySet, keyset: Keyset, index: int) -> list[Any] | None:
+    """The keyset position of the row at ``index`` (0-based) in keyset order, if any."""
+    names = [field.name for field in keyset]
+    row = keyset_order(queryset, keyset).values_list(*names)[index : index + 1]
+    found = list(row)
+    return list(found[0]) if found else None
+
+
+# --- Export rows
+
+# Plain values, not model instances: an export of 100,000 claims would otherwise build a
+# million model objects (claim, article with its whole body, users, evidence, links).
+EXPORT_CLAIM_FIELDS = (
+    "id",
+    "article_id",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "verdict",
+    "rationale",
+    "version",
+    "is_orphaned",
+    "created_at",
+    "updated_at",
+    "signed_off_at",
+    "created_by_id",
+    "created_by__username",
+    "updated_by_id",
+    "updated_by__username",
+    "signed_off_by_id",
+    "signed_off_by__username",
+    "article__slug",
+    "article__title",
+    "article__language",
+    "article__source_name",
+    "article__source_url",
+    "article__published_on",
+    "article__content_hash",
+)
+EXPORT_EVIDENCE_FIELDS = (
+    "id",
+    "claim_id",
+    "url",
+    "title",
+    "excerpt",
+    "note",
+    "stance",
+    "added_by_id",
+    "added_by__username",
+    "created_at",
+    "updated_at",
+)
+
+
+def export_chunks(
+    queryset: QuerySet[Claim],
+    *,
+    keyset: Keyset,
+    chunk_size: int,
+    link_fields: Sequence[str],
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Claims as dicts, each with ``evidence`` (dicts with ``link__<field>``), per chunk.
+
+    Two queries per chunk: the claims joined to their article and users, and the evidence
+    of those claims joined to its source link and author.
+    """
+    rows = queryset.values(*EXPORT_CLAIM_FIELDS)
+    link_values = [f"source_link__{name}" for name in link_fields]
+    for chunk in iter_chunks(rows, keyset=keyset, chunk_size=chunk_size, after=after, limit=limit):
+        by_claim: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in chunk}
+        evidence = (
+            Evidence.objects.filter(claim_id__in=list(by_claim))
+            .order_by("claim_id", "created_at", "id")
+            .values(*EXPORT_EVIDENCE_FIELDS, *link_values)
+        )
+        for item in evidence:
+            by_claim[item["claim_id"]].append(item)
+        for row in chunk:
+            row["evidence"] = by_claim[row["id"]]
+        yield chunk
+
+
+# --- The web UI's article list
+
+
+def articles_with_claim_counts() -> QuerySet[Article]:
+    """Articles annotated with claim counts per verdict and signed-off claims, in one query.
+
+    Orphaned claims (lost after a text change) are counted apart: they have no place
+    in the text and still need attention.
+    """
+    placed = Q(claims__is_orphaned=False)
+    counts = {
+        f"count_{verdict}": Count("claims", filter=placed & Q(claims__verdict=verdict))
+        for verdict in Verdict.values
+    }
+    return Article.objects.annotate(
+        count_total=Count("claims", filter=placed),
+        count_orphaned=Count("claims", filter=Q(claims__is_orphaned=True)),
+        count_signed_off=Count("claims", filter=placed & Q(claims__signed_off_at__isnull=False)),
+        **counts,
+    ).defer("body")
+
+
+def article_list(*, search: str = "", language: str = "") -> QuerySet[Article]:
+    """The desk's article list, filtered by a search term (title or source) and a language.
+
+    The search is a case-insensitive regular expression match on the escaped term:
+    unlike ``icontains`` on SQLite, it folds Cyrillic case too.
+    """
+    articles = articles_with_claim_counts()
+    search = search.strip()
+    if search:
+        pattern = re.escape(search)
+        articles = articles.filter(
+            Q(title__iregex=pattern) | Q(source_name__iregex=pattern) | Q(slug__iregex=pattern)
+        )
+    if language:
+        articles = articles.filter(language=language)
+    return articles.order_by("-published_on", "title", "id")
+
+
+def article_languages() -> list[str]:
+    """The languages that articles exist in, for the list's filter."""
+    return list(Article.objects.order_by("language").values_list("language", flat=True).distinct())
 
 
 def source_links_due(

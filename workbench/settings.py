@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "annotations",
 ]
 
@@ -241,3 +245,52 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": LINKCHECK_SWEEP_INTERVAL,
     },
 }
+
+# --- REST API (annotations/api) ----------------------------------------------------------
+# Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["annotations.api.parsers.BoundedJSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "annotations.api.schema.DeskAutoSchema",
+    "EXCEPTION_HANDLER": "annotations.api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Largest request body the API parses; a bigger one gets 413.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 262_144)
+# Claims per database round trip when streaming an export.
+EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 500)
+# Annotations per page of the W3C AnnotationCollection export.
+W3C_PAGE_SIZE = env_int("W3C_PAGE_SIZE", 1000)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fact-checking workbench API",
+    "DESCRIPTION": "Articles, claims, evidence, source links and exports of the desk.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "annotations.api.schema.allow_empty_query_values",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "annotations.models.Verdict",
+        "StanceEnum": "annotations.models.Stance",
+        "LinkOutcomeEnum": "annotations.models.LinkOutcome",
+    },
+}
+
+# --- Web UI -------------------------------------------------------------------------------
+LOGOUT_REDIRECT_URL = "login"
+# How often the annotator asks whether an evidence link's check has finished.
+ANNOTATOR_POLL_MS = env_int("ANNOTATOR_POLL_MS", 3000)

@@ -1,0 +1,34 @@
+"""Who may do what, asked of the service layer (``annotations.services``), never decided here."""
+
+from typing import Any
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from annotations import services
+from annotations.models import Claim, Evidence
+
+
+class DeskPermission(BasePermission):
+    """Anyone signed in reads; writing needs a role; a claim is changed by whom the rules allow.
+
+    Signed-in users without a role (``outsider``) can read everything but change nothing.
+    """
+
+    message = services.MSG_NO_RIGHT_CREATE
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        return services.can_create_claims(request.user)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        claim = obj.claim if isinstance(obj, Evidence) else obj
+        if isinstance(claim, Claim) and not services.can_edit_claim(request.user, claim):
+            self.message = services.MSG_NO_RIGHT_EDIT
+            return False
+        return True

@@ -1,0 +1,292 @@
+"""The API's shapes. Output serializers read prefetched rows; input serializers only parse.
+
+Input serializers check types and refuse unknown fields; the rules (offsets, quotes,
+URLs, rights, versions) are applied by ``annotations.services``, which the views call.
+"""
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from annotations import selectors, services
+from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
+
+MSG_UNKNOWN_FIELD = "Unknown field: this endpoint accepts {allowed}."
+MSG_READ_ONLY_FIELD = "This field is set by the server and cannot be written."
+MSG_NOT_A_DICT = "Send a JSON object."
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses fields it does not know instead of silently ignoring them (a typo is an error)."""
+
+    read_only_names: tuple[str, ...] = ()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = set(self.fields)
+            errors = {}
+            for key in data:
+                if key in allowed:
+                    continue
+                if key in self.read_only_names:
+                    errors[key] = [MSG_READ_ONLY_FIELD]
+                else:
+                    errors[key] = [MSG_UNKNOWN_FIELD.format(allowed=", ".join(sorted(allowed)))]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would quietly turn 12 or true into "12" or "True"."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def choice_field(choices: type, message: str, **kwargs: Any) -> serializers.ChoiceField:
+    allowed = ", ".join(choices.values)
+    return serializers.ChoiceField(
+        choices=choices.choices,
+        error_messages={
+            "invalid_choice": message.replace("{value}", "{input}").replace("{choices}", allowed)
+        },
+        **kwargs,
+    )
+
+
+# --- Output
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    roles = serializers.SerializerMethodField()
+    can_sign_off = serializers.SerializerMethodField()
+
+    def get_roles(self, user: Any) -> list[str]:
+        return sorted(services.user_roles(user))
+
+    def get_can_sign_off(self, user: Any) -> bool:
+        return services.can_sign_off(user)
+
+
+class SourceLinkSerializer(serializers.ModelSerializer):
+    """A source link's latest check. Extend ``Meta.fields`` as the link checker grows."""
+
+    # Text, not URLField: empty until checked, and kept exactly as the server saw it.
+    url = serializers.CharField(read_only=True)
+    final_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = SourceLink
+        fields = [
+            "id",
+            "url",
+            "outcome",
+            "http_status",
+            "final_url",
+            "page_title",
+            "last_checked_at",
+        ]
+        read_only_fields = fields
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True, help_text="The URL as the analyst gave it.")
+    added_by = UserRefSerializer(read_only=True)
+    link = SourceLinkSerializer(source="source_link", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "claim",
+            "url",
+            "title",
+            "excerpt",
+            "note",
+            "stance",
+            "added_by",
+            "created_at",
+            "updated_at",
+            "link",
+        ]
+        read_only_fields = fields
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    created_by = UserRefSerializer(read_only=True)
+    updated_by = UserRefSerializer(read_only=True)
+    signed_off_by = UserRefSerializer(read_only=True, allow_null=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "article",
+            "start",
+            "end",
+            "quote",
+            "prefix",
+            "suffix",
+            "verdict",
+            "rationale",
+            "version",
+            "is_orphaned",
+            "created_by",
+            "updated_by",
+            "created_at",
+            "updated_at",
+            "signed_off_by",
+            "signed_off_at",
+            "evidence",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, claim: Claim) -> str:
+        return reverse("api:claim-detail", args=[claim.pk], request=self.context.get("request"))
+
+
+class ArticleListSerializer(serializers.ModelSerializer):
+    source_url = serializers.CharField(read_only=True, help_text="Empty when not known.")
+    claim_counts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "language",
+            "source_name",
+            "source_url",
+            "published_on",
+            "content_hash",
+            "claim_counts",
+        ]
+        read_only_fields = fields
+
+    def get_claim_counts(self, article: Article) -> dict[str, int]:
+        counts = self.context.get("claim_counts", {})
+        return counts.get(article.pk, dict.fromkeys(Verdict.values, 0))
+
+
+class ArticleSerializer(ArticleListSerializer):
+    class Meta(ArticleListSerializer.Meta):
+        fields = [*ArticleListSerializer.Meta.fields[:7], "body", "content_hash", "claim_counts"]
+        read_only_fields = fields
+
+
+class HistoryEntrySerializer(serializers.ModelSerializer):
+    actor = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = HistoryEntry
+        fields = ["at", "actor", "subject", "action", "changes"]
+        read_only_fields = fields
+
+
+# --- Input
+
+MAX_OFFSET = 2**31 - 1
+# A claim is a sentence or a passage, not a chapter; the bound also keeps any valid request
+# well under API_MAX_BODY_BYTES (even with every character escaped as a surrogate pair).
+MAX_QUOTE = 10_000
+
+
+class ClaimCreateSerializer(StrictInputSerializer):
+    read_only_names = tuple(set(ClaimSerializer.Meta.fields) - {"article", "start", "end", "quote"})
+
+    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
+    start = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
+    end = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
+    quote = StrictCharField(trim_whitespace=False, max_length=MAX_QUOTE)
+    prefix = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=64,
+        help_text="Ignored: the server takes the context from the article text.",
+    )
+    suffix = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=64,
+        help_text="Ignored: the server takes the context from the article text.",
+    )
+    verdict = choice_field(Verdict, services.MSG_UNKNOWN_VERDICT, required=False)
+    rationale = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class ClaimUpdateSerializer(StrictInputSerializer):
+    read_only_names = tuple(
+        set(ClaimSerializer.Meta.fields) - {"verdict", "rationale", "start", "end", "quote"}
+    )
+
+    verdict = choice_field(Verdict, services.MSG_UNKNOWN_VERDICT, required=False)
+    rationale = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    start = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET)
+    end = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET)
+    quote = StrictCharField(required=False, trim_whitespace=False, max_length=MAX_QUOTE)
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version being changed (instead of If-Match)."
+    )
+
+
+class VersionSerializer(StrictInputSerializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version being changed (instead of If-Match)."
+    )
+
+
+class EvidenceCreateSerializer(StrictInputSerializer):
+    read_only_names = ("id", "added_by", "created_at", "updated_at", "link")
+
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
+    url = StrictCharField(max_length=2000, help_text="An http or https address.")
+    title = StrictCharField(required=False, allow_blank=True, max_length=500)
+    excerpt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    note = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    stance = choice_field(Stance, services.MSG_UNKNOWN_STANCE, required=False)
+
+
+class EvidenceUpdateSerializer(StrictInputSerializer):
+    read_only_names = ("id", "claim", "added_by", "created_at", "updated_at", "link")
+
+    url = StrictCharField(required=False, max_length=2000)
+    title = StrictCharField(required=False, allow_blank=True, max_length=500)
+    excerpt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    note = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+    stance = choice_field(Stance, services.MSG_UNKNOWN_STANCE, required=False)
+
+
+class ExportParamsSerializer(serializers.Serializer):
+    """The export's own parameters; the claim filters are read by ``ClaimFilter``."""
+
+    format = serializers.ChoiceField(
+        choices=["json", "jsonl", "csv", "w3c", "claimreview"], default="json"
+    )
+    bom = serializers.BooleanField(
+        default=False, help_text="csv: start with a byte-order mark (for Excel)."
+    )
+    page = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31, help_text="w3c: one AnnotationPage."
+    )
+    ordering = serializers.ChoiceField(
+        choices=list(selectors.CLAIM_ORDERINGS), required=False, allow_blank=True
+    )

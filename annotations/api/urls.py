@@ -1,0 +1,21 @@
+"""``/api/v1/`` routes. Included from ``workbench/urls.py`` under the ``api`` namespace."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from annotations.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("articles", views.ArticleViewSet, basename="article")
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("source-links", views.SourceLinkViewSet, basename="sourcelink")
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("export/claims", views.ExportClaimsView.as_view(), name="export-claims"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,458 @@
+"""Thin views: parse with a serializer, act through ``annotations.services``, render.
+
+Every claim response carries ``ETag: "<version>"``; changing or deleting a claim needs
+that version back (``If-Match`` or a ``version`` field), so no change is lost.
+"""
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from annotations import selectors, services
+from annotations.api import exports
+from annotations.api import serializers as s
+from annotations.api.exceptions import PreconditionRequired
+from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, SourceLinkFilter
+from annotations.api.pagination import KeysetPagination
+from annotations.api.permissions import DeskPermission
+from annotations.api.schema import ETAG, IF_MATCH, ErrorSerializer
+from annotations.models import Claim, Evidence
+from annotations.selectors import KeyField
+
+_ETAG = re.compile(r'\s*(?:W/)?(?:"(\d{1,18})"|(\d{1,18}))\s*')
+MSG_BAD_IF_MATCH = 'If-Match must be one claim version in quotes, e.g. "3".'
+MSG_VERSION_CONFLICT = "If-Match and version name different versions."
+
+
+def etag(claim: Claim) -> str:
+    return f'"{claim.version}"'
+
+
+def expected_version(request: Request, body_version: int | None, *, required: bool) -> int | None:
+    """The version the client says it is changing, from If-Match or the body."""
+    header = request.headers.get("If-Match")
+    header_version = None
+    if header is not None:
+        match = _ETAG.fullmatch(header)
+        if not match:
+            raise ValidationError({"If-Match": [MSG_BAD_IF_MATCH]})
+        header_version = int(match.group(1) or match.group(2))
+    if header_version is not None and body_version is not None and header_version != body_version:
+        raise ValidationError({"version": [MSG_VERSION_CONFLICT]})
+    version = header_version if header_version is not None else body_version
+    if version is None and required:
+        raise PreconditionRequired()
+    return version
+
+
+class MeView(APIView):
+    """The signed-in user and what they may do."""
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(s.MeSerializer(request.user).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Articles (without their body)"),
+    retrieve=extend_schema(summary="One article with its body and claim counts"),
+)
+class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ArticleFilter
+    orderings = {
+        "id": (KeyField("id", int),),
+        "title": (KeyField("title", str), KeyField("id", int)),
+    }
+    default_ordering = "id"
+
+    def get_queryset(self) -> QuerySet:
+        queryset = selectors.articles_queryset()
+        if self.action == "list":
+            queryset = queryset.defer("body")
+        return queryset
+
+    def get_serializer_class(self) -> type:
+        return s.ArticleListSerializer if self.action == "list" else s.ArticleSerializer
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        counts = selectors.claim_counts([article.pk for article in page])
+        data = s.ArticleListSerializer(
+            page, many=True, context={**self.get_serializer_context(), "claim_counts": counts}
+        ).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        article = self.get_object()
+        counts = selectors.claim_counts([article.pk])
+        context = {**self.get_serializer_context(), "claim_counts": counts}
+        return Response(s.ArticleSerializer(article, context=context).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Claims, filtered, in cursor pages"),
+    retrieve=extend_schema(summary="One claim", parameters=[ETAG]),
+    create=extend_schema(
+        summary="Highlight a claim (the author is the signed-in user)",
+        request=s.ClaimCreateSerializer,
+        responses={201: s.ClaimSerializer},
+        parameters=[ETAG],
+    ),
+    partial_update=extend_schema(
+        summary="Change verdict, rationale or span of a claim at a known version",
+        request=s.ClaimUpdateSerializer,
+        responses={200: s.ClaimSerializer},
+        parameters=[IF_MATCH, ETAG],
+    ),
+    destroy=extend_schema(
+        summary="Delete a claim at a known version",
+        request=s.VersionSerializer,
+        responses={204: None},
+        parameters=[IF_MATCH],
+    ),
+    history=extend_schema(
+        summary="The claim's history, newest first",
+        responses=s.HistoryEntrySerializer(many=True),
+    ),
+)
+class ClaimViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
+    serializer_class = s.ClaimSerializer
+    orderings = selectors.CLAIM_ORDERINGS
+    default_ordering = selectors.DEFAULT_CLAIM_ORDERING
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # For the schema: where a stale version (412) or a missing one (428) can be answered.
+    versioned_actions = {
+        "partial_update": {"PATCH"},
+        "destroy": {"DELETE"},
+        "sign_off": {"POST"},
+    }
+
+    def get_queryset(self) -> QuerySet:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return selectors.claims_queryset()
+        # Writes lock and re-read the row in the service; the checks here need no prefetch.
+        return Claim.objects.all()
+
+    def _respond(self, claim: Claim, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.claims_queryset().get(pk=claim.pk)
+        response = Response(self.get_serializer(fresh).data, status=status_code)
+        response["ETag"] = etag(fresh)
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        response = Response(self.get_serializer(claim).data)
+        response["ETag"] = etag(claim)
+        return response
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._valid(s.ClaimCreateSerializer, request.data)
+        data.pop("prefix", None)
+        data.pop("suffix", None)
+        claim = services.claim_create(author=request.user, **data)
+        response = self._respond(claim, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        data = self._valid(s.ClaimUpdateSerializer, request.data)
+        version = expected_version(request, data.pop("version", None), required=True)
+        updated = services.claim_update(
+            claim=claim, actor=request.user, expected_version=version, **data
+        )
+        return self._respond(updated)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        claim = self.get_object()
+        data = self._valid(s.VersionSerializer, request.data or {})
+        version = expected_version(request, data.get("version"), required=True)
+        services.claim_delete(claim=claim, actor=request.user, expected_version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Sign off a claim (reviewers); If-Match is optional here",
+        request=s.VersionSerializer,
+        responses={200: s.ClaimSerializer},
+        parameters=[IF_MATCH, ETAG],
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Withdraw a claim's sign-off (reviewers)",
+        request=None,
+        responses={200: s.ClaimSerializer},
+        parameters=[ETAG],
+    )
+    @action(detail=True, methods=["post", "delete"], url_path="sign-off", url_name="sign-off")
+    def sign_off(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        if request.method == "DELETE":
+            return self._respond(services.claim_revoke_sign_off(claim=claim, reviewer=request.user))
+        data = self._valid(s.VersionSerializer, request.data or {})
+        version = expected_version(request, data.get("version"), required=False)
+        signed = services.claim_sign_off(
+            claim=claim, reviewer=request.user, expected_version=version
+        )
+        return self._respond(signed)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        entries = selectors.claim_history(claim.pk)
+        return Response(s.HistoryEntrySerializer(entries, many=True).data)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    @staticmethod
+    def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Cite a source for a claim",
+        request=s.EvidenceCreateSerializer,
+        responses={201: s.EvidenceSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a piece of evidence",
+        request=s.EvidenceUpdateSerializer,
+        responses={200: s.EvidenceSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Remove a piece of evidence", request=None, responses={204: None}
+    ),
+)
+class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EvidenceFilter
+    serializer_class = s.EvidenceSerializer
+    orderings = {"id": (KeyField("id", int),)}
+    default_ordering = "id"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return selectors.evidence_list_queryset()
+        return Evidence.objects.select_related("claim")
+
+    def _respond(self, evidence: Evidence, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.evidence_queryset().get(pk=evidence.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = s.EvidenceCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evidence = services.evidence_add(actor=request.user, **serializer.validated_data)
+        return self._respond(evidence, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        evidence = self.get_object()
+        serializer = s.EvidenceUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.evidence_update(
+            evidence=evidence, actor=request.user, **serializer.validated_data
+        )
+        return self._respond(updated)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.evidence_remove(evidence=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
+    """Read only here; rechecks are queued by the link-check endpoints."""
+
+    permission_classes = [DeskPermission]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SourceLinkFilter
+    serializer_class = s.SourceLinkSerializer
+    orderings = {"id": (KeyField("id", int),)}
+    default_ordering = "id"
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.source_links_queryset()
+
+
+class FixedJSONNegotiation(BaseContentNegotiation):
+    """The export's ``?format=`` names the export format, not a DRF renderer."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(
+        self, request: Request, renderers: list[Any], format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        return renderers[0], renderers[0].media_type
+
+
+EXPORT_FORMATS = {
+    "json": ("application/json", "json"),
+    "jsonl": ("application/x-ndjson", "jsonl"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "w3c": ('application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"', "jsonld"),
+    "claimreview": ('application/ld+json; profile="https://schema.org"', "jsonld"),
+}
+
+
+EXPORT_RESPONSES = {
+    (200, "application/json"): OpenApiResponse(
+        {"type": "array", "items": {"type": "object"}},
+        description="json: an array of claim records",
+    ),
+    (200, "application/x-ndjson"): OpenApiResponse(
+        OpenApiTypes.STR, description="jsonl: one claim record per line"
+    ),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv: one row per claim"),
+    (200, "application/ld+json"): OpenApiResponse(
+        {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
+        description="w3c: an AnnotationCollection or AnnotationPage; claimreview: an array of "
+        "ClaimReview objects",
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="w3c: no such page"),
+}
+
+
+@extend_schema(
+    summary="Export claims (streamed)",
+    description="Takes the claim filters. `format=w3c` returns an AnnotationCollection with "
+    "its first page embedded; `page=N` returns page N. `format=claimreview` returns only "
+    "signed-off claims with a final verdict.",
+    filters=True,
+    parameters=[
+        OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="json"),
+        OpenApiParameter("bom", bool, description="csv: start with a byte-order mark."),
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": 2**31},
+            description="w3c: return this AnnotationPage.",
+        ),
+        OpenApiParameter(
+            "ordering", str, enum=list(selectors.CLAIM_ORDERINGS), description="Sort order."
+        ),
+    ],
+    responses=EXPORT_RESPONSES,
+)
+class ExportClaimsView(APIView):
+    """Stream every claim that matches the claim filters, in one of five formats."""
+
+    permission_classes = [DeskPermission]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FixedJSONNegotiation
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
+    queryset = Claim.objects.none()
+
+    def get(self, request: Request) -> StreamingHttpResponse:
+        params = s.ExportParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        fmt = params.validated_data["format"]
+        ordering = params.validated_data.get("ordering") or selectors.DEFAULT_CLAIM_ORDERING
+        keyset = selectors.CLAIM_ORDERINGS[ordering]
+        filterset = ClaimFilter(request.query_params, queryset=Claim.objects.all())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        queryset = filterset.qs
+        urls = exports.Urls(request.build_absolute_uri(reverse("api:api-root")))
+        if fmt == "json":
+            stream = exports.stream_json(queryset, keyset, urls)
+        elif fmt == "jsonl":
+            stream = exports.stream_jsonl(queryset, keyset, urls)
+        elif fmt == "csv":
+            stream = exports.stream_csv(queryset, keyset, urls, bom=params.validated_data["bom"])
+        elif fmt == "claimreview":
+            stream = exports.stream_claimreview(queryset, keyset, urls)
+        else:
+            stream = self._w3c(request, queryset, keyset, urls, params.validated_data.get("page"))
+        content_type, extension = EXPORT_FORMATS[fmt]
+        response = StreamingHttpResponse(stream, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="claims.{extension}"'
+        response["Cache-Control"] = "no-store"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+    def _w3c(
+        self,
+        request: Request,
+        queryset: QuerySet,
+        keyset: selectors.Keyset,
+        urls: exports.Urls,
+        page: int | None,
+    ) -> Any:
+        page_size = settings.W3C_PAGE_SIZE
+        total = queryset.order_by().count()
+        kept = [(k, v) for k, v in request.query_params.lists() if k != "page"]
+        query = urlencode([(k, v) for k, values in kept for v in values])
+        collection_url = request.build_absolute_uri(request.path) + (f"?{query}" if query else "")
+        if page is None:
+            return exports.stream_w3c_collection(
+                queryset,
+                keyset,
+                urls,
+                collection_url=collection_url,
+                label=f"Claims of {settings.DESK_NAME}",
+                total=total,
+                page_size=page_size,
+            )
+        if page > exports.w3c_page_count(total, page_size):
+            raise NotFound(f"There is no page {page}: the collection has {total} annotations.")
+        return exports.stream_w3c_page(
+            queryset,
+            keyset,
+            urls,
+            collection_url=collection_url,
+            total=total,
+            page=page,
+            page_size=page_size,
+        )
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """404 for an address no route matches: JSON under /api/, Django's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -1,0 +1,83 @@
+"""The desk's pages: the article list and the annotator. Both only read; writes go to the API."""
+
+import re
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from annotations import selectors
+from annotations.csp import content_security_policy
+from annotations.models import Article, LinkOutcome, Stance, Verdict
+
+ARTICLES_PER_PAGE = 50
+# Paragraphs are separated by a blank line (or more).
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+
+
+def paragraphs_of(body: str) -> list[dict[str, object]]:
+    """Split the canonical body into paragraphs, each with its code-point offset in the body.
+
+    Python strings index code points, as the claim offsets do, so the offsets are exact.
+    """
+    paragraphs = []
+    start = 0
+    for gap in [*_PARAGRAPH_BREAK.finditer(body), None]:
+        end = gap.start() if gap else len(body)
+        if end > start:
+            paragraphs.append({"start": start, "text": body[start:end]})
+        if gap:
+            start = gap.end()
+    return paragraphs
+
+
+@content_security_policy
+@login_required
+def article_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "")[:200]
+    language = request.GET.get("language", "")[:35]
+    page = Paginator(
+        selectors.article_list(search=search, language=language), ARTICLES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    rows = []
+    for article in page.object_list:
+        signed_share = (
+            round(100 * article.count_signed_off / article.count_total)
+            if article.count_total
+            else None
+        )
+        rows.append({"article": article, "signed_share": signed_share})
+    return render(
+        request,
+        "annotations/article_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "search": search,
+            "language": language,
+            "languages": selectors.article_languages(),
+            "verdicts": Verdict.choices,
+        },
+    )
+
+
+@content_security_policy
+@ensure_csrf_cookie
+@login_required
+def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=pk)
+    return render(
+        request,
+        "annotations/article_detail.html",
+        {
+            "article": article,
+            "paragraphs": paragraphs_of(article.body),
+            "verdicts": Verdict.choices,
+            "stances": Stance.choices,
+            "link_outcomes": LinkOutcome.choices,
+            "poll_ms": settings.ANNOTATOR_POLL_MS,
+        },
+    )

@@ -1,0 +1,398 @@
+"""Each export format, field by field, on the seed articles' Cyrillic text; streaming; queries."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+
+from annotations import services
+from annotations.api.exports import CLAIMREVIEW_RATINGS, CSV_COLUMNS
+from annotations.models import Claim
+from tests.api.conftest import bulk_claims
+from tests.conftest import span_of
+
+EXPORT = "/api/v1/export/claims"
+
+
+def fetch(client, query: str) -> tuple[StreamingHttpResponse, bytes]:
+    response = client.get(f"{EXPORT}?{query}")
+    assert response.status_code == 200, response.content
+    assert isinstance(response, StreamingHttpResponse)
+    return response, b"".join(response.streaming_content)
+
+
+@pytest.fixture
+def desk(ru_article, uk_article, make_claim, analyst, other_analyst, reviewer):
+    ru = make_claim(
+        ru_article,
+        "Венесуэла просит Россию",
+        verdict="disputed",
+        rationale="Документы не подтверждают «просьбу».",
+    )
+    services.evidence_add(
+        claim=ru,
+        actor=analyst,
+        url="https://example.org/doc?id=1",
+        title="Документ",
+        excerpt="выдержка",
+        note="стр. 2",
+        stance="refutes",
+    )
+    services.evidence_add(claim=ru, actor=analyst, url="https://example.org/second")
+    services.claim_sign_off(claim=ru, reviewer=reviewer)
+    uk = make_claim(uk_article, "Мадуро", author=other_analyst, rationale="=1+1 формула")
+    ru.refresh_from_db()
+    uk.refresh_from_db()
+    return {"ru": ru, "uk": uk}
+
+
+def iso(dt):
+    text = dt.isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def check_record(record, claim):
+    article = claim.article
+    assert record["id"] == claim.pk
+    assert record["url"] == f"http://testserver/api/v1/claims/{claim.pk}/"
+    assert record["article"] == {
+        "id": article.pk,
+        "slug": article.slug,
+        "title": article.title,
+        "language": article.language,
+        "url": f"http://testserver/api/v1/articles/{article.pk}/",
+        "source_name": article.source_name,
+        "source_url": article.source_url,
+        "published_on": article.published_on.isoformat() if article.published_on else None,
+        "content_hash": article.content_hash,
+    }
+    assert (record["start"], record["end"]) == (claim.start, claim.end)
+    assert record["quote"] == article.body[claim.start : claim.end] == claim.quote
+    assert record["prefix"] == claim.prefix and record["suffix"] == claim.suffix
+    assert record["verdict"] == claim.verdict
+    assert record["rationale"] == claim.rationale
+    assert record["version"] == claim.version
+    assert record["is_orphaned"] is False
+    assert record["created_by"] == {
+        "id": claim.created_by_id,
+        "username": claim.created_by.username,
+    }
+    assert record["updated_by"] == {
+        "id": claim.updated_by_id,
+        "username": claim.updated_by.username,
+    }
+    assert record["created_at"] == iso(claim.created_at)
+    assert record["updated_at"] == iso(claim.updated_at)
+    assert record["signed_off"] is claim.is_signed_off
+    if claim.is_signed_off:
+        assert record["signed_off_by"]["id"] == claim.signed_off_by_id
+        assert record["signed_off_at"] == iso(claim.signed_off_at)
+    else:
+        assert record["signed_off_by"] is None and record["signed_off_at"] is None
+    evidence = list(claim.evidence.order_by("created_at", "id"))
+    assert [e["id"] for e in record["evidence"]] == [e.pk for e in evidence]
+    for item, ev in zip(record["evidence"], evidence, strict=True):
+        assert item["url"] == ev.url and item["title"] == ev.title
+        assert item["excerpt"] == ev.excerpt and item["note"] == ev.note
+        assert item["stance"] == ev.stance
+        assert item["added_by"]["id"] == ev.added_by_id
+        assert item["link"]["url"] == ev.source_link.url
+        assert item["link"]["outcome"] == ev.source_link.outcome
+        assert set(item["link"]) >= {"id", "url", "outcome", "http_status", "final_url"}
+
+
+def test_json(reviewer_api, desk):
+    response, content = fetch(reviewer_api, "format=json")
+    assert response["Content-Type"] == "application/json"
+    assert "attachment" in response["Content-Disposition"]
+    records = json.loads(content)
+    assert [r["id"] for r in records] == [desk["ru"].pk, desk["uk"].pk]
+    for record in records:
+        check_record(record, Claim.objects.get(pk=record["id"]))
+    assert "Венесуэла просит Россию".encode() in content  # not \u-escaped
+
+
+def test_jsonl(reviewer_api, desk):
+    response, content = fetch(reviewer_api, "format=jsonl")
+    assert response["Content-Type"] == "application/x-ndjson"
+    lines = content.decode("utf-8").split("\n")
+    assert lines[-1] == ""
+    records = [json.loads(line) for line in lines[:-1]]
+    assert len(records) == 2
+    for record in records:
+        check_record(record, Claim.objects.get(pk=record["id"]))
+    _, as_json = fetch(reviewer_api, "format=json")
+    assert records == json.loads(as_json)
+
+
+def test_json_signed_off_only(reviewer_api, desk):
+    _, content = fetch(reviewer_api, "format=json&signed_off=true")
+    assert [r["id"] for r in json.loads(content)] == [desk["ru"].pk]
+
+
+def test_empty_exports_are_valid(reviewer_api, seeds):
+    assert json.loads(fetch(reviewer_api, "format=json")[1]) == []
+    assert fetch(reviewer_api, "format=jsonl")[1] == b""
+    assert json.loads(fetch(reviewer_api, "format=claimreview")[1]) == []
+    collection = json.loads(fetch(reviewer_api, "format=w3c")[1])
+    assert collection["total"] == 0 and "first" not in collection
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_csv(reviewer_api, desk, bom):
+    response, content = fetch(reviewer_api, "format=csv" + ("&bom=1" if bom else ""))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert content.startswith(b"\xef\xbb\xbf") is bom
+    text = content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == CSV_COLUMNS
+    assert len(rows) == 3
+    by_id = {int(row[0]): dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows[1:]}
+    ru, uk = desk["ru"], desk["uk"]
+    row = by_id[ru.pk]
+    assert row["quote"] == "Венесуэла просит Россию"
+    assert row["article_title"] == ru.article.title
+    assert row["article_language"] == "ru"
+    assert (row["start"], row["end"]) == (str(ru.start), str(ru.end))
+    assert row["prefix"] == ru.prefix and row["suffix"] == ru.suffix
+    assert row["verdict"] == "disputed"
+    assert row["rationale"] == "Документы не подтверждают «просьбу»."
+    assert row["created_by"] == "olena" and row["signed_off_by"] == "iryna"
+    assert row["signed_off_at"] == iso(ru.signed_off_at)
+    assert row["evidence_count"] == "2"
+    assert row["evidence_urls"].split(" ") == [
+        "https://example.org/doc?id=1",
+        "https://example.org/second",
+    ]
+    assert row["evidence_stances"] == "refutes supports"
+    assert row["link_outcomes"] == "pending pending"
+    other = by_id[uk.pk]
+    assert other["quote"] == "Мадуро" and other["article_language"] == "uk"
+    assert other["signed_off_by"] == "" and other["evidence_urls"] == ""
+    # A cell a spreadsheet would run as a formula is kept as text.
+    assert other["rationale"] == "'=1+1 формула"
+
+
+def test_w3c_collection(reviewer_api, desk):
+    response, content = fetch(reviewer_api, "format=w3c")
+    assert response["Content-Type"].startswith("application/ld+json")
+    collection = json.loads(content)
+    assert collection["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert collection["type"] == "AnnotationCollection"
+    assert collection["id"] == "http://testserver/api/v1/export/claims?format=w3c"
+    assert collection["total"] == 2
+    assert collection["last"] == collection["id"] + "&page=1"
+    page = collection["first"]
+    assert page["type"] == "AnnotationPage"
+    assert page["id"] == collection["id"] + "&page=1"
+    assert page["startIndex"] == 0 and "next" not in page
+    assert len(page["items"]) == 2
+    for annotation in page["items"]:
+        check_annotation(annotation, Claim.objects.get(pk=int(annotation["id"].split("/")[-2])))
+
+
+def check_annotation(annotation, claim):
+    article = claim.article
+    assert "@context" not in annotation  # given once, on the collection or page
+    assert annotation["type"] == "Annotation"
+    assert annotation["id"] == f"http://testserver/api/v1/claims/{claim.pk}/"
+    assert annotation["motivation"] == "assessing"
+    assert annotation["created"] == iso(claim.created_at)
+    assert annotation["modified"] == iso(claim.updated_at)
+    assert annotation["creator"] == {"type": "Person", "nickname": claim.created_by.username}
+    target = annotation["target"]
+    assert target["source"] == f"http://testserver/api/v1/articles/{article.pk}/"
+    quote_sel, position_sel = target["selector"]
+    assert quote_sel["type"] == "TextQuoteSelector"
+    assert quote_sel["exact"] == claim.quote
+    assert quote_sel["prefix"] == article.body[claim.start - len(quote_sel["prefix"]) : claim.start]
+    assert quote_sel["suffix"] == article.body[claim.end : claim.end + len(quote_sel["suffix"])]
+    assert position_sel == {"type": "TextPositionSelector", "start": claim.start, "end": claim.end}
+    # Code points, as the model defines them: the body sliced by them is the quote.
+    assert article.body[position_sel["start"] : position_sel["end"]] == quote_sel["exact"]
+    bodies = annotation["body"]
+    assert bodies[0] == {
+        "type": "TextualBody",
+        "purpose": "assessing",
+        "value": claim.verdict,
+        "format": "text/plain",
+        "language": "en",
+    }
+    commenting = [b for b in bodies if b["purpose"] == "commenting"]
+    assert [b["value"] for b in commenting] == [claim.rationale] if claim.rationale else []
+    if commenting:
+        assert commenting[0]["type"] == "TextualBody"
+        assert commenting[0]["language"] == article.language
+    linking = [b for b in bodies if b["purpose"] == "linking"]
+    assert [b["source"] for b in linking] == [
+        e.url for e in claim.evidence.order_by("created_at", "id")
+    ]
+    assert all(b["type"] == "SpecificResource" for b in linking)
+    assert {b["purpose"] for b in bodies} <= {"assessing", "commenting", "linking"}
+
+
+def test_w3c_pages(reviewer_api, desk, settings):
+    settings.W3C_PAGE_SIZE = 1
+    collection = json.loads(fetch(reviewer_api, "format=w3c&verdict=disputed&verdict=pending")[1])
+    assert collection["total"] == 2
+    assert collection["first"]["next"].endswith("&page=2")
+    assert collection["last"].endswith("&page=2")
+    first_ids = [a["id"] for a in collection["first"]["items"]]
+    page2 = json.loads(fetch(reviewer_api, collection["first"]["next"].split("?", 1)[1])[1])
+    assert page2["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    assert page2["type"] == "AnnotationPage"
+    assert page2["partOf"] == {
+        "id": collection["id"],
+        "type": "AnnotationCollection",
+        "total": 2,
+    }
+    assert page2["startIndex"] == 1
+    assert page2["prev"] == collection["first"]["id"]
+    assert "next" not in page2
+    assert len(page2["items"]) == 1 and page2["items"][0]["id"] not in first_ids
+    check_annotation(page2["items"][0], desk["uk"])
+    assert reviewer_api.get(f"{EXPORT}?format=w3c&page=3").status_code == 404
+    assert reviewer_api.get(f"{EXPORT}?format=w3c&page=0").status_code == 400
+
+
+def test_claimreview(reviewer_api, desk, settings, make_claim, ru_article, reviewer):
+    settings.DESK_NAME = "Десk проверки"
+    settings.DESK_URL = "https://desk.example.org/"
+    # A signed-off claim whose sign-off was withdrawn is not published.
+    other = make_claim(ru_article, "Washington", verdict="verified")
+    services.claim_sign_off(claim=other, reviewer=reviewer)
+    services.claim_revoke_sign_off(claim=other, reviewer=reviewer)
+    response, content = fetch(reviewer_api, "format=claimreview")
+    assert response["Content-Type"].startswith("application/ld+json")
+    reviews = json.loads(content)
+    assert len(reviews) == 1  # the pending, unsigned claims are not fact-checks yet
+    review = reviews[0]
+    claim = desk["ru"]
+    article = claim.article
+    assert review["@context"] == "https://schema.org"
+    assert review["@type"] == "ClaimReview"
+    assert review["url"] == f"http://testserver/api/v1/claims/{claim.pk}/"
+    assert review["claimReviewed"] == "Венесуэла просит Россию"
+    assert review["reviewBody"] == claim.rationale
+    assert review["datePublished"] == claim.signed_off_at.date().isoformat()
+    assert review["inLanguage"] == "ru"
+    assert review["author"] == {
+        "@type": "Organization",
+        "name": "Десk проверки",
+        "url": "https://desk.example.org/",
+    }
+    assert review["reviewRating"] == {
+        "@type": "Rating",
+        "ratingValue": 1,
+        "bestRating": 3,
+        "worstRating": 1,
+        "alternateName": "False",
+    }
+    item = review["itemReviewed"]
+    assert item["@type"] == "Claim"
+    assert item["datePublished"] == article.published_on.isoformat()
+    assert item["appearance"]["@type"] == "CreativeWork"
+    assert item["appearance"]["url"] == f"http://testserver/api/v1/articles/{article.pk}/"
+    assert item["appearance"]["headline"] == article.title
+    assert [c["url"] for c in review["citation"]] == [
+        "https://example.org/doc?id=1",
+        "https://example.org/second",
+    ]
+
+
+def test_claimreview_rating_mapping_covers_final_verdicts():
+    from annotations.models import Verdict
+
+    assert set(CLAIMREVIEW_RATINGS) == set(Verdict.final())
+    values = [CLAIMREVIEW_RATINGS[v]["ratingValue"] for v in ("disputed", "unsourced", "verified")]
+    assert values == [1, 2, 3]
+
+
+def test_claimreview_uses_article_source_url_when_known(reviewer_api, desk):
+    article = desk["ru"].article
+    article.source_url = "https://news.example.org/venezuela"
+    article.save()
+    review = json.loads(fetch(reviewer_api, "format=claimreview")[1])[0]
+    assert review["itemReviewed"]["appearance"]["url"] == "https://news.example.org/venezuela"
+
+
+@pytest.mark.parametrize(
+    "query", ["format=xml", "format=csv&bom=maybe", "format=json&verdict=nope", "ordering=x"]
+)
+def test_bad_export_parameters(reviewer_api, seeds, query):
+    response = reviewer_api.get(f"{EXPORT}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
+def test_outsider_can_export(outsider_api, desk):
+    assert outsider_api.get(f"{EXPORT}?format=json").status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "w3c", "claimreview"])
+def test_exports_stream_in_chunks(reviewer_api, ru_article, analyst, settings, fmt):
+    settings.EXPORT_CHUNK_SIZE = 7
+    bulk_claims(ru_article, 30, analyst, verdict="verified")
+    Claim.objects.update(signed_off_by=analyst, signed_off_at=Claim.objects.first().created_at)
+    response = reviewer_api.get(f"{EXPORT}?format={fmt}")
+    assert isinstance(response, StreamingHttpResponse)
+    parts = [part for part in response.streaming_content if part]
+    # One piece per chunk of 7 claims (30 -> 5), plus opening/closing pieces.
+    assert len(parts) >= 5
+
+
+def queries_for(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+        assert response.status_code == 200
+        if response.streaming:
+            b"".join(response.streaming_content)
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/claims/?page_size=1000",
+        "/api/v1/claims/?page_size=1000&has_evidence=true&link_outcome=pending",
+        "/api/v1/evidence/?page_size=1000",
+        *(f"{EXPORT}?format={fmt}" for fmt in ("json", "jsonl", "csv", "w3c", "claimreview")),
+    ],
+)
+def test_query_count_does_not_grow(reviewer_api, ru_article, analyst, settings, path):
+    """10 and 1,000 claims cost the same queries (the export's chunk holds both sizes)."""
+    settings.EXPORT_CHUNK_SIZE = 2000
+    settings.W3C_PAGE_SIZE = 2000
+    bulk_claims(ru_article, 10, analyst, verdict="verified")
+    Claim.objects.update(signed_off_by=analyst, signed_off_at=Claim.objects.first().created_at)
+    small = queries_for(reviewer_api, path)
+    Claim.objects.all().delete()
+    bulk_claims(ru_article, 1000, analyst, verdict="verified")
+    Claim.objects.update(signed_off_by=analyst, signed_off_at=Claim.objects.first().created_at)
+    assert Claim.objects.count() == 1000
+    large = queries_for(reviewer_api, path)
+    assert small == large, (small, large)
+
+
+def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings):
+    """With chunks of 500: two queries per full chunk (claims, evidence) and one to end."""
+    settings.EXPORT_CHUNK_SIZE = 500
+    bulk_claims(ru_article, 10, analyst)
+    small = queries_for(reviewer_api, f"{EXPORT}?format=jsonl")
+    Claim.objects.all().delete()
+    bulk_claims(ru_article, 1000, analyst)
+    assert Claim.objects.count() == 1000
+    large = queries_for(reviewer_api, f"{EXPORT}?format=jsonl")
+    assert large == small + 3, (small, large)
+
+
+def test_export_uses_position_order_by_default(reviewer_api, ru_article, make_claim):
+    late, early = span_of(ru_article, "Россию"), span_of(ru_article, "Венесуэла")
+    make_claim(ru_article, "Россию")
+    make_claim(ru_article, "Венесуэла")
+    records = json.loads(fetch(reviewer_api, "format=json")[1])
+    assert [(r["start"], r["end"]) for r in records] == sorted([late, early])

@@ -1,0 +1,112 @@
+"""Screenshots of the main screens, taken from the real pages with the demo data.
+
+Run ``make screenshots`` (WRITE_SCREENSHOTS=1) to refresh docs/screenshots/; otherwise the
+pictures go to a temporary folder, so the test still checks that every screen renders.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from annotations import services
+from annotations.models import Claim, LinkOutcome, SourceLink, Verdict
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOCS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+def _demo_claims(article, analyst) -> Claim:
+    def add(quote: str, **kwargs) -> Claim:
+        start = article.body.index(quote)
+        return services.claim_create(
+            article=article,
+            start=start,
+            end=start + len(quote),
+            quote=quote,
+            author=analyst,
+            **kwargs,
+        )
+
+    add("Николас Мадуро также обращался к Китаю и Ирану", verdict=Verdict.DISPUTED)
+    add("к Китаю", verdict=Verdict.PENDING)
+    add("в 2013 году", verdict=Verdict.VERIFIED)
+    claim = Claim.objects.get(article=article, quote__startswith="президент Венесуэлы")
+    services.evidence_add(
+        claim=claim,
+        actor=analyst,
+        url="https://example.org/moved",
+        title="Kremlin comment (moved)",
+        excerpt="Пресс-служба Кремля не комментировала письмо.",
+        stance="context",
+    )
+    services.evidence_add(
+        claim=claim, actor=analyst, url="https://example.org/gone", title="Gone", stance="refutes"
+    )
+    now = timezone.now()
+    SourceLink.objects.filter(url__contains="washingtonpost").update(
+        outcome=LinkOutcome.OK, http_status=200, last_checked_at=now
+    )
+    SourceLink.objects.filter(url__endswith="/moved").update(
+        outcome=LinkOutcome.REDIRECTED,
+        http_status=301,
+        final_url="https://example.org/new",
+        last_checked_at=now,
+    )
+    SourceLink.objects.filter(url__endswith="/gone").update(
+        outcome=LinkOutcome.BROKEN, http_status=404, last_checked_at=now
+    )
+    return claim
+
+
+def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    ru = live_seeds["ru"]
+    from django.contrib.auth import get_user_model
+
+    analyst = get_user_model().objects.get(username="analyst")
+    claim = _demo_claims(ru, analyst)
+
+    b = open_browser()
+    page = b.page
+    page.goto("/accounts/login/")
+    page.screenshot(path=out / "login.png")
+    b.login("analyst", "analyst-demo")
+    page.screenshot(path=out / "article-list.png", full_page=True)
+
+    b.open_article(ru, f"#claim={claim.pk}")
+    page.wait_for_selector("#claim-detail:not([hidden])")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=out / "annotator.png")
+
+    b.select_text("Кроме того, как свидетельствуют документы")
+    page.locator("#selection-toolbar").wait_for(state="visible")
+    page.screenshot(path=out / "selection-toolbar.png")
+
+    page.keyboard.press("Escape")
+    page.locator("body").focus()
+    page.keyboard.press("?")
+    page.screenshot(path=out / "shortcuts.png")
+    page.keyboard.press("Escape")
+
+    # The claim list on its own: text order, verdicts, trailing context.
+    page.locator("#close-detail").click()
+    page.locator("#panel").screenshot(path=out / "claim-list.png")
+    page.locator("#claim-list .claim-item").first.click()
+
+    # A conflict: someone else changes the claim while the analyst types.
+    services.claim_update(claim=claim, actor=analyst, verdict=Verdict.DISPUTED)
+    page.get_by_label("Rationale").fill("Only WP reports the letter; no second source yet.")
+    page.get_by_role("button", name="Save rationale").click()
+    page.locator("#conflict").wait_for(state="visible")
+    page.locator("#panel").screenshot(path=out / "conflict.png")
+
+    screens = ("login", "article-list", "annotator", "selection-toolbar", "shortcuts")
+    for name in (*screens, "claim-list", "conflict"):
+        assert (out / f"{name}.png").stat().st_size > 5_000
