@@ -1,13 +1,16 @@
 """The annotator in a real Chromium against the live server: what an analyst does all day."""
 
 import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from annotations import services
-from annotations.models import Article, Claim, LinkOutcome, SourceLink, Verdict
+from annotations.linkcheck import service as linkcheck_service
+from annotations.models import Article, Claim, Verdict
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,6 +24,27 @@ def make_user(django_user_model, username: str, role: str, **extra):
     )
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+class _GonePage(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def gone_page(settings) -> Iterator[str]:
+    """A cited page that has disappeared (404), on loopback, which the checker may fetch here."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _GonePage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.LINKCHECK_ALLOWED_HOSTS = ["127.0.0.1"]
+    yield f"http://127.0.0.1:{server.server_address[1]}/world/venezuela-letter"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -47,7 +71,7 @@ def add_claim(article: Article, quote: str, author, **kwargs) -> Claim:
     )
 
 
-def test_select_create_judge_cite_and_reload(open_browser, live_seeds, analyst_user):
+def test_select_create_judge_cite_and_reload(open_browser, live_seeds, analyst_user, gone_page):
     ru = live_seeds["ru"]
     b = open_browser()
     b.login("olena", "pw-olena")
@@ -81,7 +105,7 @@ def test_select_create_judge_cite_and_reload(open_browser, live_seeds, analyst_u
     assert all("v-disputed" in m["cls"] for m in b.marks_of(claim.pk))
 
     # Cite a source: its link shows "checking" until the check finishes.
-    page.get_by_label("URL").fill(EVIDENCE_URL)
+    page.get_by_label("URL").fill(gone_page)
     page.get_by_label("Title").fill("The letter")
     page.get_by_label("Stance").select_option("refutes")
     page.get_by_role("button", name="Add evidence").click()
@@ -89,13 +113,13 @@ def test_select_create_judge_cite_and_reload(open_browser, live_seeds, analyst_u
     badge.wait_for()
     assert badge.text_content() == "checking"
     evidence = claim.evidence.get()
-    assert evidence.url == EVIDENCE_URL and evidence.stance == "refutes"
+    assert evidence.url == gone_page and evidence.stance == "refutes"
 
-    # The check finishes (simulated by updating the link row as the checker would): the badge
-    # changes without a reload, and so does the "changed" flag when the API reports one.
-    SourceLink.objects.filter(pk=evidence.source_link_id).update(
-        outcome=LinkOutcome.BROKEN, http_status=404, last_checked_at=timezone.now()
-    )
+    # The check runs (the real checker, through the service the Celery task calls; the live
+    # server's test database is out of a worker process's reach) and finds the page gone: the
+    # badge changes without a reload.
+    outcomes = linkcheck_service.links_check_run(link_ids=[evidence.source_link_id], force=True)
+    assert [(o.status, o.outcome) for o in outcomes.values()] == [("done", "broken")]
     page.wait_for_function(
         "() => document.querySelector('#evidence-list .link-badge').textContent === 'broken'"
     )
