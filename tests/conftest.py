@@ -36,6 +36,17 @@ def require_service(name: str, url: str, default_port: int) -> None:
         pytest.skip(message)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _in_memory_broker():
+    """Checks queued by in-process tests go to an in-memory broker, not a developer's queue.
+
+    The worker integration tests run the app in subprocesses with a broker of their own.
+    """
+    from workbench.celery import app
+
+    app.conf.broker_url = "memory://"
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests do not run collectstatic, so the hashed-name manifest does not exist."""
