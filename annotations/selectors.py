@@ -134,6 +134,8 @@ CLAIM_ORDERINGS: dict[str, Keyset] = {
     "-verdict": (KeyField("verdict", str, True), KeyField("id", int, True)),
 }
 DEFAULT_CLAIM_ORDERING = "position"
+# Exports walk the primary key: each chunk is an index range scan, whatever the table size.
+DEFAULT_EXPORT_ORDERING = "id"
 ID_ORDERING: Keyset = (KeyField("id", int),)
 
 
@@ -275,6 +277,105 @@ def export_chunks(
         for row in chunk:
             row["evidence"] = by_claim[row["id"]]
         yield chunk
+
+
+# --- Export rows built by PostgreSQL
+
+_PG_MOMENT = (
+    "(to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || CASE WHEN date_part('microseconds', {col})::bigint %% 1000000 = 0 THEN ''"
+    " ELSE to_char({col} AT TIME ZONE 'UTC', '.US') END || 'Z')"
+)
+
+
+def _pg_moment(column: str) -> str:
+    """A timestamptz as the API writes it (ISO 8601, UTC, ``Z``, microseconds when any)."""
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {_PG_MOMENT.format(col=column)} END"
+
+
+def _pg_user(alias: str) -> str:
+    return (
+        f"CASE WHEN {alias}.id IS NULL THEN NULL "
+        f"ELSE json_build_object('id', {alias}.id, 'username', {alias}.username) END"
+    )
+
+
+def pg_claim_records_sql(link_fields: Sequence[str]) -> str:
+    """One JSON text per claim, the same record as ``exports.claim_record`` builds in Python.
+
+    Used for json and jsonl on PostgreSQL, where building the JSON next to the data
+    is several times faster than turning rows into Python objects and back into text.
+    """
+    link_parts = []
+    for name in link_fields:
+        field = SourceLink._meta.get_field(name)
+        column = f'l."{field.column}"'
+        value = _pg_moment(column) if field.get_internal_type() == "DateTimeField" else column
+        link_parts.append(f"'{name}', {value}")
+    link = f"json_build_object({', '.join(link_parts)})"
+    evidence = f"""
+        SELECT json_agg(json_build_object(
+            'id', e.id, 'url', e.url, 'title', e.title, 'excerpt', e.excerpt, 'note', e.note,
+            'stance', e.stance, 'added_by', {_pg_user("eu")},
+            'created_at', {_pg_moment("e.created_at")}, 'updated_at', {_pg_moment("e.updated_at")},
+            'link', {link}) ORDER BY e.created_at, e.id)
+        FROM annotations_evidence e
+        JOIN annotations_sourcelink l ON l.id = e.source_link_id
+        JOIN auth_user eu ON eu.id = e.added_by_id
+        WHERE e.claim_id = c.id
+    """
+    return f"""
+        SELECT json_build_object(
+            'id', c.id,
+            'url', %(root)s || 'claims/' || c.id || '/',
+            'article', json_build_object(
+                'id', a.id, 'slug', a.slug, 'title', a.title, 'language', a.language,
+                'url', %(root)s || 'articles/' || a.id || '/',
+                'source_name', a.source_name, 'source_url', a.source_url,
+                'published_on', to_char(a.published_on, 'YYYY-MM-DD'),
+                'content_hash', a.content_hash),
+            'start', c.start, 'end', c."end", 'quote', c.quote, 'prefix', c.prefix,
+            'suffix', c.suffix, 'verdict', c.verdict, 'rationale', c.rationale,
+            'version', c.version, 'is_orphaned', c.is_orphaned,
+            'created_by', {_pg_user("cu")}, 'updated_by', {_pg_user("uu")},
+            'created_at', {_pg_moment("c.created_at")},
+            'updated_at', {_pg_moment("c.updated_at")},
+            'signed_off', c.signed_off_at IS NOT NULL,
+            'signed_off_by', {_pg_user("su")},
+            'signed_off_at', {_pg_moment("c.signed_off_at")},
+            'evidence', COALESCE(({evidence}), '[]'::json)
+        )::text
+        FROM annotations_claim c
+        JOIN annotations_article a ON a.id = c.article_id
+        JOIN auth_user cu ON cu.id = c.created_by_id
+        JOIN auth_user uu ON uu.id = c.updated_by_id
+        LEFT JOIN auth_user su ON su.id = c.signed_off_by_id
+        WHERE c.id = ANY(%(ids)s)
+        ORDER BY array_position(%(ids)s, c.id)
+    """
+
+
+def pg_claim_record_chunks(
+    queryset: QuerySet[Claim],
+    *,
+    keyset: Keyset,
+    chunk_size: int,
+    link_fields: Sequence[str],
+    api_root: str,
+) -> Iterator[list[str]]:
+    """JSON texts of the claims, per chunk: one query for the chunk's keys, one for its JSON."""
+    from django.db import connection
+
+    sql = pg_claim_records_sql(link_fields)
+    names = [field.name for field in keyset]
+    if "id" not in names:
+        names.append("id")
+    rows = queryset.values(*names)
+    for chunk in iter_chunks(rows, keyset=keyset, chunk_size=chunk_size):
+        ids = [row["id"] for row in chunk]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"root": api_root, "ids": ids})
+            yield [text for (text,) in cursor.fetchall()]
 
 
 # --- The web UI's article list

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 
 from annotations import selectors
@@ -176,21 +177,35 @@ def _chunks(
 # --- json and jsonl
 
 
+def record_chunks(queryset: QuerySet, keyset: selectors.Keyset, urls: Urls) -> Iterator[list[str]]:
+    """Claim records as JSON texts, per chunk; PostgreSQL builds them itself when it can."""
+    if connection.vendor == "postgresql":
+        yield from selectors.pg_claim_record_chunks(
+            queryset,
+            keyset=keyset,
+            chunk_size=settings.EXPORT_CHUNK_SIZE,
+            link_fields=LINK_FIELDS,
+            api_root=urls.root,
+        )
+        return
+    for chunk in _chunks(queryset, keyset):
+        yield [_dump(claim_record(row, urls)) for row in chunk]
+
+
 def stream_json(queryset: QuerySet, keyset: selectors.Keyset, urls: Urls) -> Iterator[str]:
     """A JSON array of claim records."""
     yield "["
     first = True
-    for chunk in _chunks(queryset, keyset):
-        text = ",\n".join(_dump(claim_record(claim, urls)) for claim in chunk)
-        yield ("\n" if first else ",\n") + text
+    for chunk in record_chunks(queryset, keyset, urls):
+        yield ("\n" if first else ",\n") + ",\n".join(chunk)
         first = False
     yield "\n]\n"
 
 
 def stream_jsonl(queryset: QuerySet, keyset: selectors.Keyset, urls: Urls) -> Iterator[str]:
     """One claim record per line (JSON Lines)."""
-    for chunk in _chunks(queryset, keyset):
-        yield "".join(_dump(claim_record(claim, urls)) + "\n" for claim in chunk)
+    for chunk in record_chunks(queryset, keyset, urls):
+        yield "\n".join(chunk) + "\n"
 
 
 # --- csv

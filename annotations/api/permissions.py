@@ -8,6 +8,10 @@ from rest_framework.request import Request
 from annotations import services
 from annotations.models import Claim, Evidence
 
+MSG_NO_ROLE = (
+    "Your account has no desk role (analyst or reviewer): it can read, but not change anything."
+)
+
 
 class DeskPermission(BasePermission):
     """Anyone signed in reads; writing needs a role; a claim is changed by whom the rules allow.
@@ -15,7 +19,7 @@ class DeskPermission(BasePermission):
     Signed-in users without a role (``outsider``) can read everything but change nothing.
     """
 
-    message = services.MSG_NO_RIGHT_CREATE
+    message = MSG_NO_ROLE
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):

@@ -369,7 +369,10 @@ EXPORT_RESPONSES = {
             description="w3c: return this AnnotationPage.",
         ),
         OpenApiParameter(
-            "ordering", str, enum=list(selectors.CLAIM_ORDERINGS), description="Sort order."
+            "ordering",
+            str,
+            enum=list(selectors.CLAIM_ORDERINGS),
+            description="Sort order (default id; position = article, start, end).",
         ),
     ],
     responses=EXPORT_RESPONSES,
@@ -388,7 +391,7 @@ class ExportClaimsView(APIView):
         params = s.ExportParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         fmt = params.validated_data["format"]
-        ordering = params.validated_data.get("ordering") or selectors.DEFAULT_CLAIM_ORDERING
+        ordering = params.validated_data.get("ordering") or selectors.DEFAULT_EXPORT_ORDERING
         keyset = selectors.CLAIM_ORDERINGS[ordering]
         filterset = ClaimFilter(request.query_params, queryset=Claim.objects.all())
         if not filterset.is_valid():

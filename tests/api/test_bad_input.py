@@ -176,3 +176,13 @@ def test_unrouted_api_address_is_json_404(analyst_api, settings, seeds):
     response = analyst_api.get("/api/v1/claims/1.2/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_body_over_django_limit_is_413_too(analyst_api, payload, settings):
+    """Past DATA_UPLOAD_MAX_MEMORY_SIZE Django itself refuses to read the body: still a 413."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    settings.API_MAX_BODY_BYTES = 10_000
+    big = json.dumps({**payload, "rationale": "я" * 2000}).encode()
+    response = analyst_api.post("/api/v1/claims/", big, content_type="application/json")
+    assert response.status_code == 413
+    assert not Claim.objects.exists()

@@ -390,9 +390,61 @@ def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings):
     assert large == small + 3, (small, large)
 
 
-def test_export_uses_position_order_by_default(reviewer_api, ru_article, make_claim):
+def test_export_orderings(reviewer_api, ru_article, make_claim):
     late, early = span_of(ru_article, "Россию"), span_of(ru_article, "Венесуэла")
-    make_claim(ru_article, "Россию")
-    make_claim(ru_article, "Венесуэла")
+    first = make_claim(ru_article, "Россию")
+    second = make_claim(ru_article, "Венесуэла")
     records = json.loads(fetch(reviewer_api, "format=json")[1])
+    assert [r["id"] for r in records] == [first.pk, second.pk]  # by id, the default
+    records = json.loads(fetch(reviewer_api, "format=json&ordering=position")[1])
     assert [(r["start"], r["end"]) for r in records] == sorted([late, early])
+    records = json.loads(fetch(reviewer_api, "format=jsonl&ordering=-id")[1].splitlines()[0])
+    assert records["id"] == second.pk
+
+
+def test_postgres_builds_the_same_records(reviewer_api, desk, analyst, ru_article, make_claim):
+    """On PostgreSQL json/jsonl are built by the database: they must equal the Python records."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from annotations import selectors
+    from annotations.api import exports
+    from annotations.models import SourceLink
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL-built records exist on PostgreSQL only")
+    SourceLink.objects.filter(url="https://example.org/second").update(
+        outcome="broken",
+        http_status=404,
+        final_url="https://example.org/gone",
+        page_title="Страница",
+        last_checked_at=timezone.now(),
+    )
+    whole_second = make_claim(ru_article, "Washington")
+    Claim.objects.filter(pk=whole_second.pk).update(
+        created_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    )
+    urls = exports.Urls("http://testserver/api/v1/")
+    keyset = selectors.CLAIM_ORDERINGS["id"]
+    from_sql = [
+        json.loads(text)
+        for chunk in selectors.pg_claim_record_chunks(
+            Claim.objects.all(),
+            keyset=keyset,
+            chunk_size=2,
+            link_fields=exports.LINK_FIELDS,
+            api_root=urls.root,
+        )
+        for text in chunk
+    ]
+    from_python = [
+        exports.claim_record(row, urls)
+        for chunk in selectors.export_chunks(
+            Claim.objects.all(), keyset=keyset, chunk_size=2, link_fields=exports.LINK_FIELDS
+        )
+        for row in chunk
+    ]
+    assert len(from_sql) == 3
+    assert from_sql == from_python
+    assert from_sql[-1]["created_at"] == "2025-01-02T03:04:05Z"

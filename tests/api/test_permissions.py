@@ -49,6 +49,9 @@ def test_outsider_reads_but_cannot_write(outsider_api, ru_article, make_claim):
     payload = {"article": ru_article.pk, "start": start, "end": end, "quote": "Россию"}
     response = outsider_api.post("/api/v1/claims/", payload, format="json")
     assert response.status_code == 403
+    assert "no desk role" in response.json()["detail"]
+    signed = outsider_api.post(f"/api/v1/claims/{claim.pk}/sign-off/")
+    assert signed.status_code == 403
     patch = outsider_api.patch(
         f"/api/v1/claims/{claim.pk}/", {"verdict": "verified"}, format="json", HTTP_IF_MATCH='"1"'
     )
