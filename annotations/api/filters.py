@@ -4,6 +4,7 @@ A value that cannot be read (a bad date, an unknown verdict, ``signed_off=maybe`
 400 naming the parameter, not a silently ignored filter.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -66,10 +67,20 @@ class BooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
+class WholeNumberField(forms.IntegerField):
+    """Digits only: Django's IntegerField would also take ``1.0`` or ``0.0`` for a whole number."""
+
+    def to_python(self, value: Any) -> int | None:
+        text = str(value).strip() if value is not None else ""
+        if text and not re.fullmatch(r"[+-]?\d+", text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class IdFilter(django_filters.Filter):
     """A row id: a whole number; one no row can have (0, -1, 10**30) simply matches nothing."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def filter(self, qs: QuerySet, value: int | None) -> QuerySet:
         if value is not None and not 1 <= value <= MAX_ID:

@@ -98,8 +98,17 @@ class SourceLinkSerializer(serializers.ModelSerializer):
             "final_url",
             "page_title",
             "last_checked_at",
+            "text_changed_at",
+            "error",
         ]
         read_only_fields = fields
+
+
+class RecheckSerializer(serializers.Serializer):
+    queued = serializers.BooleanField(
+        help_text="False when a check of this link is already under way."
+    )
+    link = SourceLinkSerializer()
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -120,6 +129,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "added_by",
             "created_at",
             "updated_at",
+            "source_changed_at",
+            "excerpt_found",
             "link",
         ]
         read_only_fields = fields

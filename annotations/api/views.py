@@ -37,6 +37,7 @@ from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, 
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import DeskPermission
 from annotations.api.schema import ETAG, IF_MATCH, ErrorSerializer
+from annotations.linkcheck import service as linkcheck_service
 from annotations.models import Claim, Evidence
 from annotations.selectors import KeyField
 
@@ -301,7 +302,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
-    """Read only here; rechecks are queued by the link-check endpoints."""
+    """Links are read here; ``recheck`` queues a fresh check through the link-check service."""
 
     permission_classes = [DeskPermission]
     pagination_class = KeysetPagination
@@ -313,6 +314,18 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet:
         return selectors.source_links_queryset()
+
+    @extend_schema(
+        summary="Check the link again now, whenever it was last checked",
+        request=None,
+        responses={202: s.RecheckSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def recheck(self, request: Request, pk: str | None = None) -> Response:
+        link = self.get_object()
+        queued = linkcheck_service.link_check_request(link=link, force=True)
+        payload = {"queued": queued, "link": s.SourceLinkSerializer(link).data}
+        return Response(payload, status=status.HTTP_202_ACCEPTED)
 
 
 class FixedJSONNegotiation(BaseContentNegotiation):

@@ -37,9 +37,21 @@ EVIDENCE_KEYS = {
     "added_by",
     "created_at",
     "updated_at",
+    "source_changed_at",
+    "excerpt_found",
     "link",
 }
-LINK_KEYS = {"id", "url", "outcome", "http_status", "final_url", "page_title", "last_checked_at"}
+LINK_KEYS = {
+    "id",
+    "url",
+    "outcome",
+    "http_status",
+    "final_url",
+    "page_title",
+    "last_checked_at",
+    "text_changed_at",
+    "error",
+}
 QUOTE = "Венесуэла"
 
 
@@ -235,6 +247,33 @@ def test_source_links_read_only(analyst_api, reviewer_api, ru_article, make_clai
     assert set(detail.json()) == LINK_KEYS
     for method in ("post", "patch", "delete"):
         assert getattr(reviewer_api, method)("/api/v1/source-links/").status_code == 405
+
+
+def test_recheck_queues_a_forced_check_of_the_link(
+    analyst_api, outsider_api, ru_article, make_claim, analyst, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from annotations import services
+    from annotations.models import SourceLink
+
+    claim = make_claim(ru_article, QUOTE)
+    link = services.evidence_add(
+        claim=claim, actor=analyst, url="https://example.org/x"
+    ).source_link
+    SourceLink.objects.filter(pk=link.pk).update(
+        outcome="ok", last_checked_at=timezone.now(), check_requested_at=None
+    )
+    url = f"/api/v1/source-links/{link.pk}/recheck/"
+    assert outsider_api.post(url).status_code == 403
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = analyst_api.post(url)
+    assert response.status_code == 202
+    assert response.json()["queued"] is True
+    assert response.json()["link"]["outcome"] == "ok"  # the state until the new check is done
+    assert len(callbacks) == 1  # sent to the broker once the request's work is committed
+    assert SourceLink.objects.get(pk=link.pk).check_requested_at is not None
+    assert analyst_api.post("/api/v1/source-links/999999/recheck/").status_code == 404
 
 
 def test_sign_off_and_revoke(reviewer_api, reviewer, ru_article, make_claim):

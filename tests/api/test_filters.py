@@ -104,3 +104,10 @@ def test_cursor_from_another_ordering_is_refused(analyst_api, desk):
     cursor = parse_qs(urlsplit(page["next"]).query)["cursor"][0]
     response = analyst_api.get("/api/v1/claims/", {"ordering": "-id", "cursor": cursor})
     assert response.status_code == 400 and "cursor" in response.json()
+
+
+@pytest.mark.parametrize("value", ["0.0", "1.0", "1e3", "one"])
+def test_an_id_filter_takes_only_whole_numbers(analyst_api, value):
+    response = analyst_api.get("/api/v1/evidence/", {"claim": value})
+    assert response.status_code == 400
+    assert "claim" in response.json()

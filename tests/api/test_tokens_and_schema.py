@@ -85,6 +85,7 @@ EXPECTED_OPERATIONS = {
     ("delete", "/api/v1/evidence/{id}/"),
     ("get", "/api/v1/source-links/"),
     ("get", "/api/v1/source-links/{id}/"),
+    ("post", "/api/v1/source-links/{id}/recheck/"),
     ("get", "/api/v1/export/claims"),
 }
 CLAIM_FILTERS = {

@@ -128,7 +128,11 @@ def test_select_create_judge_cite_and_reload(open_browser, live_seeds, analyst_u
     badges = page.evaluate(
         """() => {
             const box = document.createElement('span');
-            window.annotator.fillBadges(box, {outcome: 'ok', http_status: 200, changed: true});
+            window.annotator.fillBadges(box, {
+                link: {outcome: 'ok', http_status: 200},
+                source_changed_at: '2026-11-01T10:00:00Z',
+                excerpt_found: false,
+            });
             return Array.from(box.children).map((b) => b.textContent);
         }"""
     )

@@ -719,7 +719,7 @@ class Annotator {
           " ",
           h("a", { href: safeHref(ev.url), rel: "noopener noreferrer nofollow", target: "_blank" }, ev.title || ev.url),
           " ",
-          this.linkBadges(ev.link),
+          this.linkBadges(ev),
         ),
         ev.title ? h("div", { class: "evidence-url muted" }, ev.url) : null,
         ev.excerpt ? h("blockquote", { class: "evidence-excerpt" }, ev.excerpt) : null,
@@ -739,13 +739,16 @@ class Annotator {
     $("evidence-list").replaceChildren(...items);
   }
 
-  linkBadges(link) {
+  linkBadges(evidence) {
     const span = h("span", { class: "link-badges" });
-    this.fillBadges(span, link);
+    this.fillBadges(span, evidence);
     return span;
   }
 
-  fillBadges(container, link) {
+  // The link's latest check, plus "changed" when this citation's source moved on since it was
+  // cited: its text changed, or the quoted excerpt is no longer on the page.
+  fillBadges(container, evidence) {
+    const link = evidence && evidence.link;
     const outcome = (link && link.outcome) || "pending";
     const [label, description] = LINK_BADGES[outcome] || [outcome, outcome];
     const details = [description];
@@ -755,8 +758,11 @@ class Annotator {
     const badges = [
       h("span", { class: `link-badge link-${outcome}`, title: details.join(", "), dataset: { outcome } }, label),
     ];
-    if (link && link.changed) {
-      badges.push(h("span", { class: "link-badge link-changed", title: "The page changed since it was cited", dataset: { outcome: "changed" } }, "changed"));
+    const changes = [];
+    if (evidence && evidence.source_changed_at) changes.push(`the page's text changed (${formatTime(evidence.source_changed_at)}) since it was cited`);
+    if (evidence && evidence.excerpt_found === false) changes.push("the excerpt is no longer on the page");
+    if (changes.length) {
+      badges.push(h("span", { class: "link-badge link-changed", title: changes.join("; "), dataset: { outcome: "changed" } }, "changed"));
     }
     container.replaceChildren(...badges);
     container.setAttribute("aria-label", `Link check: ${badges.map((b) => b.textContent).join(", ")}`);
@@ -792,8 +798,10 @@ class Annotator {
         const newer = fresh.get(ev.id);
         if (!newer) continue;
         ev.link = newer.link;
+        ev.source_changed_at = newer.source_changed_at;
+        ev.excerpt_found = newer.excerpt_found;
         const badges = $("evidence-list").querySelector(`[data-id="${ev.id}"] .link-badges`);
-        if (badges && this.currentId === id) this.fillBadges(badges, ev.link);
+        if (badges && this.currentId === id) this.fillBadges(badges, ev);
       }
     }
     if (this.currentId === id) this.schedulePoll();
