@@ -22,7 +22,7 @@ migrate: install
 ## make run: install, migrate, load the seed articles and demo data, start web + Celery worker.
 run: export DEBUG ?= 1
 run: migrate
-	$(PY) manage.py loaddata fixtures/articles.json
+	$(PY) manage.py seed_articles
 	$(PY) manage.py load_demo
 	@echo ""
 	@echo "  Workbench:   http://$(HOST):$(PORT)/"

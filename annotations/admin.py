@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from annotations import services
+from annotations import selectors, services
 from annotations.linkcheck import service as linkcheck
 from annotations.models import (
     Article,
@@ -109,7 +109,8 @@ class ClaimAdminForm(forms.ModelForm):
                 "Someone changed this claim while you were editing it. Reload the page to see "
                 "their version, then apply your change again."
             )
-        article, start, end = data.get("article"), data.get("start"), data.get("end")
+        article = data.get("article") or (self.instance.article if self.instance.pk else None)
+        start, end = data.get("start"), data.get("end")
         span_changed = not self.instance.pk or {"start", "end"} & set(self.changed_data)
         if article and start is not None and end is not None and span_changed:
             try:
@@ -276,6 +277,11 @@ class ClaimAdmin(admin.ModelAdmin):
             )
         )
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None) -> list:
+        # A claim's offsets point into its own article: it cannot be moved to another one.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "article"] if obj is not None else fields
+
     def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> list:
         if obj is None:
             return [(None, {"fields": ["article", ("start", "end"), "verdict", "rationale"]})]
@@ -367,7 +373,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_delete_permission(request, obj) and (
-            obj is None or services.can_edit_claim(request.user, obj)
+            obj is None or services.can_delete_claim(request.user, obj)
         )
 
     def has_sign_off_permission(self, request: HttpRequest) -> bool:
@@ -471,22 +477,19 @@ class ClaimAdmin(admin.ModelAdmin):
 # --- Articles, links, history
 
 
-def _verdict_counts() -> dict[str, Count]:
-    return {
-        f"n_{verdict.value}": Count("claims", filter=Q(claims__verdict=verdict))
-        for verdict in Verdict
-    }
-
-
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "language", "published_on", "source_name", "claim_counts"]
     list_filter = ["language", "published_on"]
     search_fields = ["title", "body", "source_name"]
+    # What the importer owns is read-only here: the next import would overwrite it anyway.
     readonly_fields = [
+        "title",
         "body",
         "claim_counts",
         "language",
+        "published_on",
+        "source_name",
         "content_hash",
         "source_file",
         "created_at",
@@ -507,18 +510,24 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(**_verdict_counts())
+        return selectors.articles_with_claim_counts(super().get_queryset(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # articles come from `manage.py import_articles`, which keeps claims anchored
 
+    def has_delete_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
+        return False  # it would take claims and evidence with it, past the history
+
     @admin.display(description="claims by verdict")
     def claim_counts(self, obj: Article) -> str:
-        return format_html_join(
+        counts = format_html_join(
             ", ",
             '<span class="verdict-{}">{}: {}</span>',
-            ((v.value, v.label.lower(), getattr(obj, f"n_{v.value}", 0)) for v in Verdict),
+            ((v.value, v.label.lower(), getattr(obj, f"count_{v.value}")) for v in Verdict),
         )
+        if obj.count_orphaned:
+            return format_html("{}; {} lost after a text change", counts, obj.count_orphaned)
+        return counts
 
 
 class LinkCheckInline(admin.TabularInline):

@@ -17,9 +17,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
-from annotations import anchoring
-from annotations.models import Article, Claim, HistoryEntry
-from annotations.services import record_history
+from annotations import anchoring, services
+from annotations.models import Article, Claim
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -213,8 +212,14 @@ def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
 
 
 def _reanchor(article: Article, report: ImportReport) -> None:
-    for claim in article.claims.select_for_update().order_by("start", "id"):
-        placed = anchoring.locate(
+    """Place every claim on the new body; two claims never end up on one span.
+
+    Claims that stay where they were keep their spans first; the others take free spans
+    in text order, and one whose place is taken is flagged as lost rather than dropped.
+    """
+    claims = list(article.claims.select_for_update().order_by("start", "id"))
+    placed = {
+        claim.pk: anchoring.locate(
             article.body,
             quote=claim.quote,
             prefix=claim.prefix,
@@ -222,46 +227,39 @@ def _reanchor(article: Article, report: ImportReport) -> None:
             start=claim.start,
             end=claim.end,
         )
-        before = {"start": claim.start, "end": claim.end, "quote": claim.quote}
-        if placed is None:
-            if claim.is_orphaned:
-                continue
-            claim.is_orphaned = True
-            claim.version += 1
-            claim.save(update_fields=["is_orphaned", "version", "updated_at"])
-            record_history(
-                claim=claim,
-                action=HistoryEntry.Action.ORPHANED,
-                actor=None,
-                changes={"is_orphaned": [False, True]},
-            )
-            report.orphaned.append(claim)
-            continue
-        prefix, suffix = anchoring.context_around(article.body, placed.start, placed.end)
-        after = {
-            "start": placed.start,
-            "end": placed.end,
-            "quote": article.body[placed.start : placed.end],
-        }
-        if after == before and not claim.is_orphaned:
-            if (claim.prefix, claim.suffix) != (prefix, suffix):
-                claim.prefix, claim.suffix = prefix, suffix
-                claim.save(update_fields=["prefix", "suffix"])
-            report.unchanged += 1
-            continue
-        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-        if claim.is_orphaned:
-            changes["is_orphaned"] = [True, False]
-        for key, value in after.items():
-            setattr(claim, key, value)
-        claim.prefix, claim.suffix, claim.is_orphaned = prefix, suffix, False
-        claim.version += 1
-        claim.save()
-        record_history(
-            claim=claim, action=HistoryEntry.Action.REANCHORED, actor=None, changes=changes
+        for claim in claims
+    }
+
+    def stays(claim: Claim) -> bool:
+        anchor = placed[claim.pk]
+        return (
+            anchor is not None
+            and anchor.placement == anchoring.Placement.UNCHANGED
+            and not claim.is_orphaned
         )
-        bucket = report.moved if placed.placement != anchoring.Placement.CHANGED else report.changed
-        bucket.append(claim)
+
+    taken: set[tuple[int, int]] = set()
+    spans: dict[int, tuple[int, int] | None] = {}
+    for claim in sorted(claims, key=lambda c: (not stays(c), c.start, c.pk)):
+        anchor = placed[claim.pk]
+        span = (anchor.start, anchor.end) if anchor else None
+        spans[claim.pk] = span if span not in taken else None
+        taken.add(span)
+    # Claims about to move are first set aside (orphaned claims are outside the unique-span
+    # constraint), so that two claims trading places never collide on the way.
+    moving = [c.pk for c in claims if not stays(c) and not c.is_orphaned]
+    Claim.objects.filter(pk__in=moving).update(is_orphaned=True)
+    buckets = {"moved": report.moved, "changed": report.changed, "orphaned": report.orphaned}
+    for claim in claims:
+        if claim.pk in moving:
+            claim.is_orphaned = False  # as it was before being set aside
+        result = services.claim_reanchor(claim=claim, body=article.body, span=spans[claim.pk])
+        if result == "unchanged":
+            if claim.pk in moving:  # found again at the same span after all
+                Claim.objects.filter(pk=claim.pk).update(is_orphaned=False)
+            report.unchanged += 1
+        else:
+            buckets[result].append(claim)
 
 
 def import_article(raw: bytes, *, filename: str) -> ImportReport:

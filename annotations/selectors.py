@@ -40,10 +40,14 @@ def articles_queryset() -> QuerySet[Article]:
 
 
 def claim_counts(article_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """{article id: {verdict: number of claims}} for a page of articles, in one query."""
+    """{article id: {verdict: number of claims}} for a page of articles, in one query.
+
+    Like every count of claims per verdict, it counts claims placed in the text; those lost
+    after a text change (orphaned) are counted apart where they are shown.
+    """
     counts = {pk: dict.fromkeys(Verdict.values, 0) for pk in article_ids}
     rows = (
-        Claim.objects.filter(article_id__in=list(article_ids))
+        Claim.objects.filter(article_id__in=list(article_ids), is_orphaned=False)
         .values_list("article_id", "verdict")
         .annotate(n=Count("id"))
         .order_by()
@@ -381,7 +385,7 @@ def pg_claim_record_chunks(
 # --- The web UI's article list
 
 
-def articles_with_claim_counts() -> QuerySet[Article]:
+def articles_with_claim_counts(articles: QuerySet[Article] | None = None) -> QuerySet[Article]:
     """Articles annotated with claim counts per verdict and signed-off claims, in one query.
 
     Orphaned claims (lost after a text change) are counted apart: they have no place
@@ -392,7 +396,8 @@ def articles_with_claim_counts() -> QuerySet[Article]:
         f"count_{verdict}": Count("claims", filter=placed & Q(claims__verdict=verdict))
         for verdict in Verdict.values
     }
-    return Article.objects.annotate(
+    articles = Article.objects.all() if articles is None else articles
+    return articles.annotate(
         count_total=Count("claims", filter=placed),
         count_orphaned=Count("claims", filter=Q(claims__is_orphaned=True)),
         count_signed_off=Count("claims", filter=placed & Q(claims__signed_off_at__isnull=False)),

@@ -47,6 +47,9 @@ MSG_CLAIM_ORPHANED = (
 MSG_NO_RIGHT_CREATE = "Only analysts and reviewers can create claims."
 MSG_NO_RIGHT_EDIT = "Analysts can only change their own claims; reviewers can change any."
 MSG_NO_RIGHT_SIGN_OFF = "Only reviewers can sign off claims."
+MSG_NO_RIGHT_DELETE = (
+    "Analysts can delete only their own claims, and not once a reviewer has signed them off."
+)
 
 
 class StaleClaimError(Exception):
@@ -66,6 +69,7 @@ ANALYST_PERMISSIONS = [
     "view_article",
     "add_claim",
     "change_claim",
+    "delete_claim",
     "view_claim",
     "add_evidence",
     "change_evidence",
@@ -75,7 +79,7 @@ ANALYST_PERMISSIONS = [
     "view_linkcheck",
     "view_historyentry",
 ]
-REVIEWER_PERMISSIONS = [*ANALYST_PERMISSIONS, "delete_claim", "sign_off_claim", "change_sourcelink"]
+REVIEWER_PERMISSIONS = [*ANALYST_PERMISSIONS, "sign_off_claim", "change_sourcelink"]
 
 
 def ensure_role_groups() -> None:
@@ -117,6 +121,13 @@ def can_edit_claim(user: User, claim: Claim) -> bool:
     if is_reviewer(user):
         return True
     return is_analyst(user) and claim.created_by_id == user.pk
+
+
+def can_delete_claim(user: User, claim: Claim) -> bool:
+    """Analysts may delete their own claims until a reviewer has signed one off."""
+    if is_reviewer(user):
+        return True
+    return can_edit_claim(user, claim) and not claim.is_signed_off
 
 
 def can_sign_off(user: User) -> bool:
@@ -248,6 +259,7 @@ def claim_create(
 ) -> Claim:
     """Highlight a span as a claim. The prefix and suffix come from the body, not the caller."""
     _require(can_create_claims(author), MSG_NO_RIGHT_CREATE)
+    article = _lock_article(article)  # an import running now must not move the text under us
     quote = validate_claim_span(article=article, start=start, end=end, quote=quote)
     validate_verdict(verdict)
     prefix, suffix = context_around(article.body, start, end)
@@ -279,9 +291,22 @@ def claim_create(
     return claim
 
 
+def _lock_article(article: Article | int) -> Article:
+    pk = article.pk if isinstance(article, Article) else article
+    return Article.objects.select_for_update().get(pk=pk)
+
+
 def _lock_claim(claim: Claim | int) -> Claim:
+    """Lock the claim's article, then the claim: the importer's order, so the two never deadlock.
+
+    Holding the article also keeps its body from changing under a span being checked.
+    """
     pk = claim.pk if isinstance(claim, Claim) else claim
-    return Claim.objects.select_for_update().select_related("article").get(pk=pk)
+    article_id = Claim.objects.filter(pk=pk).values_list("article_id", flat=True).get()
+    article = _lock_article(article_id)
+    locked = Claim.objects.select_for_update(of=("self",)).get(pk=pk)
+    locked.article = article
+    return locked
 
 
 @transaction.atomic
@@ -333,11 +358,7 @@ def claim_update(
         return locked
     for field, (_, value) in changes.items():
         setattr(locked, field, value)
-    if locked.is_signed_off:
-        changes["signed_off_by"] = [locked.signed_off_by_id, None]
-        changes["signed_off_at"] = [locked.signed_off_at.isoformat(), None]
-        locked.signed_off_by = None
-        locked.signed_off_at = None
+    _withdraw_sign_off(locked, changes)
     locked.updated_by = actor
     locked.version += 1
     _save_claim(locked)
@@ -345,10 +366,56 @@ def claim_update(
     return locked
 
 
+def _withdraw_sign_off(claim: Claim, changes: dict[str, list[Any]]) -> None:
+    """A reviewer signed off what the claim said before: a changed claim needs a new sign-off."""
+    if claim.is_signed_off:
+        changes["signed_off_by"] = [claim.signed_off_by_id, None]
+        changes["signed_off_at"] = [claim.signed_off_at.isoformat(), None]
+        claim.signed_off_by = None
+        claim.signed_off_at = None
+
+
+def claim_reanchor(*, claim: Claim, body: str, span: tuple[int, int] | None) -> str:
+    """Record where an import of changed text put a claim, or that it lost its place.
+
+    Called by the importer inside its transaction, with the article and claims locked.
+    Returns ``unchanged``, ``moved`` (same quote elsewhere), ``changed`` (the text of the
+    quote itself changed) or ``orphaned``. A moved quote keeps its sign-off; a changed or
+    lost one does not, since the reviewer vouched for other words.
+    """
+    if span is None:
+        if claim.is_orphaned:
+            return "unchanged"
+        changes: dict[str, list[Any]] = {"is_orphaned": [False, True]}
+        claim.is_orphaned = True
+        action, result = HistoryEntry.Action.ORPHANED, "orphaned"
+        _withdraw_sign_off(claim, changes)
+    else:
+        start, end = span
+        quote = body[start:end]
+        prefix, suffix = context_around(body, start, end)
+        changes = _diff(claim, {"start": start, "end": end, "quote": quote, "is_orphaned": False})
+        if not changes:
+            if (claim.prefix, claim.suffix) != (prefix, suffix):
+                claim.prefix, claim.suffix = prefix, suffix
+                claim.save(update_fields=["prefix", "suffix"])
+            return "unchanged"
+        result = "changed" if "quote" in changes else "moved"
+        if result == "changed":
+            _withdraw_sign_off(claim, changes)
+        claim.start, claim.end, claim.quote, claim.is_orphaned = start, end, quote, False
+        claim.prefix, claim.suffix = prefix, suffix
+        action = HistoryEntry.Action.REANCHORED
+    claim.version += 1
+    claim.save()
+    record_history(claim=claim, action=action, actor=None, changes=changes)
+    return result
+
+
 @transaction.atomic
 def claim_delete(*, claim: Claim | int, actor: User, expected_version: int | None = None) -> None:
     locked = _lock_claim(claim)
-    _require(can_edit_claim(actor, locked), MSG_NO_RIGHT_EDIT)
+    _require(can_delete_claim(actor, locked), MSG_NO_RIGHT_DELETE)
     if expected_version is not None and locked.version != expected_version:
         raise StaleClaimError(locked)
     record_history(
@@ -407,26 +474,26 @@ def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
     return locked
 
 
+def _each_claim(claims: Iterable[Claim | int], change: Any) -> int:
+    """Apply ``change`` to each claim; how many really changed (their version moved)."""
+    changed = 0
+    for claim in claims:
+        pk = claim.pk if isinstance(claim, Claim) else claim
+        before = Claim.objects.filter(pk=pk).values_list("version", flat=True).get()
+        changed += change(pk).version != before
+    return changed
+
+
 @transaction.atomic
 def claims_set_verdict(*, claims: Iterable[Claim | int], verdict: str, actor: User) -> int:
     """Bulk verdict for the admin: all or nothing, each change in the history."""
     validate_verdict(verdict)
-    changed = 0
-    for claim in claims:
-        before = _lock_claim(claim).version
-        after = claim_update(claim=claim, actor=actor, verdict=verdict)
-        changed += after.version != before
-    return changed
+    return _each_claim(claims, lambda pk: claim_update(claim=pk, actor=actor, verdict=verdict))
 
 
 @transaction.atomic
 def claims_sign_off(*, claims: Iterable[Claim | int], reviewer: User) -> int:
-    changed = 0
-    for claim in claims:
-        before = _lock_claim(claim).version
-        after = claim_sign_off(claim=claim, reviewer=reviewer)
-        changed += after.version != before
-    return changed
+    return _each_claim(claims, lambda pk: claim_sign_off(claim=pk, reviewer=reviewer))
 
 
 # --- Evidence and source links
@@ -465,7 +532,10 @@ def normalise_url(url: str) -> str:
         if parts.password:
             userinfo += f":{parts.password}"
         netloc = f"{userinfo}@{netloc}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    normalised = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    if len(normalised) > 2000:  # IDNA encoding can make a host longer than it was typed
+        raise ValidationError({"url": MSG_URL_TOO_LONG}, code="url_too_long")
+    return normalised
 
 
 def source_link_for(url: str) -> SourceLink:

@@ -272,3 +272,39 @@ def test_admin_lists_run_the_same_queries_for_10_and_200_claims(
     assert Claim.objects.count() == 200
     assert small == large
     assert large <= 12
+
+
+def test_admin_span_change_is_checked_against_the_claims_article(
+    reviewer_client, ru_article, make_claim
+):
+    claim = make_claim(ru_article, QUOTE)
+    response = reviewer_client.post(
+        reverse("admin:annotations_claim_change", args=[claim.pk]),
+        {
+            "start": claim.start,
+            "end": len(ru_article.body) + 10,
+            "verdict": "pending",
+            "rationale": "",
+            "version": claim.version,
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "is past the end of the article text" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.quote == QUOTE
+
+
+def test_orphaned_claims_are_counted_apart_everywhere(
+    reviewer_client, ru_article, make_claim, client
+):
+    make_claim(ru_article, QUOTE)
+    lost = make_claim(ru_article, "написал письмо")
+    Claim.objects.filter(pk=lost.pk).update(is_orphaned=True)
+    page = reviewer_client.get(
+        reverse("admin:annotations_article_change", args=[ru_article.pk])
+    ).content.decode()
+    assert ">pending: 1</span>" in page and "1 lost after a text change" in page
+    api = reviewer_client.get(f"/api/v1/articles/{ru_article.pk}/").json()
+    assert api["claim_counts"]["pending"] == 1

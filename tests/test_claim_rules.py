@@ -255,3 +255,12 @@ def test_roles(analyst, reviewer, outsider, django_user_model):
     assert not services.can_create_claims(outsider)
     outsider.is_active = False
     assert services.user_roles(outsider) == frozenset()
+
+
+def test_analysts_cannot_delete_a_signed_off_claim(ru_article, make_claim, analyst, reviewer):
+    claim = make_claim(ru_article, QUOTE, verdict=Verdict.VERIFIED)
+    services.claim_sign_off(claim=claim, reviewer=reviewer)
+    with pytest.raises(PermissionDenied, match="not once a reviewer has signed them off"):
+        services.claim_delete(claim=claim, actor=analyst)
+    services.claim_delete(claim=claim, actor=reviewer)
+    assert not Claim.objects.exists()

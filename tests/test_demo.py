@@ -27,3 +27,14 @@ def test_demo_data_creates_users_and_claims_once(seeds, settings, capsys):
     for claim in Claim.objects.select_related("article"):
         assert claim.article.body[claim.start : claim.end] == claim.quote
     assert "analyst / analyst-demo" in capsys.readouterr().out
+
+
+def test_seed_articles_loads_an_empty_desk_once(db, capsys):
+    from annotations.models import Article
+
+    call_command("seed_articles")
+    assert Article.objects.count() == 2
+    Article.objects.filter(language="ru").update(body="re-imported text")
+    call_command("seed_articles")
+    assert Article.objects.get(language="ru").body == "re-imported text"
+    assert "left alone" in capsys.readouterr().out

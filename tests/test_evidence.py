@@ -104,3 +104,11 @@ def test_only_the_claims_author_or_a_reviewer_handles_its_evidence(
     with pytest.raises(PermissionDenied):
         services.evidence_remove(evidence=evidence, actor=other_analyst)
     assert evidence.added_by == reviewer
+
+
+def test_a_url_that_grows_past_the_limit_when_encoded_is_refused():
+    url = "https://пример.укр/" + "a" * 1975
+    assert len(url) <= 2000
+    with pytest.raises(ValidationError) as exc:
+        services.normalise_url(url)
+    assert exc.value.message_dict == {"url": [services.MSG_URL_TOO_LONG]}

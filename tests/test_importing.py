@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from annotations import services
 from annotations.importing import ArticleFileError, detect_language, import_article, parse_article
 from annotations.models import Article, Claim, HistoryEntry
 from tests.conftest import RU_SEED, UK_SEED, span_of
@@ -203,3 +204,63 @@ def test_fixture_is_what_the_import_command_makes_of_the_seeds():
     assert {a.source_file: a.content_hash for a in Article.objects.all()} == {
         name: values[5] for name, values in stored.items()
     }
+
+
+@pytest.mark.django_db
+def test_two_claims_never_land_on_one_span(ru_article, make_claim, analyst):
+    body = ru_article.body
+    first = body.index("Николас Мадуро")
+    second = body.index("Николас Мадуро", first + 1)
+    claims = [
+        services.claim_create(article=ru_article, start=s, end=s + 14, author=analyst)
+        for s in (first, second)
+    ]
+    raw = (SEEDS / RU_SEED).read_text()
+    # Only one «Николас Мадуро» is left: both claims would pick it; one is placed, one flagged.
+    new_text = raw.replace("Николас Мадуро требовал", "глава Венесуэлы требовал")
+    assert new_text.count("Николас Мадуро") == 1
+    report = reimport(ru_article, new_text)
+    for claim in claims:
+        claim.refresh_from_db()
+    assert sorted(c.is_orphaned for c in claims) == [False, True]
+    assert len(report.orphaned) == 1
+    assert Claim.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_claims_can_trade_places(ru_article, analyst):
+    ru_article.body = "альфа бета"
+    ru_article.save()
+    a = services.claim_create(article=ru_article, start=0, end=5, author=analyst)
+    b = services.claim_create(article=ru_article, start=6, end=10, author=analyst)
+    report = import_article("бета альфа".encode(), filename=ru_article.source_file)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    body = report.article.body
+    assert body == "бета альфа"
+    assert body[a.start : a.end] == "альфа" and body[b.start : b.end] == "бета"
+    assert not a.is_orphaned and not b.is_orphaned
+
+
+@pytest.mark.django_db
+def test_changed_or_lost_claims_lose_their_sign_off_moved_ones_keep_it(
+    ru_article, make_claim, reviewer
+):
+    raw = (SEEDS / RU_SEED).read_text()
+    moved = make_claim(ru_article, QUOTE, verdict="verified")
+    changed = make_claim(ru_article, "унесли жизни по меньшей мере 62 человек", verdict="verified")
+    lost = make_claim(ru_article, "Авиакон Цитотранс", verdict="verified")
+    for claim in (moved, changed, lost):
+        services.claim_sign_off(claim=claim, reviewer=reviewer)
+    reimport(
+        ru_article,
+        raw.replace("WP пишет, что", "Газета WP пишет со ссылкой на источники, что")
+        .replace("по меньшей мере 62 человек", "по меньшей мере 64 человек")
+        .replace(' авиакомпании "Авиакон Цитотранс"', ""),
+    )
+    for claim in (moved, changed, lost):
+        claim.refresh_from_db()
+    assert moved.is_signed_off
+    assert not changed.is_signed_off and not lost.is_signed_off
+    entry = HistoryEntry.objects.get(claim=changed, action="reanchored")
+    assert entry.changes["signed_off_by"] == [reviewer.pk, None]

@@ -412,8 +412,10 @@ def stream_w3c_page(
 
 
 def claimreview_queryset(queryset: QuerySet) -> QuerySet:
-    """Only signed-off claims with a final verdict are published as fact-checks."""
-    return queryset.filter(signed_off_at__isnull=False, verdict__in=Verdict.final())
+    """Only signed-off claims with a final verdict, still placed in their article, are published."""
+    return queryset.filter(
+        signed_off_at__isnull=False, verdict__in=Verdict.final(), is_orphaned=False
+    )
 
 
 def claim_review(row: dict[str, Any], urls: Urls) -> dict[str, Any]:

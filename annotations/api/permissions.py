@@ -31,6 +31,11 @@ class DeskPermission(BasePermission):
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True
+        if isinstance(obj, Claim) and request.method == "DELETE":
+            if not services.can_delete_claim(request.user, obj):
+                self.message = services.MSG_NO_RIGHT_DELETE
+                return False
+            return True
         claim = obj.claim if isinstance(obj, Evidence) else obj
         if isinstance(claim, Claim) and not services.can_edit_claim(request.user, claim):
             self.message = services.MSG_NO_RIGHT_EDIT

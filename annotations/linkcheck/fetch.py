@@ -357,8 +357,10 @@ def fetch(
                 ) + f"body cut at {policy.max_body_bytes} bytes"
             return result
         result.outcome = BROKEN
-        result.final_url = current
-        result.error = f"more than {policy.max_redirects} redirects"
+        # The last fetched URL: where the last redirect pointed was never checked (it could
+        # name any host or scheme), so it goes into the message only.
+        result.final_url = result.redirect_chain[-1]["url"] if result.redirect_chain else url
+        result.error = f"more than {policy.max_redirects} redirects (the next was {current})"
         return result
     except (_Deadline, TimeoutError):
         result.outcome = TIMEOUT

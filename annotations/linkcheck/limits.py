@@ -11,7 +11,7 @@ import logging
 import random
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from django.conf import settings
@@ -127,7 +127,3 @@ def wait_for_slot(
             return token
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 1.5, 0.25)
-
-
-def lease_deadline(lease: float) -> datetime:
-    return timezone.now() + timedelta(seconds=lease)

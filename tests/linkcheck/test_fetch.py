@@ -100,8 +100,11 @@ def test_redirect_loop_is_detected(web):
 def test_at_most_ten_redirects(web):
     result = f.fetch(f"{web.base}/chain/0", POLICY)
     assert result.outcome == f.BROKEN
-    assert result.error == "more than 10 redirects"
+    assert result.error == f"more than 10 redirects (the next was {web.base}/chain/11)"
     assert len(web.log) == 11
+    assert (
+        result.final_url == f"{web.base}/chain/10"
+    )  # the last one fetched, not the unchecked next
 
 
 def test_redirect_to_another_scheme_is_refused(web):

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from annotations.importing import ArticleFileError, import_article_file
 
@@ -25,6 +26,10 @@ class Command(BaseCommand):
             except ArticleFileError as exc:
                 failures += 1
                 self.stderr.write(self.style.ERROR(f"error: {exc}"))
+                continue
+            except DatabaseError as exc:  # the file's transaction was rolled back as a whole
+                failures += 1
+                self.stderr.write(self.style.ERROR(f"error: {path.name}: not saved ({exc})"))
                 continue
             self.stdout.write(f"{path.name}: {report.summary()}")
             for claim in report.orphaned:
