@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotations.anchoring import context_around
-from annotations.linkcheck.service import evidence_link_attached
+from annotations.linkcheck.service import evidence_excerpt_changed, evidence_link_attached
 from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
 
 User = AbstractBaseUser | AnonymousUser
@@ -630,7 +630,7 @@ def evidence_update(
     if "url" in changes:
         evidence_link_attached(evidence=locked)  # a new source: track it afresh, check it
     elif "excerpt" in changes:
-        Evidence.objects.filter(pk=locked.pk).update(excerpt_found=None)  # until the next check
+        evidence_excerpt_changed(evidence=locked)
     return locked
 
 

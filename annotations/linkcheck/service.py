@@ -48,38 +48,45 @@ class RunOutcome:
 # --- Asking for a check
 
 
-def link_check_request(*, link: SourceLink | int, force: bool = False) -> bool:
+def link_check_request(
+    *, link: SourceLink | int, force: bool = False, reread: bool = False
+) -> bool:
     """Queue a check of ``link`` after the current transaction commits; True if queued.
 
     One check per URL: a link checked within ``LINKCHECK_FRESHNESS`` or already queued
-    (within ``LINKCHECK_REQUEST_GRACE``) is not queued again unless ``force``. A broker
-    that cannot be reached never fails the caller: the link stays pending and the
+    (within ``LINKCHECK_REQUEST_GRACE``) is not queued again unless ``force``; ``reread``
+    skips only the freshness window (a new excerpt is known only from a fresh read). A
+    broker that cannot be reached never fails the caller: the link stays pending and the
     periodic sweep queues it later.
     """
     pk = link.pk if isinstance(link, SourceLink) else link
-    if not _mark_requested(pk, force):
+    if not _mark_requested(pk, force, reread):
         return False
-    transaction.on_commit(lambda: _enqueue([pk], force), robust=True)
+    transaction.on_commit(lambda: _enqueue([pk], force or reread), robust=True)
     return True
 
 
-def _requestable(pks: list[int], force: bool) -> QuerySet[SourceLink]:
+def _requestable(pks: list[int], force: bool, *, reread: bool = False) -> QuerySet[SourceLink]:
     now = timezone.now()
     candidates = SourceLink.objects.filter(pk__in=pks)
-    if not force:
+    if force:
+        return candidates
+    queued_since = now - timedelta(seconds=settings.LINKCHECK_REQUEST_GRACE)
+    candidates = candidates.exclude(
+        Q(check_requested_at__gte=queued_since)
+        & (Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("check_requested_at")))
+    )
+    if not reread:
         fresh_since = now - timedelta(seconds=settings.LINKCHECK_FRESHNESS)
-        queued_since = now - timedelta(seconds=settings.LINKCHECK_REQUEST_GRACE)
-        candidates = candidates.exclude(last_checked_at__gte=fresh_since).exclude(
-            Q(check_requested_at__gte=queued_since)
-            & (Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("check_requested_at")))
-        )
+        candidates = candidates.exclude(last_checked_at__gte=fresh_since)
     return candidates
 
 
-def _mark_requested(pk: int, force: bool) -> bool:
+def _mark_requested(pk: int, force: bool, reread: bool = False) -> bool:
     # The conditional UPDATE is the "one check per URL" decision; concurrent savers of the same
     # URL serialise on the row, and the second sees the first's request.
-    return bool(_requestable([pk], force).update(check_requested_at=timezone.now()))
+    requestable = _requestable([pk], force, reread=reread)
+    return bool(requestable.update(check_requested_at=timezone.now()))
 
 
 def links_request_checks(*, links: Iterable[SourceLink | int], force: bool = False) -> int:
@@ -542,7 +549,8 @@ def evidence_link_attached(*, evidence: Evidence) -> None:
     """A citation is (re)attached to its link: start its change tracking from what we know.
 
     Called by ``evidence_add`` and by ``evidence_update`` when the URL changes, inside their
-    transaction; then asks for a check (which the freshness window may skip).
+    transaction; then asks for a check. The freshness window may skip it, unless the citation
+    quotes an excerpt: whether that is on the page is known only from a fresh read of it.
     """
     link = evidence.source_link
     evidence.cited_text_sha256 = link.text_sha256 if link.outcome in _ANSWERED else ""
@@ -551,4 +559,12 @@ def evidence_link_attached(*, evidence: Evidence) -> None:
     Evidence.objects.filter(pk=evidence.pk).update(
         cited_text_sha256=evidence.cited_text_sha256, source_changed_at=None, excerpt_found=None
     )
-    link_check_request(link=link)
+    link_check_request(link=link, reread=bool(evidence.excerpt))
+
+
+def evidence_excerpt_changed(*, evidence: Evidence) -> None:
+    """The quoted excerpt changed: unknown until the page is read again, so read it again."""
+    evidence.excerpt_found = None
+    Evidence.objects.filter(pk=evidence.pk).update(excerpt_found=None)
+    if evidence.excerpt:
+        link_check_request(link=evidence.source_link, reread=True)

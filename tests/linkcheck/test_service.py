@@ -360,3 +360,31 @@ def test_recording_a_batch_takes_a_fixed_number_of_queries(db, size, django_asse
     with django_assert_num_queries(6):
         service.links_check_record(attempts=attempts)
     assert LinkCheck.objects.count() == size
+
+
+def test_a_new_excerpt_on_a_fresh_link_is_looked_for_once(
+    web, claim, analyst, eager, django_capture_on_commit_callbacks
+):
+    url = f"{web.base}/ok"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evidence_add(claim=claim, actor=analyst, url=url)
+    assert web.paths() == ["/ok"]
+    # Cited again within the freshness window, now quoting words: the page is read again
+    # (once, however many citations quote it in one go) to tell whether they are there.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        quoting = services.evidence_add(
+            claim=claim, actor=analyst, url=url, excerpt="заявило про нові санкції"
+        )
+        services.evidence_add(claim=claim, actor=analyst, url=url, excerpt="нові санкції")
+    assert web.paths() == ["/ok", "/ok"]
+    quoting.refresh_from_db()
+    assert quoting.excerpt_found is True
+    # Editing the excerpt asks again; a citation without an excerpt does not.
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = services.evidence_update(evidence=quoting, actor=analyst, excerpt="немає такого")
+    assert web.paths() == ["/ok", "/ok", "/ok"]
+    edited.refresh_from_db()
+    assert edited.excerpt_found is False
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evidence_add(claim=claim, actor=analyst, url=url)
+    assert web.paths() == ["/ok", "/ok", "/ok"]
