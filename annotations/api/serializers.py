@@ -62,6 +62,8 @@ def choice_field(choices: type, message: str, **kwargs: Any) -> serializers.Choi
 
 # --- Output
 
+_PK_SLOT = 987654321987  # stands for the id in a reversed URL, replaced per row
+
 
 class UserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -169,7 +171,13 @@ class ClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, claim: Claim) -> str:
-        return reverse("api:claim-detail", args=[claim.pk], request=self.context.get("request"))
+        # One reverse() per page, not per claim: a list serializer reuses this instance.
+        template = getattr(self, "_url_template", None)
+        if template is None:
+            request = self.context.get("request")
+            template = reverse("api:claim-detail", args=[_PK_SLOT], request=request)
+            self._url_template = template
+        return template.replace(f"/{_PK_SLOT}/", f"/{claim.pk}/")
 
 
 class ArticleListSerializer(serializers.ModelSerializer):

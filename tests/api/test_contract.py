@@ -318,3 +318,11 @@ def test_delete_claim(analyst_api, ru_article, make_claim):
 @pytest.mark.parametrize("path", ["/api/v1/claims/999999/", "/api/v1/evidence/999999/"])
 def test_missing_is_404(analyst_api, seeds, path):
     assert analyst_api.get(path).status_code == 404
+
+
+def test_each_claim_in_a_list_links_to_itself(analyst_api, ru_article, make_claim):
+    claims = [make_claim(ru_article, QUOTE), make_claim(ru_article, "Путина")]
+    results = analyst_api.get("/api/v1/claims/", {"article": ru_article.pk}).json()["results"]
+    assert {r["id"]: r["url"] for r in results} == {
+        c.pk: f"http://testserver/api/v1/claims/{c.pk}/" for c in claims
+    }
