@@ -204,46 +204,15 @@ def link_check_run(
 
     Returns what the task should do next; ``final`` records a transient failure as it
     is. A duplicate delivery of a check already made (acks_late redelivery, two
-    requests racing) finds the link fresh and does nothing.
+    requests racing) finds the link fresh and does nothing. It is a batch of one.
     """
-    link = SourceLink.objects.filter(pk=link_id).first()
-    if link is None:
-        return RunOutcome("gone")
-    now = timezone.now()
-    if not force and attempt == 1 and _already_done(link, now):
-        return RunOutcome("skipped", outcome=link.outcome)
-    lease = float(settings.LINKCHECK_TIME_LIMIT)
-    if link.checking_until and link.checking_until > now:
-        # Another worker is on it (or died on it: the lease runs out, then we go again).
-        wait = (link.checking_until - now).total_seconds()
-        return RunOutcome("busy", delay=min(wait + random.uniform(0.5, 2), max_delay()))
-    host = _host(link.url)
-    slots = limits.host_slots()
-    token = _take_slot(slots, link, host, lease)
-    if token is None:
-        return RunOutcome("busy", delay=min(random.uniform(1, 5), max_delay()))
-    try:
-        result = fetching.fetch(link.url, fetching.FetchPolicy.from_settings())
-    except BaseException:
-        _release_link(link.pk)
-        raise
-    finally:
-        if host and not isinstance(slots, limits.DatabaseHostSlots):
-            try:
-                slots.release(host, token)
-            except Exception:  # the lease expires on its own
-                log.warning("Could not release the host slot for %s", host, exc_info=True)
-    max_attempts = settings.LINKCHECK_MAX_RETRIES + 1
-    will_retry = result.transient and attempt < max_attempts and not final
-    link_check_record(link_id=link.pk, result=result, attempt=attempt, will_retry=will_retry)
-    if will_retry:
-        return RunOutcome(
-            "retry", delay=retry_delay(attempt, result.retry_after), outcome=result.outcome
-        )
-    return RunOutcome("done", outcome=result.outcome)
+    outcomes = links_check_run(link_ids=[link_id], force=force, attempt=attempt, final=final)
+    return outcomes[link_id]
 
 
-def links_check_run(*, link_ids: list[int], force: bool = False) -> dict[int, RunOutcome]:
+def links_check_run(
+    *, link_ids: list[int], force: bool = False, attempt: int = 1, final: bool = False
+) -> dict[int, RunOutcome]:
     """Check several links at once: concurrent fetches inside one task, one bulk write.
 
     This is how queued checks run (``LINKCHECK_BATCH_SIZE`` links per task): one broker
@@ -256,7 +225,7 @@ def links_check_run(*, link_ids: list[int], force: bool = False) -> dict[int, Ru
     outcomes = {pk: RunOutcome("gone") for pk in link_ids if pk not in links}
     todo = []
     for pk, link in links.items():
-        if not force and _already_done(link, now):
+        if not force and attempt == 1 and _already_done(link, now):
             outcomes[pk] = RunOutcome("skipped", outcome=link.outcome)
         elif link.checking_until and link.checking_until > now:
             wait = (link.checking_until - now).total_seconds()
@@ -335,10 +304,12 @@ def links_check_run(*, link_ids: list[int], force: bool = False) -> dict[int, Ru
             no_slot.append(link.pk)
             outcomes[link.pk] = RunOutcome("busy", delay=min(random.uniform(1, 5), max_delay()))
             continue
-        will_retry = result.transient and max_attempts > 1
-        attempts.append(Attempt(link.pk, result, 1, will_retry))
+        will_retry = result.transient and attempt < max_attempts and not final
+        attempts.append(Attempt(link.pk, result, attempt, will_retry))
         outcomes[link.pk] = (
-            RunOutcome("retry", delay=retry_delay(1, result.retry_after), outcome=result.outcome)
+            RunOutcome(
+                "retry", delay=retry_delay(attempt, result.retry_after), outcome=result.outcome
+            )
             if will_retry
             else RunOutcome("done", outcome=result.outcome)
         )
@@ -355,33 +326,6 @@ def _already_done(link: SourceLink, now) -> bool:
     if link.check_requested_at and link.check_requested_at > link.last_checked_at:
         return False  # asked for again since the last check
     return now - link.last_checked_at < timedelta(seconds=settings.LINKCHECK_FRESHNESS)
-
-
-def _take_slot(slots: limits.HostSlots, link: SourceLink, host: str, lease: float) -> str | None:
-    wait = float(settings.LINKCHECK_HOST_WAIT)
-    if isinstance(slots, limits.DatabaseHostSlots):
-        return limits.wait_for_slot(slots, host, link.pk, lease, wait)
-    # Redis holds the per-host count; the row's lease still marks the link as being checked.
-    now = timezone.now()
-    claimed = (
-        SourceLink.objects.filter(pk=link.pk)
-        .filter(Q(checking_until__isnull=True) | Q(checking_until__lte=now))
-        .update(host=host, checking_until=now + timedelta(seconds=lease))
-    )
-    if not claimed:
-        return None
-    try:
-        token = limits.wait_for_slot(slots, host, link.pk, lease, wait)
-    except Exception:
-        _release_link(link.pk)
-        raise
-    if token is None:
-        _release_link(link.pk)
-    return token
-
-
-def _release_link(link_id: int) -> None:
-    SourceLink.objects.filter(pk=link_id).update(checking_until=None)
 
 
 _QUOTES = str.maketrans({c: '"' for c in "«»„“”‟″"} | {c: "'" for c in "‘’‚‛′"} | {"—": "-"})
