@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
 from annotations import selectors, services
@@ -380,6 +380,27 @@ class ClaimAdmin(admin.ModelAdmin):
         return services.can_sign_off(request.user)
 
     # --- writes, through the service layer
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        # The form checks version and span first; a change that slips in between that check
+        # and the save (the admin's transaction is rolled back) is told, not turned into a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleClaimError:
+            message = (
+                "Nothing was saved: someone changed this claim at the same moment. "
+                "Here is their version; apply your change again."
+            )
+        except ValidationError as exc:
+            message = f"Nothing was saved: {_error_text(exc)}"
+        self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     def save_model(
         self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool

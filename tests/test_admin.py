@@ -308,3 +308,37 @@ def test_orphaned_claims_are_counted_apart_everywhere(
     assert ">pending: 1</span>" in page and "1 lost after a text change" in page
     api = reviewer_client.get(f"/api/v1/articles/{ru_article.pk}/").json()
     assert api["claim_counts"]["pending"] == 1
+
+
+def test_a_change_racing_the_admin_save_is_reported_not_a_500(
+    reviewer_client, ru_article, make_claim, analyst, monkeypatch
+):
+    claim = make_claim(ru_article, QUOTE)
+    real_update = services.claim_update
+
+    def someone_else_first(**kwargs):
+        # Another editor saves between the form's version check and the admin's save.
+        real_update(claim=claim.pk, actor=analyst, rationale="saved first")
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(services, "claim_update", someone_else_first)
+    url = reverse("admin:annotations_claim_change", args=[claim.pk])
+    response = reviewer_client.post(
+        url,
+        {
+            "start": claim.start,
+            "end": claim.end,
+            "verdict": "disputed",
+            "rationale": "",
+            "version": claim.version,
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "someone changed this claim at the same moment" in response.content.decode()
+    claim.refresh_from_db()
+    # Nothing of the reviewer's was written (here the simulated editor shared the rolled-back
+    # transaction; a real one would have committed on its own).
+    assert claim.verdict == "pending" and claim.version == 1
