@@ -116,8 +116,10 @@ def fill(total: int, user_id: int) -> None:
         cur.execute(
             """
             INSERT INTO annotations_sourcelink (url, outcome, final_url, page_title,
-                content_type, text_sha256, error, created_at)
-            SELECT 'https://example.org/source/' || g, 'ok', '', '', '', '', '', now()
+                content_type, text_sha256, error, created_at, redirect_chain, body_truncated,
+                body_sha256, host, attempts)
+            SELECT 'https://example.org/source/' || g, 'ok', '', '', '', '', '', now(),
+                   '[]'::jsonb, false, '', 'example.org', 1
             FROM generate_series(1, 1000) g
             ON CONFLICT (url) DO NOTHING
             """
@@ -125,8 +127,8 @@ def fill(total: int, user_id: int) -> None:
         cur.execute(
             """
             INSERT INTO annotations_evidence (claim_id, source_link_id, url, title, excerpt,
-                note, stance, added_by_id, created_at, updated_at)
-            SELECT c.id, l.id, l.url, 'Источник', '', '', 'supports', %s, now(), now()
+                note, stance, added_by_id, created_at, updated_at, cited_text_sha256)
+            SELECT c.id, l.id, l.url, 'Источник', '', '', 'supports', %s, now(), now(), ''
             FROM annotations_claim c
             CROSS JOIN generate_series(0, 1) k
             JOIN annotations_sourcelink l
@@ -154,7 +156,7 @@ COPY_CLAIMS = """
 COPY_EVIDENCE = """
     COPY (SELECT e.id, e.claim_id, e.url, e.title, e.excerpt, e.note, e.stance, u.username,
                  e.created_at, e.updated_at, l.id, l.url, l.outcome, l.http_status,
-                 l.final_url, l.page_title, l.last_checked_at
+                 l.final_url, l.page_title, l.last_checked_at, l.text_changed_at, l.error
           FROM annotations_evidence e
           JOIN annotations_sourcelink l ON l.id = e.source_link_id
           JOIN auth_user u ON u.id = e.added_by_id
