@@ -1,7 +1,5 @@
 """The desk's pages: the article list and the annotator. Both only read; writes go to the API."""
 
-import re
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,26 +10,9 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from annotations import selectors
 from annotations.csp import content_security_policy
 from annotations.models import Article, LinkOutcome, Stance, Verdict
+from annotations.selectors_review import paragraphs_of
 
 ARTICLES_PER_PAGE = 50
-# Paragraphs are separated by a blank line (or more).
-_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
-
-
-def paragraphs_of(body: str) -> list[dict[str, object]]:
-    """Split the canonical body into paragraphs, each with its code-point offset in the body.
-
-    Python strings index code points, as the claim offsets do, so the offsets are exact.
-    """
-    paragraphs = []
-    start = 0
-    for gap in [*_PARAGRAPH_BREAK.finditer(body), None]:
-        end = gap.start() if gap else len(body)
-        if end > start:
-            paragraphs.append({"start": start, "text": body[start:end]})
-        if gap:
-            start = gap.end()
-    return paragraphs
 
 
 @content_security_policy
