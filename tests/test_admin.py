@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotations import services
+from annotations import selectors_review, services
 from annotations.models import Claim, HistoryEntry, LinkOutcome, SourceLink, Verdict
 from tests.conftest import span_of
 
@@ -342,3 +342,48 @@ def test_a_change_racing_the_admin_save_is_reported_not_a_500(
     # Nothing of the reviewer's was written (here the simulated editor shared the rolled-back
     # transaction; a real one would have committed on its own).
     assert claim.verdict == "pending" and claim.version == 1
+
+
+BODY = "First one.\n\nSecond people.\n\nThird"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (0, 5, ("", "First", " one.")),  # in the first paragraph
+        (19, 25, ("Second ", "people", ".")),  # in the middle one: nothing of its neighbours
+        (6, 18, ("First ", "one.\n\nSecond", " people.")),  # over two paragraphs
+        (28, 33, ("", "Third", "")),  # the last one, to the end of the text
+    ],
+)
+def test_a_span_is_shown_within_its_paragraphs(start, end, expected):
+    span = selectors_review.span_in_context(BODY, start, end)
+    assert (span.before, span.quote, span.after) == expected
+
+
+def test_claim_list_tells_healthy_links_from_failing_ones(reviewer_client, seeds, make_claim):
+    healthy = make_claim(seeds["ru"], QUOTE)
+    mixed = make_claim(seeds["uk"], "Мадуро надіслав листа")
+    services.evidence_add(claim=healthy, actor=healthy.created_by, url="https://example.org/ok")
+    services.evidence_add(claim=mixed, actor=mixed.created_by, url="https://example.org/ok")
+    services.evidence_add(claim=mixed, actor=mixed.created_by, url="https://example.org/gone")
+    SourceLink.objects.filter(url="https://example.org/ok").update(outcome=LinkOutcome.OK)
+    SourceLink.objects.filter(url="https://example.org/gone").update(outcome=LinkOutcome.BROKEN)
+    url = reverse("admin:annotations_claim_changelist")
+    for query, expected in (("healthy", [healthy.pk]), ("unhealthy", [mixed.pk])):
+        response = reviewer_client.get(f"{url}?links={query}")
+        assert [c.pk for c in response.context["cl"].result_list] == expected
+    page = reviewer_client.get(url).content.decode()
+    assert "1 failing" in page and "fine" in page
+
+
+def test_claim_page_history_keeps_removed_evidence(reviewer_client, ru_article, make_claim):
+    claim = make_claim(ru_article, QUOTE)
+    evidence = services.evidence_add(
+        claim=claim, actor=claim.created_by, url="https://example.org/removed"
+    )
+    services.evidence_remove(evidence=evidence.pk, actor=claim.created_by)
+    response = reviewer_client.get(reverse("admin:annotations_claim_change", args=[claim.pk]))
+    history = response.content.decode().split("<th>changes</th>")[1].split("</table>")[0]
+    assert history.index("Evidence deleted") < history.index("Evidence created")
+    assert "Claim created" in history and "https://example.org/removed" in history

@@ -1,90 +1,29 @@
-"""The review desk. Thin: every write goes through ``annotations.services``."""
+"""Claims: the list with its filters and bulk actions, and the claim page with its evidence."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.html import format_html, format_html_join
+from django.template.loader import render_to_string
 
-from annotations import selectors, services
+from annotations import selectors, selectors_review, services
+from annotations.admin.evidence import EvidenceInline, EvidenceInlineForm
+from annotations.admin.filters import LinkHealthFilter, SignedOffFilter
 from annotations.linkcheck import service as linkcheck
-from annotations.models import (
-    Article,
-    Claim,
-    Evidence,
-    HistoryEntry,
-    LinkCheck,
-    LinkOutcome,
-    SourceLink,
-    Verdict,
-)
+from annotations.models import Claim, Verdict
 
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _link_state(link: SourceLink) -> str:
-    return format_html(
-        '<span class="link-state link-{}" title="{}">{}</span>',
-        link.outcome,
-        link.error or link.final_url or link.url,
-        link.get_outcome_display(),
-    )
-
-
-# --- Filters
-
-
-class SignedOffFilter(admin.SimpleListFilter):
-    title = "sign-off"
-    parameter_name = "signed_off"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [("yes", "Signed off"), ("no", "Not signed off")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(signed_off_at__isnull=self.value() == "no")
-        return queryset
-
-
-class LinkHealthFilter(admin.SimpleListFilter):
-    title = "link health"
-    parameter_name = "links"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [
-            ("unhealthy", "Has a broken, blocked or unreachable link"),
-            ("pending", "Has a link not checked yet"),
-            ("healthy", "All links fine"),
-            ("none", "No evidence"),
-        ]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        unhealthy = LinkOutcome.unhealthy()
-        match self.value():
-            case "unhealthy":
-                return queryset.filter(evidence__source_link__outcome__in=unhealthy).distinct()
-            case "pending":
-                return queryset.filter(
-                    evidence__source_link__outcome=LinkOutcome.PENDING
-                ).distinct()
-            case "healthy":
-                return (
-                    queryset.filter(evidence__isnull=False)
-                    .exclude(evidence__source_link__outcome__in=[*unhealthy, LinkOutcome.PENDING])
-                    .distinct()
-                )
-            case "none":
-                return queryset.filter(evidence__isnull=True)
-        return queryset
-
-
-# --- Claims
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
 
 
 class ClaimAdminForm(forms.ModelForm):
@@ -122,59 +61,6 @@ class ClaimAdminForm(forms.ModelForm):
         return data
 
 
-class EvidenceInlineForm(forms.ModelForm):
-    class Meta:
-        model = Evidence
-        fields = ["url", "title", "stance", "excerpt", "note"]
-        widgets = {
-            "excerpt": forms.Textarea(attrs={"rows": 2}),
-            "note": forms.Textarea(attrs={"rows": 2}),
-        }
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        try:
-            services.normalise_url(url)
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict["url"]) from None
-        return url
-
-
-class EvidenceInline(admin.StackedInline):
-    model = Evidence
-    form = EvidenceInlineForm
-    extra = 0
-    fields = ["url", "link_state", "source_flags", "title", "stance", "excerpt", "note", "added_by"]
-    readonly_fields = ["link_state", "source_flags", "added_by"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("source_link", "added_by")
-
-    @admin.display(description="link state")
-    def link_state(self, obj: Evidence) -> str:
-        return _link_state(obj.source_link) if obj.pk else "–"
-
-    @admin.display(description="source since cited")
-    def source_flags(self, obj: Evidence) -> str:
-        if not obj.pk:
-            return "–"
-        flags = []
-        if obj.source_changed_at:
-            flags.append(f"text changed {obj.source_changed_at:%Y-%m-%d %H:%M}")
-        if obj.excerpt_found is False:
-            flags.append("excerpt no longer found")
-        elif obj.excerpt_found:
-            flags.append("excerpt found")
-        return "; ".join(flags) or "no change seen"
-
-    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return super().has_change_permission(request, obj) and (
-            obj is None or services.can_edit_claim(request.user, obj)
-        )
-
-    has_add_permission = has_delete_permission = has_change_permission
-
-
 def _set_verdict_action(verdict: Verdict):
     def action(modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet) -> None:
         try:
@@ -192,12 +78,6 @@ def _set_verdict_action(verdict: Verdict):
     action.short_description = f"Mark selected claims {verdict.label.lower()}"
     action.allowed_permissions = ("change",)
     return action
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 @admin.register(Claim)
@@ -259,23 +139,7 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                evidence_total=Count("evidence", distinct=True),
-                unhealthy_links=Count(
-                    "evidence",
-                    filter=Q(evidence__source_link__outcome__in=LinkOutcome.unhealthy()),
-                    distinct=True,
-                ),
-                unchecked_links=Count(
-                    "evidence",
-                    filter=Q(evidence__source_link__outcome=LinkOutcome.PENDING),
-                    distinct=True,
-                ),
-            )
-        )
+        return selectors_review.claims_with_link_counts(super().get_queryset(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None) -> list:
         # A claim's offsets point into its own article: it cannot be moved to another one.
@@ -321,48 +185,25 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="in context")
     def in_context(self, obj: Claim) -> str:
-        if obj.is_orphaned:
-            return format_html(
-                '<p class="errornote">The article text changed and this quote was not found '
-                "again. Last known text: <mark>{}</mark></p>",
-                obj.quote,
-            )
-        body = obj.article.body
-        para_start = body.rfind("\n\n", 0, obj.start)
-        para_start = 0 if para_start < 0 else para_start + 2
-        para_end = body.find("\n\n", obj.end)
-        para_end = len(body) if para_end < 0 else para_end
-        return format_html(
-            '<div class="claim-context" lang="{}" style="max-width:48em;white-space:pre-wrap">'
-            '{}<mark style="background:#ffe08a">{}</mark>{}</div>',
-            obj.article.language,
-            body[para_start : obj.start],
-            body[obj.start : obj.end],
-            body[obj.end : para_end],
+        span = None
+        if not obj.is_orphaned:
+            span = selectors_review.span_in_context(obj.article.body, obj.start, obj.end)
+        return render_to_string(
+            "admin/annotations/claim/in_context.html", {"claim": obj, "span": span}
         )
 
     @admin.display(description="history")
     def history_table(self, obj: Claim) -> str:
-        entries = obj.history.select_related("actor").order_by("-at", "-id")
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td><code>{}</code></td></tr>",
-            (
-                (
-                    f"{entry.at:%Y-%m-%d %H:%M:%S}",
-                    entry.actor or "system",
-                    entry.get_subject_display(),
-                    entry.get_action_display().lower(),
-                    "; ".join(f"{k}: {old!r} → {new!r}" for k, (old, new) in entry.changes.items()),
-                )
-                for entry in entries
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>when</th><th>who</th><th>what</th><th>changes</th></tr>"
-            "</thead><tbody>{}</tbody></table>",
-            rows,
-        )
+        rows = [
+            {
+                "entry": entry,
+                "changes": "; ".join(
+                    f"{k}: {old!r} → {new!r}" for k, (old, new) in entry.changes.items()
+                ),
+            }
+            for entry in selectors.claim_history(obj.pk)
+        ]
+        return render_to_string("admin/annotations/claim/history_table.html", {"rows": rows})
 
     # --- permissions: analysts change only their own claims
 
@@ -493,144 +334,3 @@ class ClaimAdmin(admin.ModelAdmin):
         for pk in queryset.values_list("pk", flat=True):
             services.claim_revoke_sign_off(claim=pk, reviewer=request.user)
         self.message_user(request, "Sign-off revoked.")
-
-
-# --- Articles, links, history
-
-
-@admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "language", "published_on", "source_name", "claim_counts"]
-    list_filter = ["language", "published_on"]
-    search_fields = ["title", "body", "source_name"]
-    # What the importer owns is read-only here: the next import would overwrite it anyway.
-    readonly_fields = [
-        "title",
-        "body",
-        "claim_counts",
-        "language",
-        "published_on",
-        "source_name",
-        "content_hash",
-        "source_file",
-        "created_at",
-        "updated_at",
-    ]
-    fields = [
-        "title",
-        "slug",
-        "language",
-        "published_on",
-        "source_name",
-        "source_url",
-        "claim_counts",
-        "body",
-        "source_file",
-        "content_hash",
-        ("created_at", "updated_at"),
-    ]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors.articles_with_claim_counts(super().get_queryset(request))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # articles come from `manage.py import_articles`, which keeps claims anchored
-
-    def has_delete_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
-        return False  # it would take claims and evidence with it, past the history
-
-    @admin.display(description="claims by verdict")
-    def claim_counts(self, obj: Article) -> str:
-        counts = format_html_join(
-            ", ",
-            '<span class="verdict-{}">{}: {}</span>',
-            ((v.value, v.label.lower(), getattr(obj, f"count_{v.value}")) for v in Verdict),
-        )
-        if obj.count_orphaned:
-            return format_html("{}; {} lost after a text change", counts, obj.count_orphaned)
-        return counts
-
-
-class LinkCheckInline(admin.TabularInline):
-    model = LinkCheck
-    extra = 0
-    can_delete = False
-    fields = [
-        "checked_at",
-        "outcome",
-        "http_status",
-        "final_url",
-        "page_title",
-        "response_ms",
-        "error",
-        "attempt",
-        "will_retry",
-    ]
-    readonly_fields = fields
-    ordering = ["-checked_at"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(SourceLink)
-class SourceLinkAdmin(admin.ModelAdmin):
-    list_display = ["url", "outcome", "http_status", "last_checked_at", "citations"]
-    list_filter = ["outcome"]
-    search_fields = ["url", "final_url", "page_title"]
-    readonly_fields = [
-        "url",
-        "outcome",
-        "http_status",
-        "final_url",
-        "page_title",
-        "content_type",
-        "text_sha256",
-        "error",
-        "last_checked_at",
-        "created_at",
-        "redirect_chain",
-        "content_length",
-        "body_truncated",
-        "body_sha256",
-        "response_ms",
-        "text_changed_at",
-        "check_requested_at",
-        "attempts",
-    ]
-    inlines = [LinkCheckInline]
-    actions = ["recheck_links"]
-
-    @admin.action(description="Re-check selected links", permissions=["view"])
-    def recheck_links(self, request: HttpRequest, queryset: QuerySet) -> None:
-        queued = linkcheck.links_request_checks(
-            links=list(queryset.values_list("pk", flat=True)), force=True
-        )
-        self.message_user(request, f"{queued} link check(s) queued.")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(citation_count=Count("evidence"))
-
-    @admin.display(description="cited by", ordering="citation_count")
-    def citations(self, obj: SourceLink) -> int:
-        return obj.citation_count
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(HistoryEntry)
-class HistoryEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "subject", "action", "claim_ref", "evidence_ref"]
-    list_filter = ["subject", "action"]
-    list_select_related = ["actor"]
-    search_fields = ["claim_ref"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

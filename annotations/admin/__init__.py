@@ -1,0 +1,9 @@
+"""The review desk. Thin: reads come from the selectors, HTML from templates, and every write
+goes through ``annotations.services``.
+
+Importing the package registers every model admin (Django's autodiscovery imports it).
+"""
+
+from annotations.admin import articles, claims, history, links
+
+__all__ = ["articles", "claims", "history", "links"]

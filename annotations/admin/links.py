@@ -1,0 +1,79 @@
+"""Source links: their latest state, every check made, and a forced re-check."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from annotations import selectors_review
+from annotations.linkcheck import service as linkcheck
+from annotations.models import LinkCheck, SourceLink
+
+
+class LinkCheckInline(admin.TabularInline):
+    model = LinkCheck
+    extra = 0
+    can_delete = False
+    fields = [
+        "checked_at",
+        "outcome",
+        "http_status",
+        "final_url",
+        "page_title",
+        "response_ms",
+        "error",
+        "attempt",
+        "will_retry",
+    ]
+    readonly_fields = fields
+    ordering = ["-checked_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SourceLink)
+class SourceLinkAdmin(admin.ModelAdmin):
+    list_display = ["url", "outcome", "http_status", "last_checked_at", "citations"]
+    list_filter = ["outcome"]
+    search_fields = ["url", "final_url", "page_title"]
+    readonly_fields = [
+        "url",
+        "outcome",
+        "http_status",
+        "final_url",
+        "page_title",
+        "content_type",
+        "text_sha256",
+        "error",
+        "last_checked_at",
+        "created_at",
+        "redirect_chain",
+        "content_length",
+        "body_truncated",
+        "body_sha256",
+        "response_ms",
+        "text_changed_at",
+        "check_requested_at",
+        "attempts",
+    ]
+    inlines = [LinkCheckInline]
+    actions = ["recheck_links"]
+
+    @admin.action(description="Re-check selected links", permissions=["view"])
+    def recheck_links(self, request: HttpRequest, queryset: QuerySet) -> None:
+        queued = linkcheck.links_request_checks(
+            links=list(queryset.values_list("pk", flat=True)), force=True
+        )
+        self.message_user(request, f"{queued} link check(s) queued.")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors_review.source_links_with_citation_counts(super().get_queryset(request))
+
+    @admin.display(description="cited by", ordering="citation_count")
+    def citations(self, obj: SourceLink) -> int:
+        return obj.citation_count
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
