@@ -387,3 +387,16 @@ def test_claim_page_history_keeps_removed_evidence(reviewer_client, ru_article, 
     history = response.content.decode().split("<th>changes</th>")[1].split("</table>")[0]
     assert history.index("Evidence deleted") < history.index("Evidence created")
     assert "Claim created" in history and "https://example.org/removed" in history
+
+
+def test_claim_page_shows_each_evidence_links_state(reviewer_client, ru_article, make_claim):
+    claim = make_claim(ru_article, QUOTE)
+    services.evidence_add(claim=claim, actor=claim.created_by, url="https://example.org/a")
+    SourceLink.objects.update(outcome=LinkOutcome.BROKEN, error="HTTP 404 <Not Found>")
+    page = reviewer_client.get(
+        reverse("admin:annotations_claim_change", args=[claim.pk])
+    ).content.decode()
+    assert (
+        '<span class="link-state link-broken" title="HTTP 404 &lt;Not Found&gt;">Broken</span>'
+        in page
+    )
