@@ -10,13 +10,13 @@ raises ``StaleClaimError``.
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from annotations import weburl
 from annotations.anchoring import context_around
 from annotations.linkcheck.service import evidence_excerpt_changed, evidence_link_attached
 from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
@@ -500,42 +500,18 @@ def claims_sign_off(*, claims: Iterable[Claim | int], reviewer: User) -> int:
 
 
 def normalise_url(url: str) -> str:
-    """The canonical form under which evidence shares one SourceLink.
+    """The canonical form under which evidence shares one SourceLink (``weburl.normalise``)."""
+    try:
+        return weburl.normalise(url)
+    except weburl.BadURL as exc:
+        message, code = _URL_ERRORS.get(exc.reason, (MSG_URL_INVALID, "url_invalid"))
+        raise ValidationError({"url": message}, code=code) from None
 
-    Lower-case scheme and host (IDNA-encoded), no default port, no fragment, and a
-    ``/`` path when none is given. The query string stays: it often names the page.
-    """
-    url = (url or "").strip()
-    if len(url) > 2000:
-        raise ValidationError({"url": MSG_URL_TOO_LONG}, code="url_too_long")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise ValidationError({"url": MSG_URL_INVALID}, code="url_invalid") from None
-    scheme = parts.scheme.lower()
-    if scheme not in {"http", "https"}:
-        raise ValidationError({"url": MSG_URL_SCHEME}, code="url_scheme")
-    host = parts.hostname
-    if not host or any(ch.isspace() for ch in url):
-        raise ValidationError({"url": MSG_URL_INVALID}, code="url_invalid")
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host.lower()
-    except UnicodeError:
-        raise ValidationError({"url": MSG_URL_INVALID}, code="url_invalid") from None
-    if ":" in host:
-        host = f"[{host}]"
-    default_port = {"http": 80, "https": 443}[scheme]
-    netloc = host if port in (None, default_port) else f"{host}:{port}"
-    if parts.username or parts.password:
-        userinfo = parts.username or ""
-        if parts.password:
-            userinfo += f":{parts.password}"
-        netloc = f"{userinfo}@{netloc}"
-    normalised = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
-    if len(normalised) > 2000:  # IDNA encoding can make a host longer than it was typed
-        raise ValidationError({"url": MSG_URL_TOO_LONG}, code="url_too_long")
-    return normalised
+
+_URL_ERRORS = {
+    weburl.Reason.SCHEME: (MSG_URL_SCHEME, "url_scheme"),
+    weburl.Reason.TOO_LONG: (MSG_URL_TOO_LONG, "url_too_long"),
+}
 
 
 def source_link_for(url: str) -> SourceLink:

@@ -22,21 +22,20 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from http import client as http_client
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+from annotations import weburl
 from annotations.linkcheck import safety
+from annotations.models import LinkOutcome
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 CHUNK = 64 * 1024
 
-OK = "ok"
-REDIRECTED = "redirected"
-BROKEN = "broken"
-TIMEOUT = "timeout"
-UNREACHABLE = "unreachable"
-BLOCKED = "blocked"
-INVALID = "invalid"
+# The outcome names, from the one list the models store (short names for this module).
+OK, REDIRECTED, BROKEN = LinkOutcome.OK, LinkOutcome.REDIRECTED, LinkOutcome.BROKEN
+TIMEOUT, UNREACHABLE = LinkOutcome.TIMEOUT, LinkOutcome.UNREACHABLE
+BLOCKED, INVALID = LinkOutcome.BLOCKED, LinkOutcome.INVALID
 
 
 @dataclass(frozen=True)
@@ -264,23 +263,24 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 # --- The fetch
 
 
+_MESSAGES = {
+    weburl.Reason.UNPARSABLE: "not a valid URL: {detail}",
+    weburl.Reason.SCHEME: "only http and https links are checked, not {detail}",
+    weburl.Reason.NO_HOST: "the URL has no host",
+    weburl.Reason.SPACES: "the URL contains spaces or control characters",
+}
+
+
 def _validate(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path+query) or ValueError with a message."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"not a valid URL: {exc}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in {"http", "https"}:
-        raise ValueError(f"only http and https links are checked, not {scheme or 'no scheme'}")
-    if not parts.hostname:
-        raise ValueError("the URL has no host")
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise ValueError("the URL contains spaces or control characters")
-    port = port or (443 if scheme == "https" else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return scheme, parts.hostname, port, target
+        parsed = weburl.parse(url)
+        if any(ord(ch) < 32 for ch in url):  # never on the request line, even if not space
+            raise weburl.BadURL(weburl.Reason.SPACES)
+    except weburl.BadURL as exc:
+        detail = exc.detail or ("no scheme" if exc.reason == weburl.Reason.SCHEME else "")
+        raise ValueError(_MESSAGES[exc.reason].format(detail=detail)) from None
+    return parsed.scheme, parsed.host, parsed.effective_port, parsed.target
 
 
 def fetch(
