@@ -132,27 +132,41 @@ class Claim(models.Model):
         return self.signed_off_at is not None
 
 
-class SourceLink(models.Model):
-    """One row per normalised URL, shared by every piece of evidence that cites it."""
+class CheckState(models.Model):
+    """What one check of a link found: kept per attempt (LinkCheck) and as the latest (SourceLink).
+
+    ``linkcheck.record.check_state`` is the one mapping from a fetch result to these fields.
+    """
+
+    outcome = models.CharField(max_length=16, choices=LinkOutcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    redirect_chain = models.JSONField(default=list, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    page_title = models.CharField(max_length=500, blank=True)
+    content_length = models.PositiveBigIntegerField(null=True, blank=True)
+    body_truncated = models.BooleanField(default=False)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class SourceLink(CheckState):
+    """One row per normalised URL, shared by every piece of evidence that cites it.
+
+    Its check fields hold the latest final check in full (the history rows keep every attempt).
+    """
 
     url = models.URLField(max_length=2000, unique=True)
     outcome = models.CharField(
         max_length=16, choices=LinkOutcome.choices, default=LinkOutcome.PENDING
     )
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_url = models.URLField(max_length=2000, blank=True)
-    page_title = models.CharField(max_length=500, blank=True)
-    content_type = models.CharField(max_length=200, blank=True)
-    text_sha256 = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The latest check in full (the history rows keep every attempt).
-    redirect_chain = models.JSONField(default=list, blank=True)
-    content_length = models.PositiveBigIntegerField(null=True, blank=True)
-    body_truncated = models.BooleanField(default=False)
-    body_sha256 = models.CharField(max_length=64, blank=True)
-    response_ms = models.PositiveIntegerField(null=True, blank=True)
     text_changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the page's text (not its markup) last changed."
     )
@@ -173,23 +187,11 @@ class SourceLink(models.Model):
         return self.url
 
 
-class LinkCheck(models.Model):
+class LinkCheck(CheckState):
     """One attempt to fetch a source link; the link keeps the latest state."""
 
     source_link = models.ForeignKey(SourceLink, on_delete=models.CASCADE, related_name="checks")
     checked_at = models.DateTimeField()
-    outcome = models.CharField(max_length=16, choices=LinkOutcome.choices)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_url = models.URLField(max_length=2000, blank=True)
-    redirect_chain = models.JSONField(default=list, blank=True)
-    content_type = models.CharField(max_length=200, blank=True)
-    page_title = models.CharField(max_length=500, blank=True)
-    content_length = models.PositiveBigIntegerField(null=True, blank=True)
-    body_truncated = models.BooleanField(default=False)
-    body_sha256 = models.CharField(max_length=64, blank=True)
-    text_sha256 = models.CharField(max_length=64, blank=True)
-    response_ms = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     will_retry = models.BooleanField(
         default=False, help_text="A transient failure: the check is tried again later."

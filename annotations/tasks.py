@@ -1,7 +1,10 @@
-"""Celery tasks: thin, they take an id and call the service layer.
+"""Celery tasks: thin, they take an id and call the service layer; and the broker side of
+queueing them (``send_link_checks``), so the services never hold a broker connection.
 
 Late acknowledgement with ``reject_on_worker_lost``: a worker killed mid-check leaves
-the message to be delivered again, and ``link_check_run`` is safe to run twice.
+the message to be delivered again, and ``link_check_run`` is safe to run twice. Every task
+is bounded by the global ``CELERY_TASK_SOFT_TIME_LIMIT``/``CELERY_TASK_TIME_LIMIT``; the
+link checks have their own, sized to the fetch timeouts.
 """
 
 import logging
@@ -10,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 
 from annotations.linkcheck import service
+from annotations.linkcheck.service import RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ log = logging.getLogger(__name__)
 def check_source_link(self, link_id: int, force: bool = False, attempt: int = 1) -> str:
     """Check one source link; retry transient failures and busy hosts later."""
     outcome = service.link_check_run(link_id=link_id, force=force, attempt=attempt)
-    if outcome.status == "retry":
+    if outcome.status == RunStatus.RETRY:
         log.info(
             "Link %s: %s on attempt %s, again in %.0fs",
             link_id,
@@ -38,7 +42,7 @@ def check_source_link(self, link_id: int, force: bool = False, attempt: int = 1)
             kwargs={"link_id": link_id, "force": force, "attempt": attempt + 1},
             countdown=outcome.delay,
         )
-    if outcome.status == "busy":
+    if outcome.status == RunStatus.BUSY:
         # Same attempt: waiting for a host slot is not a failure of the link.
         raise self.retry(
             kwargs={"link_id": link_id, "force": force, "attempt": attempt},
@@ -59,8 +63,8 @@ def check_source_links(self, link_ids: list[int], force: bool = False) -> dict[s
     """Check a batch of links at once; each one that needs another go is queued on its own."""
     outcomes = service.links_check_run(link_ids=link_ids, force=force)
     for link_id, outcome in outcomes.items():
-        if outcome.status in {"retry", "busy"}:
-            attempt = 2 if outcome.status == "retry" else 1
+        if outcome.status in {RunStatus.RETRY, RunStatus.BUSY}:
+            attempt = 2 if outcome.status == RunStatus.RETRY else 1
             check_source_link.apply_async(
                 kwargs={"link_id": link_id, "force": force, "attempt": attempt},
                 countdown=outcome.delay,
@@ -75,3 +79,36 @@ def check_source_links(self, link_ids: list[int], force: bool = False) -> dict[s
 def sweep_source_links() -> int:
     """Periodic (Celery beat): queue checks of links never checked or checked too long ago."""
     return service.links_sweep()
+
+
+def send_link_checks(link_ids: list[int], *, force: bool) -> list[int]:
+    """Send checks to the broker, ``LINKCHECK_BATCH_SIZE`` links per task; returns the unsent.
+
+    A broker that cannot be reached never fails the caller (this runs at the end of a web
+    request): the links it could not take are returned, for the service to leave pending.
+    """
+    app = check_source_links.app
+    size = max(1, settings.LINKCHECK_BATCH_SIZE)
+    batches = [link_ids[i : i + size] for i in range(0, len(link_ids), size)]
+    sent = 0
+    try:
+        if app.conf.task_always_eager:
+            for batch in batches:
+                check_source_links.apply_async(args=[batch], kwargs={"force": force})
+            return []
+        # One quick reconnection attempt, not kombu's default of several seconds of retries.
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
+            for batch in batches:
+                check_source_links.apply_async(
+                    args=[batch], kwargs={"force": force}, connection=connection, retry=False
+                )
+                sent += len(batch)
+    except Exception:
+        log.warning(
+            "Could not queue the check of %s source link(s); they stay pending until the sweep.",
+            len(link_ids) - sent,
+            exc_info=True,
+        )
+        return link_ids[sent:]
+    return []

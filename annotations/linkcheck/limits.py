@@ -11,8 +11,10 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
-from typing import Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -37,13 +39,22 @@ return 0
 """
 
 
+T = TypeVar("T")
+
+
 class HostSlots(Protocol):
+    # True when a slot is the SourceLink row's own lease (``checking_until``): the rows need no
+    # separate claim, and a slot is freed only by the thread that holds the database connection.
+    leases_rows: ClassVar[bool]
+
     def acquire(self, host: str, link_id: int, lease: float) -> str | None: ...
     def release(self, host: str, token: str) -> None: ...
 
 
 class RedisHostSlots:
     """Leases in ``<prefix>:host:<name>`` sorted sets, scored by their expiry time."""
+
+    leases_rows = False
 
     def __init__(self, url: str, limit: int, prefix: str):
         import redis
@@ -68,6 +79,8 @@ class RedisHostSlots:
 
 class DatabaseHostSlots:
     """The SourceLink rows being checked are the leases: count them per host."""
+
+    leases_rows = True
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -115,15 +128,67 @@ def host_slots() -> HostSlots:
     return DatabaseHostSlots(settings.LINKCHECK_PER_HOST)
 
 
-def wait_for_slot(
-    slots: HostSlots, host: str, link_id: int, lease: float, wait: float
-) -> str | None:
-    """Poll for a slot for up to ``wait`` seconds (with jitter, so waiters do not march)."""
+def _polls(wait: float, most: float) -> Iterator[None]:
+    """One try at once, then more with growing, jittered pauses (so waiters do not march)."""
     give_up = time.monotonic() + wait
     delay = 0.02
     while True:
-        token = slots.acquire(host, link_id, lease)
-        if token or time.monotonic() >= give_up:
-            return token
+        yield
+        if time.monotonic() >= give_up:
+            return
         time.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 1.5, 0.25)
+        delay = min(delay * 1.5, most)
+
+
+def wait_for_slot(
+    slots: HostSlots, host: str, link_id: int, lease: float, wait: float
+) -> str | None:
+    """Poll for a slot for up to ``wait`` seconds."""
+    for _ in _polls(wait, most=0.25):
+        if token := slots.acquire(host, link_id, lease):
+            return token
+    return None
+
+
+def run_under_slots(
+    slots: HostSlots,
+    hosts: Mapping[int, str],
+    work: Callable[[int], T],
+    *,
+    lease: float,
+    wait: float,
+) -> dict[int, T]:
+    """``work(link_id)`` for each link of ``hosts`` (link id: host) once it has its host's slot.
+
+    The works run at once, a thread each; this thread alone takes slots (and frees the
+    database's), polling for up to ``wait`` seconds. A link that got no slot in that time is
+    missing from the result. An exception from a work is raised once every work has ended.
+    """
+    futures: dict[int, Future[T]] = {}
+    tokens: dict[int, str] = {}
+    waiting = dict(hosts)
+
+    def work_then_release(link_id: int, host: str, token: str) -> T:
+        try:
+            return work(link_id)
+        finally:
+            if not slots.leases_rows:
+                try:
+                    slots.release(host, token)
+                except Exception:  # the lease expires on its own
+                    log.warning("Could not release the host slot for %s", host, exc_info=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        for _ in _polls(wait, most=0.05):
+            if slots.leases_rows:  # free the rows of finished works for this host's next links
+                for link_id in [pk for pk in tokens if futures[pk].done()]:
+                    slots.release(hosts[link_id], tokens.pop(link_id))
+            for link_id, host in list(waiting.items()):
+                if token := slots.acquire(host, link_id, lease):
+                    del waiting[link_id]
+                    if slots.leases_rows:
+                        tokens[link_id] = token
+                    futures[link_id] = pool.submit(work_then_release, link_id, host, token)
+            if not waiting:
+                break
+        return {link_id: future.result() for link_id, future in futures.items()}

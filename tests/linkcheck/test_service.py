@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from annotations import services
 from annotations.linkcheck import fetch as fetching
-from annotations.linkcheck import service
+from annotations.linkcheck import record, service
 from annotations.models import Evidence, LinkCheck, LinkOutcome, SourceLink
 from annotations.tasks import check_source_link
 
@@ -253,10 +253,10 @@ def test_markup_churn_is_not_a_change_but_new_text_is(
 
 def test_excerpt_matching_is_forgiving_about_quotes_case_and_spacing():
     text = "Він сказав: \u201cМи не відступимо\u201d \u2014 і пішов."
-    assert service.excerpt_found("«ми НЕ   відступимо» - і", text) is True
-    assert service.excerpt_found("ми здаємося", text) is False
-    assert service.excerpt_found("ми здаємося", text, truncated=True) is None
-    assert service.excerpt_found("", text) is None
+    assert record.excerpt_found("«ми НЕ   відступимо» - і", text) is True
+    assert record.excerpt_found("ми здаємося", text) is False
+    assert record.excerpt_found("ми здаємося", text, truncated=True) is None
+    assert record.excerpt_found("", text) is None
 
 
 def test_blocked_and_invalid_are_recorded_with_the_reason(
@@ -355,10 +355,10 @@ def test_recording_a_batch_takes_a_fixed_number_of_queries(db, size, django_asse
     result = fetching.FetchResult(
         url="x", outcome="ok", http_status=200, text_sha256="a" * 64, text="t"
     )
-    attempts = [service.Attempt(link.pk, result) for link in links]
+    attempts = [record.Attempt(link.pk, result) for link in links]
     # savepoint, lock the links, insert the history, update the links, read citations, release
     with django_assert_num_queries(6):
-        service.links_check_record(attempts=attempts)
+        record.links_check_record(attempts=attempts)
     assert LinkCheck.objects.count() == size
 
 
