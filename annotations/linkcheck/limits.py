@@ -140,13 +140,22 @@ def _polls(wait: float, most: float) -> Iterator[None]:
         delay = min(delay * 1.5, most)
 
 
+def _take(slots: HostSlots, waiting: Mapping[int, str], lease: float) -> dict[int, str]:
+    """One try for each waiting link (link id: host); the slots taken, by link id."""
+    taken = {}
+    for link_id, host in waiting.items():
+        if token := slots.acquire(host, link_id, lease):
+            taken[link_id] = token
+    return taken
+
+
 def wait_for_slot(
     slots: HostSlots, host: str, link_id: int, lease: float, wait: float
 ) -> str | None:
-    """Poll for a slot for up to ``wait`` seconds."""
+    """Poll for one link's slot for up to ``wait`` seconds."""
     for _ in _polls(wait, most=0.25):
-        if token := slots.acquire(host, link_id, lease):
-            return token
+        if taken := _take(slots, {link_id: host}, lease):
+            return taken[link_id]
     return None
 
 
@@ -165,30 +174,33 @@ def run_under_slots(
     missing from the result. An exception from a work is raised once every work has ended.
     """
     futures: dict[int, Future[T]] = {}
-    tokens: dict[int, str] = {}
+    held: dict[int, str] = {}  # database slots of works that may still run
     waiting = dict(hosts)
-
-    def work_then_release(link_id: int, host: str, token: str) -> T:
-        try:
-            return work(link_id)
-        finally:
-            if not slots.leases_rows:
-                try:
-                    slots.release(host, token)
-                except Exception:  # the lease expires on its own
-                    log.warning("Could not release the host slot for %s", host, exc_info=True)
-
     with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
         for _ in _polls(wait, most=0.05):
             if slots.leases_rows:  # free the rows of finished works for this host's next links
-                for link_id in [pk for pk in tokens if futures[pk].done()]:
-                    slots.release(hosts[link_id], tokens.pop(link_id))
-            for link_id, host in list(waiting.items()):
-                if token := slots.acquire(host, link_id, lease):
-                    del waiting[link_id]
-                    if slots.leases_rows:
-                        tokens[link_id] = token
-                    futures[link_id] = pool.submit(work_then_release, link_id, host, token)
+                for link_id in [pk for pk in held if futures[pk].done()]:
+                    slots.release(hosts[link_id], held.pop(link_id))
+            for link_id, token in _take(slots, waiting, lease).items():
+                host = waiting.pop(link_id)
+                if slots.leases_rows:
+                    held[link_id] = token
+                futures[link_id] = pool.submit(
+                    _work_then_release, slots, work, link_id, host, token
+                )
             if not waiting:
                 break
         return {link_id: future.result() for link_id, future in futures.items()}
+
+
+def _work_then_release(
+    slots: HostSlots, work: Callable[[int], T], link_id: int, host: str, token: str
+) -> T:
+    try:
+        return work(link_id)
+    finally:
+        if not slots.leases_rows:  # a Redis lease is freed as soon as its work ends
+            try:
+                slots.release(host, token)
+            except Exception:  # the lease expires on its own
+                log.warning("Could not release the host slot for %s", host, exc_info=True)

@@ -1,0 +1,123 @@
+"""A fetched page as text: the charset a browser would pick, the title, and the visible,
+whitespace-normalised text whose hash says whether a source changed.
+"""
+
+import codecs
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().lower())
+    except LookupError:
+        return None
+    # As browsers do (WHATWG Encoding): a page that says latin-1 is read as windows-1252.
+    return "cp1252" if codec.name in {"latin-1", "iso8859-1", "ascii"} else codec.name
+
+
+def detect_charset(body: bytes, content_type: str) -> str:
+    """The charset a browser would use: BOM, then the header, then a meta tag, then UTF-8."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
+        if body.startswith(bom):
+            return name
+    if body.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    match = _HEADER_CHARSET.search(content_type or "")
+    if match and (name := _codec(match.group(1))):
+        return name
+    match = _META_CHARSET.search(body[:4096])
+    if match and (name := _codec(match.group(1).decode("ascii", "replace"))):
+        return "utf-8" if name.startswith("utf-16") else name  # a meta tag cannot mean UTF-16
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(body) - 4:  # not just a sequence cut by the body cap
+            return "cp1252"
+    return "utf-8"
+
+
+def decode_body(body: bytes, charset: str) -> str:
+    # Incremental, so a multi-byte character cut by the body cap is dropped, not garbled.
+    decoder = codecs.getincrementaldecoder(charset)(errors="replace")
+    text = decoder.decode(body, final=False)
+    return text.lstrip("\ufeff")
+
+
+def normalise_text(text: str) -> str:
+    """NFC and single spaces: what decides whether a page's text changed.
+
+    Works in slices, so a 2 MB page of short words does not become a list of a
+    million strings (memory stays a small multiple of the body cap).
+    """
+    text = unicodedata.normalize("NFC", text)
+    parts: list[str] = []
+    space_before = False
+    for i in range(0, len(text), 65536):
+        chunk = text[i : i + 65536]
+        words = " ".join(chunk.split())
+        if not words:
+            space_before = space_before or bool(chunk)
+            continue
+        if parts and (space_before or chunk[0].isspace()):
+            parts.append(" ")
+        parts.append(words)
+        space_before = chunk[-1].isspace()
+    return "".join(parts)
+
+
+class _TextExtractor(HTMLParser):
+    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title_parts: list[str] = []
+        self.text_parts: list[str] = []
+        self._in_title = False
+        self._title_done = False
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "title" and not self._title_done:
+            self._in_title = True
+        elif tag in self.SKIP:
+            self._skip_depth += 1
+        elif tag in {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}:
+            self.text_parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title" and self._in_title:
+            self._in_title = False
+            self._title_done = True
+        elif tag in self.SKIP and self._skip_depth:
+            self._skip_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+        elif not self._skip_depth:
+            self.text_parts.append(data)
+
+
+def extract(text: str, content_type: str) -> tuple[str, str]:
+    """(title, normalised text) of a decoded page."""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime in {"text/html", "application/xhtml+xml", ""} or "<html" in text[:1024].lower():
+        parser = _TextExtractor()
+        try:
+            parser.feed(text)
+            parser.close()
+        except Exception:  # html.parser is lenient; a pathological page still gets a hash
+            return "", normalise_text(html.unescape(re.sub(r"<[^>]*>", " ", text)))
+        title = normalise_text("".join(parser.title_parts))[:500]
+        return title, normalise_text("".join(parser.text_parts))
+    if mime.startswith("text/") or mime in {"application/json", "application/xml"}:
+        return "", normalise_text(text)
+    return "", ""
