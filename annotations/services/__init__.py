@@ -1,0 +1,119 @@
+"""The desk's rules, in one place.
+
+Every entry point (admin, REST API, web UI, management commands, Celery tasks)
+writes through these functions, so a rule holds however a change arrives. Each
+write runs in one transaction and records what it changed in the history.
+Rule violations raise ``ValidationError`` (with the field and a message that
+names the rule), missing rights raise ``PermissionDenied``, and a stale version
+raises ``StaleClaimError``.
+
+The modules split the rules by concern; callers use the names re-exported here
+(``from annotations import services; services.claim_create(...)``).
+"""
+
+from annotations.services.claims import (
+    claim_create,
+    claim_delete,
+    claim_update,
+    claims_set_verdict,
+    claims_sign_off,
+    validate_claim_span,
+    validate_verdict,
+)
+from annotations.services.errors import (
+    MSG_CLAIM_ORPHANED,
+    MSG_DUPLICATE_SPAN,
+    MSG_END_PAST_BODY,
+    MSG_NO_RIGHT_CREATE,
+    MSG_NO_RIGHT_DELETE,
+    MSG_NO_RIGHT_EDIT,
+    MSG_NO_RIGHT_SIGN_OFF,
+    MSG_OFFSET_TYPE,
+    MSG_QUOTE_MISMATCH,
+    MSG_SIGN_OFF_PENDING,
+    MSG_START_NEGATIVE,
+    MSG_START_NOT_BEFORE_END,
+    MSG_UNKNOWN_STANCE,
+    MSG_UNKNOWN_VERDICT,
+    MSG_URL_INVALID,
+    MSG_URL_SCHEME,
+    MSG_URL_TOO_LONG,
+    StaleClaimError,
+)
+from annotations.services.evidence import (
+    evidence_add,
+    evidence_remove,
+    evidence_update,
+    normalise_url,
+    source_link_for,
+    validate_stance,
+)
+from annotations.services.history import record_history
+from annotations.services.reanchoring import claim_reanchor
+from annotations.services.roles import (
+    ANALYST,
+    ANALYST_PERMISSIONS,
+    REVIEWER,
+    REVIEWER_PERMISSIONS,
+    User,
+    can_create_claims,
+    can_delete_claim,
+    can_edit_claim,
+    can_sign_off,
+    ensure_role_groups,
+    is_analyst,
+    is_reviewer,
+    user_roles,
+)
+from annotations.services.sign_off import claim_revoke_sign_off, claim_sign_off
+
+__all__ = [
+    "ANALYST",
+    "ANALYST_PERMISSIONS",
+    "MSG_CLAIM_ORPHANED",
+    "MSG_DUPLICATE_SPAN",
+    "MSG_END_PAST_BODY",
+    "MSG_NO_RIGHT_CREATE",
+    "MSG_NO_RIGHT_DELETE",
+    "MSG_NO_RIGHT_EDIT",
+    "MSG_NO_RIGHT_SIGN_OFF",
+    "MSG_OFFSET_TYPE",
+    "MSG_QUOTE_MISMATCH",
+    "MSG_SIGN_OFF_PENDING",
+    "MSG_START_NEGATIVE",
+    "MSG_START_NOT_BEFORE_END",
+    "MSG_UNKNOWN_STANCE",
+    "MSG_UNKNOWN_VERDICT",
+    "MSG_URL_INVALID",
+    "MSG_URL_SCHEME",
+    "MSG_URL_TOO_LONG",
+    "REVIEWER",
+    "REVIEWER_PERMISSIONS",
+    "StaleClaimError",
+    "User",
+    "can_create_claims",
+    "can_delete_claim",
+    "can_edit_claim",
+    "can_sign_off",
+    "claim_create",
+    "claim_delete",
+    "claim_reanchor",
+    "claim_revoke_sign_off",
+    "claim_sign_off",
+    "claim_update",
+    "claims_set_verdict",
+    "claims_sign_off",
+    "ensure_role_groups",
+    "evidence_add",
+    "evidence_remove",
+    "evidence_update",
+    "is_analyst",
+    "is_reviewer",
+    "normalise_url",
+    "record_history",
+    "source_link_for",
+    "user_roles",
+    "validate_claim_span",
+    "validate_stance",
+    "validate_verdict",
+]

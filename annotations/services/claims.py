@@ -1,0 +1,245 @@
+"""Creating, changing and deleting claims, one at a time or in bulk."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from annotations.anchoring import context_around
+from annotations.models import Article, Claim, HistoryEntry, Verdict
+from annotations.services.errors import (
+    MSG_DUPLICATE_SPAN,
+    MSG_END_PAST_BODY,
+    MSG_NO_RIGHT_CREATE,
+    MSG_NO_RIGHT_DELETE,
+    MSG_NO_RIGHT_EDIT,
+    MSG_OFFSET_TYPE,
+    MSG_QUOTE_MISMATCH,
+    MSG_START_NEGATIVE,
+    MSG_START_NOT_BEFORE_END,
+    MSG_UNKNOWN_VERDICT,
+    StaleClaimError,
+)
+from annotations.services.history import diff, record_history
+from annotations.services.locking import lock_article, lock_claim
+from annotations.services.roles import (
+    User,
+    can_create_claims,
+    can_delete_claim,
+    can_edit_claim,
+    require,
+)
+from annotations.services.sign_off import claim_sign_off, withdraw_sign_off
+
+
+def validate_claim_span(
+    *,
+    article: Article,
+    start: Any,
+    end: Any,
+    quote: str | None = None,
+    exclude_claim_id: int | None = None,
+) -> str:
+    """Check a span against the article and return its quote.
+
+    Offsets count Unicode code points (Python's ``str`` indexing), as the W3C
+    TextPositionSelector does. Overlapping and nested claims are fine; the same
+    exact span twice is not.
+    """
+    if isinstance(start, bool) or isinstance(end, bool):
+        raise ValidationError({"start": MSG_OFFSET_TYPE}, code="offset_type")
+    if not isinstance(start, int) or not isinstance(end, int):
+        raise ValidationError({"start": MSG_OFFSET_TYPE}, code="offset_type")
+    if start < 0:
+        raise ValidationError({"start": MSG_START_NEGATIVE}, code="start_negative")
+    if start >= end:
+        raise ValidationError({"end": MSG_START_NOT_BEFORE_END}, code="start_not_before_end")
+    length = len(article.body)
+    if end > length:
+        raise ValidationError(
+            {"end": MSG_END_PAST_BODY.format(end=end, length=length)}, code="end_past_body"
+        )
+    actual = article.body[start:end]
+    if quote is not None and quote != actual:
+        shown = actual if len(actual) <= 80 else actual[:79] + "…"
+        raise ValidationError(
+            {"quote": MSG_QUOTE_MISMATCH.format(start=start, end=end, actual=shown)},
+            code="quote_mismatch",
+        )
+    clash = Claim.objects.filter(article=article, start=start, end=end, is_orphaned=False)
+    if exclude_claim_id is not None:
+        clash = clash.exclude(pk=exclude_claim_id)
+    if clash.exists():
+        raise ValidationError(
+            {"start": MSG_DUPLICATE_SPAN.format(start=start, end=end)}, code="duplicate_span"
+        )
+    return actual
+
+
+def validate_verdict(value: str) -> str:
+    if value not in Verdict.values:
+        raise ValidationError(
+            {"verdict": MSG_UNKNOWN_VERDICT.format(value=value, choices=", ".join(Verdict.values))},
+            code="unknown_verdict",
+        )
+    return value
+
+
+def _save_claim(claim: Claim, **save_kwargs: Any) -> None:
+    """Save, turning a lost race on the unique span into the same message as the check."""
+    try:
+        with transaction.atomic():
+            claim.save(**save_kwargs)
+    except IntegrityError as exc:
+        if (
+            Claim.objects.filter(
+                article_id=claim.article_id, start=claim.start, end=claim.end, is_orphaned=False
+            )
+            .exclude(pk=claim.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"start": MSG_DUPLICATE_SPAN.format(start=claim.start, end=claim.end)},
+                code="duplicate_span",
+            ) from exc
+        raise
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    article: Article,
+    start: int,
+    end: int,
+    author: User,
+    quote: str | None = None,
+    verdict: str = Verdict.PENDING,
+    rationale: str = "",
+) -> Claim:
+    """Highlight a span as a claim. The prefix and suffix come from the body, not the caller."""
+    require(can_create_claims(author), MSG_NO_RIGHT_CREATE)
+    article = lock_article(article)  # an import running now must not move the text under us
+    quote = validate_claim_span(article=article, start=start, end=end, quote=quote)
+    validate_verdict(verdict)
+    prefix, suffix = context_around(article.body, start, end)
+    claim = Claim(
+        article=article,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        verdict=verdict,
+        rationale=rationale,
+        created_by=author,
+        updated_by=author,
+    )
+    _save_claim(claim)
+    record_history(
+        claim=claim,
+        action=HistoryEntry.Action.CREATED,
+        actor=author,
+        changes={
+            "start": [None, start],
+            "end": [None, end],
+            "quote": [None, quote],
+            "verdict": [None, verdict],
+            "rationale": [None, rationale],
+        },
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim | int,
+    actor: User,
+    expected_version: int | None = None,
+    verdict: str | None = None,
+    rationale: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+) -> Claim:
+    """Change a claim's verdict, rationale or span; ``None`` leaves a field as it is.
+
+    With ``expected_version`` the change applies only to that version (no lost
+    updates). A signed-off claim whose verdict, rationale or span changes loses
+    its sign-off: the reviewer signed off what it said before.
+    """
+    locked = lock_claim(claim)
+    require(can_edit_claim(actor, locked), MSG_NO_RIGHT_EDIT)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleClaimError(locked)
+    if verdict is not None:
+        validate_verdict(verdict)
+    new_values: dict[str, Any] = {"verdict": verdict, "rationale": rationale}
+    if start is not None or end is not None or quote is not None:
+        new_start = locked.start if start is None else start
+        new_end = locked.end if end is None else end
+        new_quote = validate_claim_span(
+            article=locked.article,
+            start=new_start,
+            end=new_end,
+            quote=quote,
+            exclude_claim_id=locked.pk,
+        )
+        prefix, suffix = context_around(locked.article.body, new_start, new_end)
+        new_values |= {
+            "start": new_start,
+            "end": new_end,
+            "quote": new_quote,
+            "prefix": prefix,
+            "suffix": suffix,
+            "is_orphaned": False,
+        }
+    changes = diff(locked, new_values)
+    if not changes:
+        return locked
+    for field, (_, value) in changes.items():
+        setattr(locked, field, value)
+    withdraw_sign_off(locked, changes)
+    locked.updated_by = actor
+    locked.version += 1
+    _save_claim(locked)
+    record_history(claim=locked, action=HistoryEntry.Action.UPDATED, actor=actor, changes=changes)
+    return locked
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim | int, actor: User, expected_version: int | None = None) -> None:
+    locked = lock_claim(claim)
+    require(can_delete_claim(actor, locked), MSG_NO_RIGHT_DELETE)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleClaimError(locked)
+    record_history(
+        claim=locked,
+        action=HistoryEntry.Action.DELETED,
+        actor=actor,
+        changes={"quote": [locked.quote, None], "verdict": [locked.verdict, None]},
+    )
+    locked.delete()
+
+
+def _each_claim(claims: Iterable[Claim | int], change: Any) -> int:
+    """Apply ``change`` to each claim; how many really changed (their version moved)."""
+    changed = 0
+    for claim in claims:
+        pk = claim.pk if isinstance(claim, Claim) else claim
+        before = Claim.objects.filter(pk=pk).values_list("version", flat=True).get()
+        changed += change(pk).version != before
+    return changed
+
+
+@transaction.atomic
+def claims_set_verdict(*, claims: Iterable[Claim | int], verdict: str, actor: User) -> int:
+    """Bulk verdict for the admin: all or nothing, each change in the history."""
+    validate_verdict(verdict)
+    return _each_claim(claims, lambda pk: claim_update(claim=pk, actor=actor, verdict=verdict))
+
+
+@transaction.atomic
+def claims_sign_off(*, claims: Iterable[Claim | int], reviewer: User) -> int:
+    return _each_claim(claims, lambda pk: claim_sign_off(claim=pk, reviewer=reviewer))

@@ -1,0 +1,34 @@
+"""The history entry every write leaves behind."""
+
+from typing import Any
+
+from annotations.models import Claim, Evidence, HistoryEntry
+from annotations.services.roles import User
+
+
+def record_history(
+    *,
+    claim: Claim,
+    action: str,
+    actor: User | None,
+    changes: dict[str, Any] | None = None,
+    evidence: Evidence | None = None,
+) -> HistoryEntry:
+    return HistoryEntry.objects.create(
+        claim=claim if claim.pk else None,
+        claim_ref=claim.pk,
+        subject=HistoryEntry.Subject.EVIDENCE if evidence else HistoryEntry.Subject.CLAIM,
+        evidence_ref=evidence.pk if evidence else None,
+        action=action,
+        changes=changes or {},
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def diff(obj: object, new_values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field -> [old, new] for the values that really change."""
+    return {
+        field: [getattr(obj, field), value]
+        for field, value in new_values.items()
+        if value is not None and getattr(obj, field) != value
+    }

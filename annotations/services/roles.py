@@ -1,0 +1,84 @@
+"""Who may do what: the analyst and reviewer groups and the checks on them."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.core.exceptions import PermissionDenied
+
+from annotations.models import Claim
+
+User = AbstractBaseUser | AnonymousUser
+
+ANALYST = "analyst"
+REVIEWER = "reviewer"
+
+ANALYST_PERMISSIONS = [
+    "view_article",
+    "add_claim",
+    "change_claim",
+    "delete_claim",
+    "view_claim",
+    "add_evidence",
+    "change_evidence",
+    "delete_evidence",
+    "view_evidence",
+    "view_sourcelink",
+    "view_linkcheck",
+    "view_historyentry",
+]
+REVIEWER_PERMISSIONS = [*ANALYST_PERMISSIONS, "sign_off_claim", "change_sourcelink"]
+
+
+def ensure_role_groups() -> None:
+    """Create the analyst and reviewer groups with their model permissions (idempotent)."""
+    for name, codenames in ((ANALYST, ANALYST_PERMISSIONS), (REVIEWER, REVIEWER_PERMISSIONS)):
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = Permission.objects.filter(
+            content_type__app_label="annotations", codename__in=codenames
+        )
+        group.permissions.add(*perms)
+
+
+def user_roles(user: User) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_workbench_roles", None)
+    if cached is None:
+        names = set(user.groups.filter(name__in=[ANALYST, REVIEWER]).values_list("name", flat=True))
+        if user.is_superuser:
+            names |= {ANALYST, REVIEWER}
+        cached = frozenset(names)
+        user._workbench_roles = cached
+    return cached
+
+
+def is_reviewer(user: User) -> bool:
+    return REVIEWER in user_roles(user)
+
+
+def is_analyst(user: User) -> bool:
+    return ANALYST in user_roles(user)
+
+
+def can_create_claims(user: User) -> bool:
+    return bool(user_roles(user))
+
+
+def can_edit_claim(user: User, claim: Claim) -> bool:
+    if is_reviewer(user):
+        return True
+    return is_analyst(user) and claim.created_by_id == user.pk
+
+
+def can_delete_claim(user: User, claim: Claim) -> bool:
+    """Analysts may delete their own claims until a reviewer has signed one off."""
+    if is_reviewer(user):
+        return True
+    return can_edit_claim(user, claim) and not claim.is_signed_off
+
+
+def can_sign_off(user: User) -> bool:
+    return is_reviewer(user)
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)

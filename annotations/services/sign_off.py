@@ -1,0 +1,74 @@
+"""A reviewer vouching for a claim, and the sign-off lapsing when the claim changes."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import Claim, HistoryEntry, Verdict
+from annotations.services.errors import (
+    MSG_CLAIM_ORPHANED,
+    MSG_NO_RIGHT_SIGN_OFF,
+    MSG_SIGN_OFF_PENDING,
+    StaleClaimError,
+)
+from annotations.services.history import record_history
+from annotations.services.locking import lock_claim
+from annotations.services.roles import User, can_sign_off, require
+
+
+def withdraw_sign_off(claim: Claim, changes: dict[str, list[Any]]) -> None:
+    """A reviewer signed off what the claim said before: a changed claim needs a new sign-off."""
+    if claim.is_signed_off:
+        changes["signed_off_by"] = [claim.signed_off_by_id, None]
+        changes["signed_off_at"] = [claim.signed_off_at.isoformat(), None]
+        claim.signed_off_by = None
+        claim.signed_off_at = None
+
+
+@transaction.atomic
+def claim_sign_off(
+    *, claim: Claim | int, reviewer: User, expected_version: int | None = None
+) -> Claim:
+    """A reviewer vouches for the claim's current verdict. Signing off twice changes nothing."""
+    require(can_sign_off(reviewer), MSG_NO_RIGHT_SIGN_OFF)
+    locked = lock_claim(claim)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleClaimError(locked)
+    if locked.verdict == Verdict.PENDING:
+        raise ValidationError({"verdict": MSG_SIGN_OFF_PENDING}, code="sign_off_pending")
+    if locked.is_orphaned:
+        raise ValidationError({"start": MSG_CLAIM_ORPHANED}, code="claim_orphaned")
+    if locked.is_signed_off:
+        return locked
+    locked.signed_off_by = reviewer
+    locked.signed_off_at = timezone.now()
+    locked.updated_by = reviewer
+    locked.version += 1
+    locked.save()
+    record_history(
+        claim=locked,
+        action=HistoryEntry.Action.SIGNED_OFF,
+        actor=reviewer,
+        changes={"signed_off_by": [None, reviewer.pk], "verdict": [locked.verdict, locked.verdict]},
+    )
+    return locked
+
+
+@transaction.atomic
+def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
+    require(can_sign_off(reviewer), MSG_NO_RIGHT_SIGN_OFF)
+    locked = lock_claim(claim)
+    if not locked.is_signed_off:
+        return locked
+    changes = {"signed_off_by": [locked.signed_off_by_id, None]}
+    locked.signed_off_by = None
+    locked.signed_off_at = None
+    locked.updated_by = reviewer
+    locked.version += 1
+    locked.save()
+    record_history(
+        claim=locked, action=HistoryEntry.Action.SIGN_OFF_REVOKED, actor=reviewer, changes=changes
+    )
+    return locked
