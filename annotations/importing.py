@@ -8,17 +8,12 @@ point into. Re-importing a file whose text changed re-anchors its claims.
 """
 
 import datetime
-import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
-from django.utils.text import slugify
-
-from annotations import anchoring, services
-from annotations.models import Article, Claim
+from annotations import services
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -39,15 +34,6 @@ _ATTRIBUTION = re.compile(
     r"передає|according to|reports?)\s+(?:издание\s+|видання\s+|агентство\s+)?"
     r"(?P<name>[A-ZА-ЯЁІЇЄҐ0-9][\w&'’.-]*(?:[ \t]+[A-ZА-ЯЁІЇЄҐ0-9][\w&'’.-]*){0,4})"
 )
-_TRANSLIT = str.maketrans(
-    {
-        "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "yo",
-        "є": "ye", "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k",
-        "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-        "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
-        "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    }
-)  # fmt: skip
 
 
 class ArticleFileError(Exception):
@@ -66,28 +52,6 @@ class ParsedArticle:
     language: str
     published_on: datetime.date | None
     source_name: str
-
-
-@dataclass
-class ImportReport:
-    article: Article
-    created: bool
-    body_changed: bool
-    unchanged: int = 0
-    moved: list[Claim] = field(default_factory=list)
-    changed: list[Claim] = field(default_factory=list)
-    orphaned: list[Claim] = field(default_factory=list)
-
-    def summary(self) -> str:
-        verb = "created" if self.created else ("updated" if self.body_changed else "unchanged")
-        article = self.article
-        text = f"{verb}: «{article.title}» ({article.language}, {len(article.body)} chars)"
-        if self.body_changed and not self.created:
-            text += (
-                f"; claims re-anchored: {len(self.moved)} moved, {len(self.changed)} changed, "
-                f"{len(self.orphaned)} lost and flagged, {self.unchanged} in place"
-            )
-        return text
 
 
 def detect_language(text: str) -> str:
@@ -202,95 +166,24 @@ def parse_article(raw: bytes, *, filename: str) -> ParsedArticle:
     )
 
 
-def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title.lower().translate(_TRANSLIT))[:80].strip("-") or "article"
-    slug, n = base, 2
-    taken = Article.objects.exclude(pk=exclude_pk) if exclude_pk else Article.objects.all()
-    while taken.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+def import_article(raw: bytes, *, filename: str) -> services.ArticleImport:
+    """Parse ``filename`` and create or update its article (the file's name is its identity).
 
-
-def _reanchor(article: Article, report: ImportReport) -> None:
-    """Place every claim on the new body; two claims never end up on one span.
-
-    Claims that stay where they were keep their spans first; the others take free spans
-    in text order, and one whose place is taken is flagged as lost rather than dropped.
-    """
-    claims = list(article.claims.select_for_update().order_by("start", "id"))
-    placed = {
-        claim.pk: anchoring.locate(
-            article.body,
-            quote=claim.quote,
-            prefix=claim.prefix,
-            suffix=claim.suffix,
-            start=claim.start,
-            end=claim.end,
-        )
-        for claim in claims
-    }
-
-    def stays(claim: Claim) -> bool:
-        anchor = placed[claim.pk]
-        return (
-            anchor is not None
-            and anchor.placement == anchoring.Placement.UNCHANGED
-            and not claim.is_orphaned
-        )
-
-    taken: set[tuple[int, int]] = set()
-    spans: dict[int, tuple[int, int] | None] = {}
-    for claim in sorted(claims, key=lambda c: (not stays(c), c.start, c.pk)):
-        anchor = placed[claim.pk]
-        span = (anchor.start, anchor.end) if anchor else None
-        spans[claim.pk] = span if span not in taken else None
-        taken.add(span)
-    # Claims about to move are first set aside (orphaned claims are outside the unique-span
-    # constraint), so that two claims trading places never collide on the way.
-    moving = [c.pk for c in claims if not stays(c) and not c.is_orphaned]
-    Claim.objects.filter(pk__in=moving).update(is_orphaned=True)
-    buckets = {"moved": report.moved, "changed": report.changed, "orphaned": report.orphaned}
-    for claim in claims:
-        if claim.pk in moving:
-            claim.is_orphaned = False  # as it was before being set aside
-        result = services.claim_reanchor(claim=claim, body=article.body, span=spans[claim.pk])
-        if result == "unchanged":
-            if claim.pk in moving:  # found again at the same span after all
-                Claim.objects.filter(pk=claim.pk).update(is_orphaned=False)
-            report.unchanged += 1
-        else:
-            buckets[result].append(claim)
-
-
-def import_article(raw: bytes, *, filename: str) -> ImportReport:
-    """Create or update the article imported from ``filename``, in one transaction.
-
-    The file's name is its identity: importing it again updates the same article.
-    Claims on a changed text are placed again by quote and context; those that
-    cannot be placed are flagged as orphaned, never dropped.
+    A changed text re-anchors the article's claims; a file that cannot be parsed changes
+    nothing.
     """
     parsed = parse_article(raw, filename=filename)
-    content_hash = hashlib.sha256(parsed.body.encode("utf-8")).hexdigest()
-    with transaction.atomic():
-        article = Article.objects.select_for_update().filter(source_file=filename).first()
-        created = article is None
-        if created:
-            article = Article(source_file=filename, slug=_unique_slug(parsed.title))
-        body_changed = not created and article.content_hash != content_hash
-        article.title = parsed.title
-        article.body = parsed.body
-        article.language = parsed.language
-        article.published_on = parsed.published_on
-        article.source_name = parsed.source_name
-        article.content_hash = content_hash
-        article.save()
-        report = ImportReport(article=article, created=created, body_changed=body_changed)
-        if body_changed:
-            _reanchor(article, report)
-    return report
+    return services.article_import(
+        source_file=filename,
+        title=parsed.title,
+        body=parsed.body,
+        language=parsed.language,
+        published_on=parsed.published_on,
+        source_name=parsed.source_name,
+    )
 
 
-def import_article_file(path: Path) -> ImportReport:
+def import_article_file(path: Path) -> services.ArticleImport:
     try:
         raw = path.read_bytes()
     except OSError as exc:

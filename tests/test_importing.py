@@ -264,3 +264,46 @@ def test_changed_or_lost_claims_lose_their_sign_off_moved_ones_keep_it(
     assert not changed.is_signed_off and not lost.is_signed_off
     entry = HistoryEntry.objects.get(claim=changed, action="reanchored")
     assert entry.changes["signed_off_by"] == [reviewer.pk, None]
+
+
+@pytest.mark.django_db
+def test_reanchoring_reports_each_claim_outcome_as_an_enum(ru_article, make_claim):
+    raw = (SEEDS / RU_SEED).read_text()
+    moved = make_claim(ru_article, QUOTE)
+    changed = make_claim(ru_article, "унесли жизни по меньшей мере 62 человек")
+    lost = make_claim(ru_article, "Авиакон Цитотранс")
+    kept = make_claim(ru_article, "Об этом сообщает")
+    parsed_text = parse_article(
+        raw.replace("WP пишет, что", "Газета WP пишет со ссылкой на источники, что")
+        .replace("по меньшей мере 62 человек", "по меньшей мере 64 человек")
+        .replace(' авиакомпании "Авиакон Цитотранс"', "")
+        .encode(),
+        filename=ru_article.source_file,
+    )
+    Article.objects.filter(pk=ru_article.pk).update(body=parsed_text.body)
+    ru_article.refresh_from_db()
+
+    outcomes = {c.pk: o for c, o in services.article_reanchor_claims(article=ru_article)}
+
+    assert outcomes == {
+        moved.pk: services.ClaimOutcome.MOVED,
+        changed.pk: services.ClaimOutcome.CHANGED,
+        lost.pk: services.ClaimOutcome.ORPHANED,
+        kept.pk: services.ClaimOutcome.UNCHANGED,
+    }
+    assert all(isinstance(o, services.ClaimOutcome) for o in outcomes.values())
+    # A second pass over the same text finds everything where the first pass left it.
+    again = {c.pk: o for c, o in services.article_reanchor_claims(article=ru_article)}
+    assert set(again.values()) == {services.ClaimOutcome.UNCHANGED}
+
+
+@pytest.mark.django_db
+def test_the_import_result_is_a_dataclass_of_claims_by_outcome(ru_article, make_claim):
+    claim = make_claim(ru_article, "Авиакон Цитотранс")
+    raw = (SEEDS / RU_SEED).read_text().replace(' авиакомпании "Авиакон Цитотранс"', "")
+    result = reimport(ru_article, raw)
+    assert isinstance(result, services.ArticleImport)
+    assert (result.created, result.body_changed) == (False, True)
+    assert result.orphaned == [claim] and result.moved == result.changed == []
+    unchanged = reimport(ru_article, raw)
+    assert (unchanged.body_changed, unchanged.orphaned, unchanged.unchanged) == (False, [], 0)

@@ -11,6 +11,7 @@ The modules split the rules by concern; callers use the names re-exported here
 (``from annotations import services; services.claim_create(...)``).
 """
 
+from annotations.services.articles import ArticleImport, article_import
 from annotations.services.claims import (
     claim_create,
     claim_delete,
@@ -49,7 +50,7 @@ from annotations.services.evidence import (
     validate_stance,
 )
 from annotations.services.history import record_history
-from annotations.services.reanchoring import claim_reanchor
+from annotations.services.reanchoring import ClaimOutcome, article_reanchor_claims, claim_reanchor
 from annotations.services.roles import (
     ANALYST,
     ANALYST_PERMISSIONS,
@@ -89,8 +90,12 @@ __all__ = [
     "MSG_URL_TOO_LONG",
     "REVIEWER",
     "REVIEWER_PERMISSIONS",
+    "ArticleImport",
+    "ClaimOutcome",
     "StaleClaimError",
     "User",
+    "article_import",
+    "article_reanchor_claims",
     "can_create_claims",
     "can_delete_claim",
     "can_edit_claim",

@@ -4,6 +4,20 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from annotations.importing import ArticleFileError, import_article_file
+from annotations.services import ArticleImport
+
+
+def summary(result: ArticleImport) -> str:
+    """One line per file: what happened to the article and, on a new text, to its claims."""
+    verb = "created" if result.created else ("updated" if result.body_changed else "unchanged")
+    article = result.article
+    text = f"{verb}: «{article.title}» ({article.language}, {len(article.body)} chars)"
+    if result.body_changed and not result.created:
+        text += (
+            f"; claims re-anchored: {len(result.moved)} moved, {len(result.changed)} changed, "
+            f"{len(result.orphaned)} lost and flagged, {result.unchanged} in place"
+        )
+    return text
 
 
 class Command(BaseCommand):
@@ -31,7 +45,7 @@ class Command(BaseCommand):
                 failures += 1
                 self.stderr.write(self.style.ERROR(f"error: {path.name}: not saved ({exc})"))
                 continue
-            self.stdout.write(f"{path.name}: {report.summary()}")
+            self.stdout.write(f"{path.name}: {summary(report)}")
             for claim in report.orphaned:
                 self.stdout.write(
                     self.style.WARNING(f"  claim {claim.pk} {claim} lost its place: flagged")
