@@ -203,7 +203,7 @@ def claim_update(
     withdraw_sign_off(locked, changes)
     locked.updated_by = actor
     locked.version += 1
-    _save_claim(locked)
+    _save_claim(locked, update_fields=[*changes, "updated_by", "version", "updated_at"])
     record_history(claim=locked, action=HistoryEntry.Action.UPDATED, actor=actor, changes=changes)
     return locked
 

@@ -112,11 +112,13 @@ def evidence_update(
     changes = diff(locked, new_values)
     if not changes:
         return locked
+    fields = [*changes, "updated_at"]
     if "url" in changes:
         locked.source_link = source_link_for(changes["url"][1])
+        fields.append("source_link")
     for field, (_, value) in changes.items():
         setattr(locked, field, value)
-    locked.save()
+    locked.save(update_fields=fields)
     record_history(
         claim=locked.claim,
         evidence=locked,

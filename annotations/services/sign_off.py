@@ -17,6 +17,9 @@ from annotations.services.history import record_history
 from annotations.services.locking import lock_claim
 from annotations.services.roles import User, can_sign_off, require
 
+# What signing off, or revoking it, writes.
+SIGN_OFF_FIELDS = ["signed_off_by", "signed_off_at", "updated_by", "version", "updated_at"]
+
 
 def withdraw_sign_off(claim: Claim, changes: dict[str, list[Any]]) -> None:
     """A reviewer signed off what the claim said before: a changed claim needs a new sign-off."""
@@ -46,7 +49,7 @@ def claim_sign_off(
     locked.signed_off_at = timezone.now()
     locked.updated_by = reviewer
     locked.version += 1
-    locked.save()
+    locked.save(update_fields=SIGN_OFF_FIELDS)
     record_history(
         claim=locked,
         action=HistoryEntry.Action.SIGNED_OFF,
@@ -67,7 +70,7 @@ def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
     locked.signed_off_at = None
     locked.updated_by = reviewer
     locked.version += 1
-    locked.save()
+    locked.save(update_fields=SIGN_OFF_FIELDS)
     record_history(
         claim=locked, action=HistoryEntry.Action.SIGN_OFF_REVOKED, actor=reviewer, changes=changes
     )
