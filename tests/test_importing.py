@@ -273,13 +273,14 @@ def test_reanchoring_reports_each_claim_outcome_as_an_enum(ru_article, make_clai
     changed = make_claim(ru_article, "унесли жизни по меньшей мере 62 человек")
     lost = make_claim(ru_article, "Авиакон Цитотранс")
     kept = make_claim(ru_article, "Об этом сообщает")
-    parsed_text = parse_article(
-        raw.replace("WP пишет, что", "Газета WP пишет со ссылкой на источники, что")
-        .replace("по меньшей мере 62 человек", "по меньшей мере 64 человек")
-        .replace(' авиакомпании "Авиакон Цитотранс"', "")
-        .encode(),
-        filename=ru_article.source_file,
-    )
+    edits = {
+        "WP пишет, что": "Газета WP пишет со ссылкой на источники, что",
+        "по меньшей мере 62 человек": "по меньшей мере 64 человек",
+        ' авиакомпании "Авиакон Цитотранс"': "",
+    }
+    for old, new in edits.items():
+        raw = raw.replace(old, new)
+    parsed_text = parse_article(raw.encode(), filename=ru_article.source_file)
     Article.objects.filter(pk=ru_article.pk).update(body=parsed_text.body)
     ru_article.refresh_from_db()
 

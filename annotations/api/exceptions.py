@@ -2,6 +2,8 @@
 
 The service layer raises Django's ``ValidationError`` and ``PermissionDenied`` and
 ``StaleClaimError``; here they become 400, 403 and 412 with the service's own messages.
+A 400 with field errors also carries ``codes``, ``{field: [code]}`` in the same order as the
+messages, so that clients branch on a stable code rather than on words.
 """
 
 from typing import Any
@@ -49,14 +51,17 @@ class PreconditionFailed(exceptions.APIException):
         self.version = version
 
 
-def validation_error_data(error: ValidationError) -> dict[str, list[str]]:
+def validation_error_data(error: ValidationError) -> dict[str, Any]:
     """Field -> messages, with rule-wide messages under ``non_field_errors`` (DRF's name)."""
-    if hasattr(error, "error_dict"):
-        return {
-            ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
-            for field, messages in error.message_dict.items()
-        }
-    return {"non_field_errors": list(error.messages)}
+    if not hasattr(error, "error_dict"):
+        error = ValidationError({NON_FIELD_ERRORS: error.error_list})
+    data: dict[str, Any] = {}
+    codes = {}
+    for field, messages in error.message_dict.items():
+        name = "non_field_errors" if field == NON_FIELD_ERRORS else field
+        data[name] = messages
+        codes[name] = [each.code or "invalid" for each in error.error_dict[field]]
+    return data | {"codes": codes}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -79,4 +84,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ObjectDoesNotExist):
         # A row deleted between the lookup and the service's lock.
         exc = exceptions.NotFound()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
+        response.data["codes"] = exc.get_codes()
+    return response

@@ -20,7 +20,7 @@ class StaleClaimSerializer(serializers.Serializer):
 
 
 class FieldErrorsSerializer(serializers.Serializer):
-    """``{field: [messages]}``; rule-wide messages under ``non_field_errors``."""
+    """``{field: [messages], "codes": {field: [codes]}}``; rule-wide under ``non_field_errors``."""
 
 
 class FieldErrorsExtension(OpenApiSerializerExtension):
@@ -29,7 +29,14 @@ class FieldErrorsExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
         return {
             "type": "object",
-            "description": "Field name (or non_field_errors, or detail) -> messages.",
+            "description": "Field name (or non_field_errors, or detail) -> messages; "
+            "codes: the same fields -> a stable code for each message, in the same order.",
+            "properties": {
+                "codes": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                }
+            },
             "additionalProperties": {
                 "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
             },

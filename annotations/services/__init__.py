@@ -3,9 +3,9 @@
 Every entry point (admin, REST API, web UI, management commands, Celery tasks)
 writes through these functions, so a rule holds however a change arrives. Each
 write runs in one transaction and records what it changed in the history.
-Rule violations raise ``ValidationError`` (with the field and a message that
-names the rule), missing rights raise ``PermissionDenied``, and a stale version
-raises ``StaleClaimError``.
+Rule violations raise ``ValidationError`` (with the field, a message that
+names the rule and a stable ``ErrorCode``), missing rights raise
+``PermissionDenied``, and a stale version raises ``StaleClaimError``.
 
 The modules split the rules by concern; callers use the names re-exported here
 (``from annotations import services; services.claim_create(...)``).
@@ -39,6 +39,7 @@ from annotations.services.errors import (
     MSG_URL_INVALID,
     MSG_URL_SCHEME,
     MSG_URL_TOO_LONG,
+    ErrorCode,
     StaleClaimError,
 )
 from annotations.services.evidence import (
@@ -92,6 +93,7 @@ __all__ = [
     "REVIEWER_PERMISSIONS",
     "ArticleImport",
     "ClaimOutcome",
+    "ErrorCode",
     "StaleClaimError",
     "User",
     "article_import",

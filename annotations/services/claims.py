@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from annotations.anchoring import context_around
@@ -19,7 +18,9 @@ from annotations.services.errors import (
     MSG_START_NEGATIVE,
     MSG_START_NOT_BEFORE_END,
     MSG_UNKNOWN_VERDICT,
+    ErrorCode,
     StaleClaimError,
+    invalid,
 )
 from annotations.services.history import diff, record_history
 from annotations.services.locking import lock_article, lock_claim
@@ -48,40 +49,42 @@ def validate_claim_span(
     exact span twice is not.
     """
     if isinstance(start, bool) or isinstance(end, bool):
-        raise ValidationError({"start": MSG_OFFSET_TYPE}, code="offset_type")
+        raise invalid("start", MSG_OFFSET_TYPE, ErrorCode.OFFSET_TYPE)
     if not isinstance(start, int) or not isinstance(end, int):
-        raise ValidationError({"start": MSG_OFFSET_TYPE}, code="offset_type")
+        raise invalid("start", MSG_OFFSET_TYPE, ErrorCode.OFFSET_TYPE)
     if start < 0:
-        raise ValidationError({"start": MSG_START_NEGATIVE}, code="start_negative")
+        raise invalid("start", MSG_START_NEGATIVE, ErrorCode.START_NEGATIVE)
     if start >= end:
-        raise ValidationError({"end": MSG_START_NOT_BEFORE_END}, code="start_not_before_end")
+        raise invalid("end", MSG_START_NOT_BEFORE_END, ErrorCode.START_NOT_BEFORE_END)
     length = len(article.body)
     if end > length:
-        raise ValidationError(
-            {"end": MSG_END_PAST_BODY.format(end=end, length=length)}, code="end_past_body"
+        raise invalid(
+            "end", MSG_END_PAST_BODY.format(end=end, length=length), ErrorCode.END_PAST_BODY
         )
     actual = article.body[start:end]
     if quote is not None and quote != actual:
         shown = actual if len(actual) <= 80 else actual[:79] + "…"
-        raise ValidationError(
-            {"quote": MSG_QUOTE_MISMATCH.format(start=start, end=end, actual=shown)},
-            code="quote_mismatch",
+        raise invalid(
+            "quote",
+            MSG_QUOTE_MISMATCH.format(start=start, end=end, actual=shown),
+            ErrorCode.QUOTE_MISMATCH,
         )
     clash = Claim.objects.filter(article=article, start=start, end=end, is_orphaned=False)
     if exclude_claim_id is not None:
         clash = clash.exclude(pk=exclude_claim_id)
     if clash.exists():
-        raise ValidationError(
-            {"start": MSG_DUPLICATE_SPAN.format(start=start, end=end)}, code="duplicate_span"
+        raise invalid(
+            "start", MSG_DUPLICATE_SPAN.format(start=start, end=end), ErrorCode.DUPLICATE_SPAN
         )
     return actual
 
 
 def validate_verdict(value: str) -> str:
     if value not in Verdict.values:
-        raise ValidationError(
-            {"verdict": MSG_UNKNOWN_VERDICT.format(value=value, choices=", ".join(Verdict.values))},
-            code="unknown_verdict",
+        raise invalid(
+            "verdict",
+            MSG_UNKNOWN_VERDICT.format(value=value, choices=", ".join(Verdict.values)),
+            ErrorCode.UNKNOWN_VERDICT,
         )
     return value
 
@@ -99,9 +102,10 @@ def _save_claim(claim: Claim, **save_kwargs: Any) -> None:
             .exclude(pk=claim.pk)
             .exists()
         ):
-            raise ValidationError(
-                {"start": MSG_DUPLICATE_SPAN.format(start=claim.start, end=claim.end)},
-                code="duplicate_span",
+            raise invalid(
+                "start",
+                MSG_DUPLICATE_SPAN.format(start=claim.start, end=claim.end),
+                ErrorCode.DUPLICATE_SPAN,
             ) from exc
         raise
 

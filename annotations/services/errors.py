@@ -1,4 +1,11 @@
-"""Every rule-breaking message the services raise, so tests and clients can rely on them."""
+"""Every rule-breaking message and code the services raise, so tests and clients can rely on them.
+
+A message is for people and may be reworded; a code is for programs and never changes.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
 
 from annotations.models import Claim
 
@@ -25,6 +32,29 @@ MSG_NO_RIGHT_SIGN_OFF = "Only reviewers can sign off claims."
 MSG_NO_RIGHT_DELETE = (
     "Analysts can delete only their own claims, and not once a reviewer has signed them off."
 )
+
+
+class ErrorCode(StrEnum):
+    """The ``code`` of each ``ValidationError`` the services raise (the API passes it on)."""
+
+    OFFSET_TYPE = "offset_type"
+    START_NEGATIVE = "start_negative"
+    START_NOT_BEFORE_END = "start_not_before_end"
+    END_PAST_BODY = "end_past_body"
+    QUOTE_MISMATCH = "quote_mismatch"
+    DUPLICATE_SPAN = "duplicate_span"
+    UNKNOWN_VERDICT = "unknown_verdict"
+    UNKNOWN_STANCE = "unknown_stance"
+    URL_SCHEME = "url_scheme"
+    URL_INVALID = "url_invalid"
+    URL_TOO_LONG = "url_too_long"
+    SIGN_OFF_PENDING = "sign_off_pending"
+    CLAIM_ORPHANED = "claim_orphaned"
+
+
+def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:
+    """A broken rule on ``field``, its code kept (a dict passed to ValidationError drops it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
 
 
 class StaleClaimError(Exception):

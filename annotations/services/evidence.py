@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotations import weburl
@@ -14,6 +13,8 @@ from annotations.services.errors import (
     MSG_URL_INVALID,
     MSG_URL_SCHEME,
     MSG_URL_TOO_LONG,
+    ErrorCode,
+    invalid,
 )
 from annotations.services.history import diff, record_history
 from annotations.services.locking import lock_claim
@@ -25,13 +26,13 @@ def normalise_url(url: str) -> str:
     try:
         return weburl.normalise(url)
     except weburl.BadURL as exc:
-        message, code = _URL_ERRORS.get(exc.reason, (MSG_URL_INVALID, "url_invalid"))
-        raise ValidationError({"url": message}, code=code) from None
+        message, code = _URL_ERRORS.get(exc.reason, (MSG_URL_INVALID, ErrorCode.URL_INVALID))
+        raise invalid("url", message, code) from None
 
 
 _URL_ERRORS = {
-    weburl.Reason.SCHEME: (MSG_URL_SCHEME, "url_scheme"),
-    weburl.Reason.TOO_LONG: (MSG_URL_TOO_LONG, "url_too_long"),
+    weburl.Reason.SCHEME: (MSG_URL_SCHEME, ErrorCode.URL_SCHEME),
+    weburl.Reason.TOO_LONG: (MSG_URL_TOO_LONG, ErrorCode.URL_TOO_LONG),
 }
 
 
@@ -42,9 +43,10 @@ def source_link_for(url: str) -> SourceLink:
 
 def validate_stance(value: str) -> str:
     if value not in Stance.values:
-        raise ValidationError(
-            {"stance": MSG_UNKNOWN_STANCE.format(value=value, choices=", ".join(Stance.values))},
-            code="unknown_stance",
+        raise invalid(
+            "stance",
+            MSG_UNKNOWN_STANCE.format(value=value, choices=", ".join(Stance.values)),
+            ErrorCode.UNKNOWN_STANCE,
         )
     return value
 

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,7 +10,9 @@ from annotations.services.errors import (
     MSG_CLAIM_ORPHANED,
     MSG_NO_RIGHT_SIGN_OFF,
     MSG_SIGN_OFF_PENDING,
+    ErrorCode,
     StaleClaimError,
+    invalid,
 )
 from annotations.services.history import record_history
 from annotations.services.locking import lock_claim
@@ -40,9 +41,9 @@ def claim_sign_off(
     if expected_version is not None and locked.version != expected_version:
         raise StaleClaimError(locked)
     if locked.verdict == Verdict.PENDING:
-        raise ValidationError({"verdict": MSG_SIGN_OFF_PENDING}, code="sign_off_pending")
+        raise invalid("verdict", MSG_SIGN_OFF_PENDING, ErrorCode.SIGN_OFF_PENDING)
     if locked.is_orphaned:
-        raise ValidationError({"start": MSG_CLAIM_ORPHANED}, code="claim_orphaned")
+        raise invalid("start", MSG_CLAIM_ORPHANED, ErrorCode.CLAIM_ORPHANED)
     if locked.is_signed_off:
         return locked
     locked.signed_off_by = reviewer

@@ -3,9 +3,11 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from annotations import services
 from annotations.models import Claim, Evidence
+from annotations.services import ErrorCode
 from tests.conftest import span_of
 
 QUOTE = "Венесуэла"
@@ -186,3 +188,68 @@ def test_body_over_django_limit_is_413_too(analyst_api, payload, settings):
     response = analyst_api.post("/api/v1/claims/", big, content_type="application/json")
     assert response.status_code == 413
     assert not Claim.objects.exists()
+
+
+# --- Codes: a client branches on an error's code, which stays put when a message is reworded
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"end": 10**6}, "end", ErrorCode.END_PAST_BODY),
+        ({"start": 5, "end": 5}, "end", ErrorCode.START_NOT_BEFORE_END),
+        ({"quote": "не то"}, "quote", ErrorCode.QUOTE_MISMATCH),
+    ],
+)
+def test_a_broken_rule_carries_its_code_beside_its_message(
+    analyst_api, payload, change, field, code
+):
+    body = post(analyst_api, {**payload, **change}).json()
+    assert body["codes"] == {field: [code.value]}
+    assert len(body[field]) == 1  # the message the code belongs to, unchanged
+
+
+def test_a_client_can_tell_a_duplicate_span_from_other_errors(analyst_api, payload):
+    assert post(analyst_api, payload).status_code == 201
+    again = post(analyst_api, payload)
+    assert again.status_code == 400
+    assert "duplicate_span" in again.json()["codes"]["start"]
+
+
+def test_evidence_errors_carry_codes(analyst_api, ru_article, make_claim):
+    claim = make_claim(ru_article, QUOTE)
+    response = analyst_api.post(
+        "/api/v1/evidence/", {"claim": claim.pk, "url": "ftp://example.org/file"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["codes"] == {"url": ["url_scheme"]}
+
+
+def test_sign_off_refusals_carry_codes(reviewer_api, ru_article, make_claim):
+    claim = make_claim(ru_article, QUOTE)
+    response = reviewer_api.post(
+        f"/api/v1/claims/{claim.pk}/sign-off/", HTTP_IF_MATCH=f'"{claim.version}"'
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["codes"] == {"verdict": ["sign_off_pending"]}
+
+
+def test_the_api_s_own_input_checks_carry_drf_codes(analyst_api, seeds):
+    """Checks the serializers make before the desk's rules carry DRF's own codes."""
+    body = post(analyst_api, {}).json()
+    assert body["codes"]["article"] == ["required"]
+    assert set(body["codes"]) == set(body) - {"codes"}
+    body = post(analyst_api, {"start": 0, "verdict": "maybe"}).json()
+    assert body["codes"]["verdict"] == ["invalid_choice"]
+    assert post(analyst_api, {"colour": "red"}).json()["codes"] == {"colour": ["invalid"]}
+
+
+@pytest.mark.django_db
+def test_every_service_validation_error_keeps_its_code(ru_article, analyst):
+    """A dict passed straight to ValidationError drops ``code=``; the services must not."""
+    with pytest.raises(ValidationError) as caught:
+        services.claim_create(article=ru_article, start=0, end=10**6, author=analyst)
+    assert [e.code for e in caught.value.error_dict["end"]] == ["end_past_body"]
+    with pytest.raises(ValidationError) as caught:
+        services.normalise_url("mailto:someone@example.org")
+    assert [e.code for e in caught.value.error_dict["url"]] == ["url_scheme"]

@@ -133,6 +133,7 @@ function errorText(result) {
   if (Array.isArray(data)) return data.join(" ");
   if (data.detail) return String(data.detail);
   return Object.entries(data)
+    .filter(([field]) => field !== "codes") // codes are for programs, the messages for people
     .map(([field, messages]) =>
       `${field === "non_field_errors" ? "" : field + ": "}${[].concat(messages).join(" ")}`,
     )
