@@ -36,8 +36,13 @@ class ArticleImport:
     def add(self, claim: Claim, outcome: ClaimOutcome) -> None:
         if outcome == ClaimOutcome.UNCHANGED:
             self.unchanged += 1
-        else:
-            getattr(self, outcome.value).append(claim)
+            return
+        by_outcome = {
+            ClaimOutcome.MOVED: self.moved,
+            ClaimOutcome.CHANGED: self.changed,
+            ClaimOutcome.ORPHANED: self.orphaned,
+        }
+        by_outcome[outcome].append(claim)
 
 
 def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
