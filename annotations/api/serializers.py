@@ -9,7 +9,8 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from annotations import selectors, services
+from annotations import services
+from annotations.exports import records
 from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
 
 MSG_UNKNOWN_FIELD = "Unknown field: this endpoint accepts {allowed}."
@@ -84,7 +85,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class SourceLinkSerializer(serializers.ModelSerializer):
-    """A source link's latest check. Extend ``Meta.fields`` as the link checker grows."""
+    """A source link's latest check, the same fields as exports show."""
 
     # Text, not URLField: empty until checked, and kept exactly as the server saw it.
     url = serializers.CharField(read_only=True)
@@ -92,17 +93,7 @@ class SourceLinkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SourceLink
-        fields = [
-            "id",
-            "url",
-            "outcome",
-            "http_status",
-            "final_url",
-            "page_title",
-            "last_checked_at",
-            "text_changed_at",
-            "error",
-        ]
+        fields = list(records.LINK_FIELDS)  # the same link state as in exports
         read_only_fields = fields
 
 
@@ -150,15 +141,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "article",
-            "start",
-            "end",
-            "quote",
-            "prefix",
-            "suffix",
-            "verdict",
-            "rationale",
-            "version",
-            "is_orphaned",
+            *records.CLAIM_COLUMNS,
             "created_by",
             "updated_by",
             "created_at",
@@ -292,20 +275,3 @@ class EvidenceUpdateSerializer(StrictInputSerializer):
     excerpt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     note = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     stance = choice_field(Stance, services.MSG_UNKNOWN_STANCE, required=False)
-
-
-class ExportParamsSerializer(serializers.Serializer):
-    """The export's own parameters; the claim filters are read by ``ClaimFilter``."""
-
-    format = serializers.ChoiceField(
-        choices=["json", "jsonl", "csv", "w3c", "claimreview"], default="json"
-    )
-    bom = serializers.BooleanField(
-        default=False, help_text="csv: start with a byte-order mark (for Excel)."
-    )
-    page = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**31, help_text="w3c: one AnnotationPage."
-    )
-    ordering = serializers.ChoiceField(
-        choices=list(selectors.CLAIM_ORDERINGS), required=False, allow_blank=True
-    )

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import views
+from annotations.api import exports, views
 
 app_name = "api"
 
@@ -16,6 +16,6 @@ router.register("source-links", views.SourceLinkViewSet, basename="sourcelink")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
-    path("export/claims", views.ExportClaimsView.as_view(), name="export-claims"),
+    path("export/claims", exports.ExportClaimsView.as_view(), name="export-claims"),
     path("", include(router.urls)),
 ]

@@ -6,37 +6,24 @@ that version back (``If-Match`` or a ``version`` field), so no change is lost.
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from annotations import selectors, services
-from annotations.api import exports
 from annotations.api import serializers as s
 from annotations.api.exceptions import PreconditionRequired
 from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, SourceLinkFilter
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import DeskPermission
-from annotations.api.schema import ETAG, IF_MATCH, ErrorSerializer
+from annotations.api.schema import ETAG, IF_MATCH
 from annotations.linkcheck import service as linkcheck_service
 from annotations.models import Claim, Evidence
 from annotations.selectors import KeyField
@@ -326,142 +313,6 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
         queued = linkcheck_service.link_check_request(link=link, force=True)
         payload = {"queued": queued, "link": s.SourceLinkSerializer(link).data}
         return Response(payload, status=status.HTTP_202_ACCEPTED)
-
-
-class FixedJSONNegotiation(BaseContentNegotiation):
-    """The export's ``?format=`` names the export format, not a DRF renderer."""
-
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
-        return parsers[0] if parsers else None
-
-    def select_renderer(
-        self, request: Request, renderers: list[Any], format_suffix: str | None = None
-    ) -> tuple[Any, str]:
-        return renderers[0], renderers[0].media_type
-
-
-EXPORT_FORMATS = {
-    "json": ("application/json", "json"),
-    "jsonl": ("application/x-ndjson", "jsonl"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "w3c": ('application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"', "jsonld"),
-    "claimreview": ('application/ld+json; profile="https://schema.org"', "jsonld"),
-}
-
-
-EXPORT_RESPONSES = {
-    (200, "application/json"): OpenApiResponse(
-        {"type": "array", "items": {"type": "object"}},
-        description="json: an array of claim records",
-    ),
-    (200, "application/x-ndjson"): OpenApiResponse(
-        OpenApiTypes.STR, description="jsonl: one claim record per line"
-    ),
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv: one row per claim"),
-    (200, "application/ld+json"): OpenApiResponse(
-        {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
-        description="w3c: an AnnotationCollection or AnnotationPage; claimreview: an array of "
-        "ClaimReview objects",
-    ),
-    404: OpenApiResponse(ErrorSerializer, description="w3c: no such page"),
-}
-
-
-@extend_schema(
-    summary="Export claims (streamed)",
-    description="Takes the claim filters. `format=w3c` returns an AnnotationCollection with "
-    "its first page embedded; `page=N` returns page N. `format=claimreview` returns only "
-    "signed-off claims with a final verdict.",
-    filters=True,
-    parameters=[
-        OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="json"),
-        OpenApiParameter("bom", bool, description="csv: start with a byte-order mark."),
-        OpenApiParameter(
-            "page",
-            {"type": "integer", "minimum": 1, "maximum": 2**31},
-            description="w3c: return this AnnotationPage.",
-        ),
-        OpenApiParameter(
-            "ordering",
-            str,
-            enum=list(selectors.CLAIM_ORDERINGS),
-            description="Sort order (default id; position = article, start, end).",
-        ),
-    ],
-    responses=EXPORT_RESPONSES,
-)
-class ExportClaimsView(APIView):
-    """Stream every claim that matches the claim filters, in one of five formats."""
-
-    permission_classes = [DeskPermission]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = FixedJSONNegotiation
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = ClaimFilter
-    queryset = Claim.objects.none()
-
-    def get(self, request: Request) -> StreamingHttpResponse:
-        params = s.ExportParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        fmt = params.validated_data["format"]
-        ordering = params.validated_data.get("ordering") or selectors.DEFAULT_EXPORT_ORDERING
-        keyset = selectors.CLAIM_ORDERINGS[ordering]
-        filterset = ClaimFilter(request.query_params, queryset=Claim.objects.all())
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        queryset = filterset.qs
-        urls = exports.Urls(request.build_absolute_uri(reverse("api:api-root")))
-        if fmt == "json":
-            stream = exports.stream_json(queryset, keyset, urls)
-        elif fmt == "jsonl":
-            stream = exports.stream_jsonl(queryset, keyset, urls)
-        elif fmt == "csv":
-            stream = exports.stream_csv(queryset, keyset, urls, bom=params.validated_data["bom"])
-        elif fmt == "claimreview":
-            stream = exports.stream_claimreview(queryset, keyset, urls)
-        else:
-            stream = self._w3c(request, queryset, keyset, urls, params.validated_data.get("page"))
-        content_type, extension = EXPORT_FORMATS[fmt]
-        response = StreamingHttpResponse(stream, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="claims.{extension}"'
-        response["Cache-Control"] = "no-store"
-        response["X-Accel-Buffering"] = "no"
-        return response
-
-    def _w3c(
-        self,
-        request: Request,
-        queryset: QuerySet,
-        keyset: selectors.Keyset,
-        urls: exports.Urls,
-        page: int | None,
-    ) -> Any:
-        page_size = settings.W3C_PAGE_SIZE
-        total = queryset.order_by().count()
-        kept = [(k, v) for k, v in request.query_params.lists() if k != "page"]
-        query = urlencode([(k, v) for k, values in kept for v in values])
-        collection_url = request.build_absolute_uri(request.path) + (f"?{query}" if query else "")
-        if page is None:
-            return exports.stream_w3c_collection(
-                queryset,
-                keyset,
-                urls,
-                collection_url=collection_url,
-                label=f"Claims of {settings.DESK_NAME}",
-                total=total,
-                page_size=page_size,
-            )
-        if page > exports.w3c_page_count(total, page_size):
-            raise NotFound(f"There is no page {page}: the collection has {total} annotations.")
-        return exports.stream_w3c_page(
-            queryset,
-            keyset,
-            urls,
-            collection_url=collection_url,
-            total=total,
-            page=page,
-            page_size=page_size,
-        )
 
 
 def not_found(request: Any, exception: Exception | None = None) -> Any:

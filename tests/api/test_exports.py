@@ -10,7 +10,8 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from annotations import services
-from annotations.api.exports import CLAIMREVIEW_RATINGS, CSV_COLUMNS
+from annotations.exports.claimreview import CLAIMREVIEW_RATINGS
+from annotations.exports.records import CSV_COLUMNS
 from annotations.models import Claim
 from tests.api.conftest import bulk_claims
 from tests.conftest import span_of
@@ -402,14 +403,25 @@ def test_export_orderings(reviewer_api, ru_article, make_claim):
     assert records["id"] == second.pk
 
 
-def test_postgres_builds_the_same_records(reviewer_api, desk, analyst, ru_article, make_claim):
-    """On PostgreSQL json/jsonl are built by the database: they must equal the Python records."""
-    from datetime import UTC, datetime
+def _pairs(text: str):
+    """A JSON text with every object as a list of (key, value) pairs: key order counts."""
+    return json.loads(text, object_pairs_hook=list)
+
+
+@pytest.mark.parametrize("ordering", ["id", "position", "-updated_at"])
+def test_postgres_builds_the_same_records(
+    reviewer_api, desk, analyst, reviewer, ru_article, make_claim, ordering
+):
+    """On PostgreSQL json/jsonl are built by the database: they must equal the Python records,
+    key order included, for every kind of value the record holds."""
+    from datetime import UTC, date, datetime
 
     from django.utils import timezone
 
     from annotations import selectors
-    from annotations.api import exports
+    from annotations.exports import chunks
+    from annotations.exports.fields import Urls
+    from annotations.exports.records import RECORD
     from annotations.models import SourceLink
 
     if connection.vendor != "postgresql":
@@ -420,31 +432,42 @@ def test_postgres_builds_the_same_records(reviewer_api, desk, analyst, ru_articl
         final_url="https://example.org/gone",
         page_title="Страница",
         last_checked_at=timezone.now(),
+        text_changed_at=datetime(2025, 3, 4, 5, 6, 7, 1, tzinfo=UTC),
+        error="HTTP 404 «нет»",
     )
     whole_second = make_claim(ru_article, "Washington")
     Claim.objects.filter(pk=whole_second.pk).update(
-        created_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+        created_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), is_orphaned=True
     )
-    urls = exports.Urls("http://testserver/api/v1/")
-    keyset = selectors.CLAIM_ORDERINGS["id"]
+    ru_article.__class__.objects.filter(pk=ru_article.pk).update(
+        source_url="https://news.example.org/a", published_on=date(2025, 10, 31)
+    )
+    desk["uk"].article.__class__.objects.filter(pk=desk["uk"].article_id).update(published_on=None)
+    urls = Urls("http://testserver/api/v1/")
+    keyset = selectors.CLAIM_ORDERINGS[ordering]
     from_sql = [
-        json.loads(text)
-        for chunk in selectors.pg_claim_record_chunks(
-            Claim.objects.all(),
-            keyset=keyset,
-            chunk_size=2,
-            link_fields=exports.LINK_FIELDS,
-            api_root=urls.root,
+        _pairs(text)
+        for chunk in chunks.sql_record_chunks(
+            Claim.objects.all(), keyset=keyset, chunk_size=2, api_root=urls.root
         )
         for text in chunk
     ]
     from_python = [
-        exports.claim_record(row, urls)
-        for chunk in selectors.export_chunks(
-            Claim.objects.all(), keyset=keyset, chunk_size=2, link_fields=exports.LINK_FIELDS
-        )
+        _pairs(json.dumps(RECORD.build(row, urls)))
+        for chunk in chunks.claim_rows(Claim.objects.all(), keyset=keyset, chunk_size=2)
         for row in chunk
     ]
     assert len(from_sql) == 3
     assert from_sql == from_python
-    assert from_sql[-1]["created_at"] == "2025-01-02T03:04:05Z"
+    records = {
+        r["id"]: r for r in json.loads(fetch(reviewer_api, f"format=json&ordering={ordering}")[1])
+    }
+    assert records[whole_second.pk]["created_at"] == "2025-01-02T03:04:05Z"
+    assert records[whole_second.pk]["is_orphaned"] is True
+    assert records[desk["ru"].pk]["signed_off_by"]["id"] == reviewer.pk
+    assert records[desk["uk"].pk]["signed_off_by"] is None
+    assert records[desk["uk"].pk]["article"]["published_on"] is None
+    assert records[desk["ru"].pk]["article"]["published_on"] == "2025-10-31"
+    link = records[desk["ru"].pk]["evidence"][1]["link"]
+    assert link["text_changed_at"] == "2025-03-04T05:06:07.000001Z"
+    assert link["http_status"] == 404 and link["error"] == "HTTP 404 «нет»"

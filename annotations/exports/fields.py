@@ -1,0 +1,341 @@
+"""The vocabulary a record is declared in, and what a declaration compiles to.
+
+A record is a tuple of fields: ``Col`` (a model column), ``ApiUrl``, ``IsSet``, ``One``
+(a to-one relation as a nested object) and ``Many`` (the one reverse relation, as a list).
+``compile_record`` walks it against the models and returns a ``Record``: the ``values()``
+paths to read, the Python builder, the CSV columns and cells, and the PostgreSQL query that
+builds the same JSON. How a value is written follows from its model field: timestamps in
+ISO 8601 UTC with a ``Z``, dates as ``YYYY-MM-DD``, CSV booleans as ``true``/``false``.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+
+from django.db.models import Model
+
+Row = dict[str, Any]
+
+
+def iso(value: datetime | date | None) -> str | None:
+    """Timestamps as the API shows them: ISO 8601, UTC with a ``Z``."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        text = value.astimezone(UTC).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return value.isoformat()
+
+
+class Urls:
+    """Absolute API addresses, built by string concatenation (no reverse() per claim)."""
+
+    def __init__(self, api_root: str):
+        self.root = api_root if api_root.endswith("/") else api_root + "/"
+
+    def claim(self, pk: int) -> str:
+        return f"{self.root}claims/{pk}/"
+
+    def article(self, pk: int) -> str:
+        return f"{self.root}articles/{pk}/"
+
+
+# --- The declaration's vocabulary
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of the current model. ``csv``: its CSV column name (True: the key; False: none)."""
+
+    key: str
+    csv: str | bool = True
+
+
+@dataclass(frozen=True)
+class ApiUrl:
+    """The row's API address, ``<api root><collection>/<id>/``."""
+
+    key: str
+    collection: str
+    csv: str | bool = True
+
+
+@dataclass(frozen=True)
+class IsSet:
+    """True when ``column`` holds a value (e.g. ``signed_off`` from ``signed_off_at``)."""
+
+    key: str
+    column: str
+
+
+@dataclass(frozen=True)
+class One:
+    """A to-one relation as a nested object; null when a nullable relation is empty."""
+
+    key: str
+    fields: tuple["Field", ...]
+    relation: str = ""
+
+
+@dataclass(frozen=True)
+class Many:
+    """A reverse relation as a list in ``order``; CSV shows ``summaries`` of it instead."""
+
+    key: str
+    fields: tuple["Field", ...]
+    order: tuple[str, ...]
+    summaries: tuple[tuple[str, Callable[[list[Row]], Any]], ...] = ()
+
+
+Field = Col | ApiUrl | IsSet | One | Many
+
+
+def user(key: str, *, csv: bool = True) -> One:
+    """``{id, username}`` of a user; in CSV, the username under the key's name."""
+    return One(key, (Col("id", csv=False), Col("username", csv=key if csv else False)))
+
+
+def spaced(path: str) -> Callable[[list[Row]], str]:
+    # URLs cannot contain spaces (the service refuses them), so a space separates them.
+    return lambda items: " ".join(item[path] for item in items)
+
+
+# --- What the declaration compiles to
+
+Getter = Callable[[Row, Urls], Any]
+
+_PG_MOMENT = (
+    "(to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || CASE WHEN date_part('microseconds', {col})::bigint %% 1000000 = 0 THEN ''"
+    " ELSE to_char({col} AT TIME ZONE 'UTC', '.US') END || 'Z')"
+)
+
+
+def _pg_value(column: str, internal_type: str) -> str:
+    """A column as the API writes it, in PostgreSQL (``iso`` for dates and timestamps)."""
+    if internal_type == "DateTimeField":
+        return f"CASE WHEN {column} IS NULL THEN NULL ELSE {_PG_MOMENT.format(col=column)} END"
+    if internal_type == "DateField":
+        return f"to_char({column}, 'YYYY-MM-DD')"
+    return column
+
+
+def _py_value(path: str, internal_type: str) -> tuple[Getter, Getter]:
+    """(record getter, CSV cell getter) of a column read as ``row[path]``."""
+    if internal_type in ("DateTimeField", "DateField"):
+        moment: Getter = lambda row, urls: iso(row[path])  # noqa: E731
+        return moment, moment
+    plain: Getter = lambda row, urls: row[path]  # noqa: E731
+    if internal_type == "BooleanField":
+        return plain, lambda row, urls: "true" if row[path] else "false"
+    return plain, plain
+
+
+@dataclass
+class _Part:
+    """One JSON object of the record: its keys with their Python getters and SQL values.
+
+    Nested to-one objects share their parent's ``paths`` and ``joins`` (one query);
+    the to-many part (evidence) has its own.
+    """
+
+    paths: list[str] = field(default_factory=list)
+    joins: list[str] = field(default_factory=list)
+    items: list[tuple[str, Getter]] = field(default_factory=list)
+    sql: list[tuple[str, str]] = field(default_factory=list)
+    csv: list[tuple[str, Getter]] = field(default_factory=list)
+
+    def read(self, path: str) -> None:
+        if path not in self.paths:
+            self.paths.append(path)
+
+    def add(self, key: str, get: Getter, sql: str) -> None:
+        self.items.append((key, get))
+        self.sql.append((key, sql))
+
+    def build(self, row: Row, urls: Urls) -> Row:
+        return {key: get(row, urls) for key, get in self.items}
+
+    def json_sql(self) -> str:
+        return "json_build_object(" + ", ".join(f"'{k}', {v}" for k, v in self.sql) + ")"
+
+
+@dataclass
+class Record:
+    """The compiled declaration: what to read, and how to write it in Python, CSV and SQL."""
+
+    model: type[Model]
+    alias: str
+    main: _Part
+    many_key: str
+    many_model: type[Model]
+    many_fk: str
+    many_order: tuple[str, ...]
+    many: _Part
+
+    @property
+    def csv_columns(self) -> list[str]:
+        return [name for name, _ in self.main.csv]
+
+    def build(self, row: Row, urls: Urls) -> Row:
+        """The record of one claim row (``row[many_key]``: its evidence rows)."""
+        return self.main.build(row, urls)
+
+    def csv_cells(self, row: Row, urls: Urls) -> list[Any]:
+        return [get(row, urls) for _, get in self.main.csv]
+
+    @cached_property
+    def sql(self) -> str:
+        """One JSON text per id in ``%(ids)s``, in that order; ``%(root)s`` is the API root."""
+        table = self.model._meta.db_table
+        return (
+            f"SELECT {self.main.json_sql()}::text\n"
+            f'FROM "{table}" {self.alias}\n' + "\n".join(self.main.joins) + "\n"
+            f'WHERE {self.alias}."id" = ANY(%(ids)s)\n'
+            f'ORDER BY array_position(%(ids)s, {self.alias}."id")'
+        )
+
+
+def _alias(name: str) -> str:
+    return f'"{name}"'
+
+
+def _compile(
+    fields: Sequence[Field],
+    part: _Part,
+    model: type[Model],
+    *,
+    prefix: str,
+    alias: str,
+    csv: bool,
+    record: dict[str, Any],
+) -> None:
+    """Add ``fields`` of ``model`` (read as ``row[prefix + name]``, joined as ``alias``)."""
+    for item in fields:
+        if isinstance(item, Col):
+            model_field = model._meta.get_field(item.key)
+            kind = model_field.get_internal_type()
+            path = prefix + item.key
+            part.read(path)
+            get, cell = _py_value(path, kind)
+            part.add(item.key, get, _pg_value(f'{alias}."{model_field.column}"', kind))
+            name = item.key if item.csv is True else item.csv
+            if csv and name:
+                part.csv.append((str(name), cell))
+        elif isinstance(item, ApiUrl):
+            path = prefix + "id"
+            part.read(path)
+            base = f"{item.collection}/"
+            get = _url_getter(base, path)
+            part.add(item.key, get, f"%(root)s || '{base}' || {alias}.\"id\" || '/'")
+            name = item.key if item.csv is True else item.csv
+            if csv and name:
+                part.csv.append((str(name), get))
+        elif isinstance(item, IsSet):
+            path = prefix + item.column
+            part.read(path)
+            column = model._meta.get_field(item.column).column
+            part.add(item.key, _is_set_getter(path), f'{alias}."{column}" IS NOT NULL')
+        elif isinstance(item, One):
+            _compile_one(item, part, model, prefix=prefix, alias=alias, csv=csv, record=record)
+        elif isinstance(item, Many):
+            _compile_many(item, part, model, alias=alias, record=record)
+        else:
+            raise TypeError(f"not a record field: {item!r}")
+
+
+def _compile_one(
+    item: One,
+    part: _Part,
+    model: type[Model],
+    *,
+    prefix: str,
+    alias: str,
+    csv: bool,
+    record: dict[str, Any],
+) -> None:
+    relation = model._meta.get_field(item.relation or item.key)
+    target = relation.related_model
+    sub_alias = _alias(alias.strip('"') + "__" + relation.name)
+    sub_prefix = f"{prefix}{relation.name}__"
+    part.joins.append(
+        f'{"LEFT JOIN" if relation.null else "JOIN"} "{target._meta.db_table}" {sub_alias}'
+        f' ON {sub_alias}."{relation.target_field.column}" = {alias}."{relation.column}"'
+    )
+    nested = _Part(paths=part.paths, joins=part.joins)
+    _compile(
+        item.fields, nested, target, prefix=sub_prefix, alias=sub_alias, csv=csv, record=record
+    )
+    part.csv.extend(nested.csv)
+    body = nested.json_sql()
+    if not relation.null:
+        part.add(item.key, nested.build, body)
+        return
+    pk_path = f"{sub_prefix}id"
+    if pk_path not in part.paths:
+        raise ValueError(f"{item.key}: a relation that can be empty needs its id in the record")
+    part.add(
+        item.key,
+        _nullable_getter(nested, pk_path),
+        f'CASE WHEN {sub_alias}."id" IS NULL THEN NULL ELSE {body} END',
+    )
+
+
+def _compile_many(
+    item: Many, part: _Part, model: type[Model], *, alias: str, record: dict[str, Any]
+) -> None:
+    if "many" in record:
+        raise ValueError("a record holds one list (its evidence)")
+    relation = model._meta.get_field(item.key)
+    target = relation.related_model
+    fk = relation.field  # the target's foreign key to this model
+    sub_alias = _alias(item.key)
+    many = _Part()
+    _compile(item.fields, many, target, prefix="", alias=sub_alias, csv=False, record=record)
+    order = ", ".join(f'{sub_alias}."{target._meta.get_field(n).column}"' for n in item.order)
+    joins = " ".join(many.joins)
+    subquery = (
+        f"SELECT json_agg({many.json_sql()} ORDER BY {order}) "
+        f'FROM "{target._meta.db_table}" {sub_alias} {joins} '
+        f'WHERE {sub_alias}."{fk.column}" = {alias}."id"'
+    )
+    part.add(item.key, _many_getter(item.key, many), f"COALESCE(({subquery}), '[]'::json)")
+    for name, summary in item.summaries:
+        part.csv.append((name, _summary_getter(item.key, summary)))
+    record.update(
+        many=many, many_key=item.key, many_model=target, many_fk=fk.attname, many_order=item.order
+    )
+
+
+def _url_getter(base: str, path: str) -> Getter:
+    return lambda row, urls: f"{urls.root}{base}{row[path]}/"
+
+
+def _is_set_getter(path: str) -> Getter:
+    return lambda row, urls: row[path] is not None
+
+
+def _nullable_getter(nested: _Part, pk_path: str) -> Getter:
+    build = nested.build
+    return lambda row, urls: None if row[pk_path] is None else build(row, urls)
+
+
+def _many_getter(key: str, many: _Part) -> Getter:
+    build = many.build
+    return lambda row, urls: [build(item, urls) for item in row[key]]
+
+
+def _summary_getter(key: str, summary: Callable[[list[Row]], Any]) -> Getter:
+    return lambda row, urls: summary(row[key])
+
+
+def compile_record(model: type[Model], fields: Sequence[Field]) -> Record:
+    alias = _alias(model._meta.model_name)
+    main = _Part()
+    found: dict[str, Any] = {}
+    _compile(fields, main, model, prefix="", alias=alias, csv=True, record=found)
+    if "many" not in found:
+        raise ValueError("the record has no list of evidence")
+    return Record(model=model, alias=alias, main=main, **found)

@@ -1,0 +1,105 @@
+"""The exported claim record, declared once (``CLAIM_RECORD``).
+
+Everything else derives from this declaration (see ``fields``): the ``values()`` paths of
+the Python path, its builder ``claim_record``, ``CSV_COLUMNS`` and the CSV cells, and the
+PostgreSQL query ``RECORD.sql()`` that builds the same JSON next to the data.
+"""
+
+from annotations.exports.fields import (
+    ApiUrl,
+    Col,
+    Field,
+    IsSet,
+    Many,
+    One,
+    Row,
+    Urls,
+    compile_record,
+    spaced,
+    user,
+)
+from annotations.models import Claim
+
+# The claim's own columns that the API's claim shape shows too, under the same names.
+CLAIM_COLUMNS = (
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "verdict",
+    "rationale",
+    "version",
+    "is_orphaned",
+)
+# A source link's latest check, as every claim, evidence and link response shows it.
+LINK_FIELDS = (
+    "id",
+    "url",
+    "outcome",
+    "http_status",
+    "final_url",
+    "page_title",
+    "last_checked_at",
+    "text_changed_at",
+    "error",
+)
+
+CLAIM_RECORD: tuple[Field, ...] = (
+    Col("id"),
+    ApiUrl("url", "claims"),
+    One(
+        "article",
+        (
+            Col("id", csv="article_id"),
+            Col("slug", csv="article_slug"),
+            Col("title", csv="article_title"),
+            Col("language", csv="article_language"),
+            ApiUrl("url", "articles", csv="article_url"),
+            Col("source_name", csv=False),
+            Col("source_url", csv=False),
+            Col("published_on", csv=False),
+            Col("content_hash", csv=False),
+        ),
+    ),
+    *(Col(name) for name in CLAIM_COLUMNS),
+    user("created_by"),
+    user("updated_by"),
+    Col("created_at"),
+    Col("updated_at"),
+    IsSet("signed_off", "signed_off_at"),
+    user("signed_off_by"),
+    Col("signed_off_at"),
+    Many(
+        "evidence",
+        (
+            Col("id"),
+            Col("url"),
+            Col("title"),
+            Col("excerpt"),
+            Col("note"),
+            Col("stance"),
+            user("added_by", csv=False),
+            Col("created_at"),
+            Col("updated_at"),
+            One("link", tuple(Col(name) for name in LINK_FIELDS), relation="source_link"),
+        ),
+        order=("created_at", "id"),
+        summaries=(
+            ("evidence_count", len),
+            ("evidence_urls", spaced("url")),
+            ("evidence_stances", spaced("stance")),
+            ("link_outcomes", spaced("source_link__outcome")),
+        ),
+    ),
+)
+
+
+# Compiled at import: this module is imported once the models are loaded (from the API).
+RECORD = compile_record(Claim, CLAIM_RECORD)
+CSV_COLUMNS = RECORD.csv_columns
+
+
+def claim_record(row: Row, urls: Urls) -> Row:
+    """One claim for json/jsonl: its article reference, span, verdict, people, evidence."""
+    return RECORD.build(row, urls)
