@@ -59,13 +59,13 @@ def _param_schema(param: Param, formats: list[str]) -> OpenApiParameter:
 class ExportParamsSerializer(serializers.Serializer):
     """The export's own parameters (every format's); the claim filters are ``ClaimFilter``'s."""
 
-    format = serializers.ChoiceField(choices=list(FORMATS), default=DEFAULT_FORMAT)
     ordering = serializers.ChoiceField(
         choices=list(selectors.CLAIM_ORDERINGS), required=False, allow_blank=True
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
+        fields = {"format": serializers.ChoiceField(choices=list(FORMATS), default=DEFAULT_FORMAT)}
+        fields |= super().get_fields()
         for name, (param, formats) in params().items():
             fields[name] = _param_field(param, formats)
         return fields

@@ -471,3 +471,48 @@ def test_postgres_builds_the_same_records(
     link = records[desk["ru"].pk]["evidence"][1]["link"]
     assert link["text_changed_at"] == "2025-03-04T05:06:07.000001Z"
     assert link["http_status"] == 404 and link["error"] == "HTTP 404 «нет»"
+
+
+def test_each_format_is_sent_as_registered(reviewer_api, desk):
+    from annotations.exports.registry import FORMATS
+
+    for name, fmt in FORMATS.items():
+        response, _ = fetch(reviewer_api, f"format={name}")
+        assert response["Content-Type"] == fmt.content_type
+        assert response["Content-Disposition"] == f'attachment; filename="claims.{fmt.extension}"'
+        assert response.streaming is fmt.streams
+
+
+def test_the_schema_offers_the_registry(client, db):
+    from annotations.exports.registry import FORMATS, params
+
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/export/claims"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert sorted(parameters["format"]["schema"]["enum"]) == sorted(FORMATS)
+    assert set(params()) <= set(parameters)
+    assert set(operation["responses"]["200"]["content"]) == {f.media_type for f in FORMATS.values()}
+
+
+def test_a_registered_format_is_offered_and_one_that_does_not_stream_is_sent_whole(
+    reviewer_api, desk, monkeypatch
+):
+    from annotations.exports.base import ExportFormat
+    from annotations.exports.registry import FORMATS
+
+    def write(export):
+        yield "ids:"
+        for chunk in export.chunks():
+            yield " ".join(str(row["id"]) for row in chunk)
+
+    ids = ExportFormat("ids", "text/plain", "txt", write, "claim ids", {"type": "string"})
+    assert reviewer_api.get(f"{EXPORT}?format=ids").status_code == 400
+    monkeypatch.setitem(FORMATS, "ids", ids)
+    response = reviewer_api.get(f"{EXPORT}?format=ids")
+    assert response.status_code == 200 and response.streaming
+    assert b"".join(response.streaming_content) == f"ids:{desk['ru'].pk} {desk['uk'].pk}".encode()
+    monkeypatch.setitem(FORMATS, "ids", ExportFormat(**{**ids.__dict__, "streams": False}))
+    response = reviewer_api.get(f"{EXPORT}?format=ids")
+    assert response.status_code == 200 and not response.streaming
+    assert response.content == f"ids:{desk['ru'].pk} {desk['uk'].pk}".encode()
+    assert response["Content-Disposition"] == 'attachment; filename="claims.txt"'
