@@ -24,11 +24,11 @@ def write_csv(export: Export) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     yield ("\ufeff" if export.params.get("bom") else "") + buffer.getvalue()
-    cells, urls = RECORD.csv_cells, export.urls
+    cells = RECORD.csv_cells(export.urls)
     for chunk in export.chunks():
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([_cell(value) for value in cells(row, urls)] for row in chunk)
+        writer.writerows([_cell(value) for value in cells(row)] for row in chunk)
         yield buffer.getvalue()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Model
@@ -104,7 +105,9 @@ def spaced(path: str) -> Callable[[list[Row]], str]:
 
 # --- What the declaration compiles to
 
-Getter = Callable[[Row, Urls], Any]
+# A maker binds a getter to one export's URLs once, so each row costs only the getter call.
+Getter = Callable[[Row], Any]
+Maker = Callable[[Urls], Getter]
 
 _PG_MOMENT = (
     "(to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
@@ -122,15 +125,16 @@ def _pg_value(column: str, internal_type: str) -> str:
     return column
 
 
-def _py_value(path: str, internal_type: str) -> tuple[Getter, Getter]:
-    """(record getter, CSV cell getter) of a column read as ``row[path]``."""
+def _py_value(path: str, internal_type: str) -> tuple[Maker, Maker]:
+    """(record maker, CSV cell maker) of a column read as ``row[path]``."""
     if internal_type in ("DateTimeField", "DateField"):
-        moment: Getter = lambda row, urls: iso(row[path])  # noqa: E731
-        return moment, moment
-    plain: Getter = lambda row, urls: row[path]  # noqa: E731
+        moment: Getter = lambda row: iso(row[path])  # noqa: E731
+        return (lambda urls: moment), (lambda urls: moment)
+    plain = itemgetter(path)
     if internal_type == "BooleanField":
-        return plain, lambda row, urls: "true" if row[path] else "false"
-    return plain, plain
+        flag: Getter = lambda row: "true" if row[path] else "false"  # noqa: E731
+        return (lambda urls: plain), (lambda urls: flag)
+    return (lambda urls: plain), (lambda urls: plain)
 
 
 @dataclass
@@ -143,20 +147,21 @@ class _Part:
 
     paths: list[str] = field(default_factory=list)
     joins: list[str] = field(default_factory=list)
-    items: list[tuple[str, Getter]] = field(default_factory=list)
+    items: list[tuple[str, Maker]] = field(default_factory=list)
     sql: list[tuple[str, str]] = field(default_factory=list)
-    csv: list[tuple[str, Getter]] = field(default_factory=list)
+    csv: list[tuple[str, Maker]] = field(default_factory=list)
 
     def read(self, path: str) -> None:
         if path not in self.paths:
             self.paths.append(path)
 
-    def add(self, key: str, get: Getter, sql: str) -> None:
-        self.items.append((key, get))
+    def add(self, key: str, make: Maker, sql: str) -> None:
+        self.items.append((key, make))
         self.sql.append((key, sql))
 
-    def build(self, row: Row, urls: Urls) -> Row:
-        return {key: get(row, urls) for key, get in self.items}
+    def bind(self, urls: Urls) -> Callable[[Row], Row]:
+        items = [(key, make(urls)) for key, make in self.items]
+        return lambda row: {key: get(row) for key, get in items}
 
     def json_sql(self) -> str:
         return "json_build_object(" + ", ".join(f"'{k}', {v}" for k, v in self.sql) + ")"
@@ -179,12 +184,14 @@ class Record:
     def csv_columns(self) -> list[str]:
         return [name for name, _ in self.main.csv]
 
-    def build(self, row: Row, urls: Urls) -> Row:
-        """The record of one claim row (``row[many_key]``: its evidence rows)."""
-        return self.main.build(row, urls)
+    def builder(self, urls: Urls) -> Callable[[Row], Row]:
+        """The record of a claim row (``row[many_key]``: its evidence rows), for one export."""
+        return self.main.bind(urls)
 
-    def csv_cells(self, row: Row, urls: Urls) -> list[Any]:
-        return [get(row, urls) for _, get in self.main.csv]
+    def csv_cells(self, urls: Urls) -> Callable[[Row], list[Any]]:
+        """The CSV cells of a claim row, in ``csv_columns`` order, for one export."""
+        getters = [make(urls) for _, make in self.main.csv]
+        return lambda row: [get(row) for get in getters]
 
     @cached_property
     def sql(self) -> str:
@@ -271,7 +278,7 @@ def _compile_one(
     part.csv.extend(nested.csv)
     body = nested.json_sql()
     if not relation.null:
-        part.add(item.key, nested.build, body)
+        part.add(item.key, nested.bind, body)
         return
     pk_path = f"{sub_prefix}id"
     if pk_path not in part.paths:
@@ -309,26 +316,36 @@ def _compile_many(
     )
 
 
-def _url_getter(base: str, path: str) -> Getter:
-    return lambda row, urls: f"{urls.root}{base}{row[path]}/"
+def _url_getter(base: str, path: str) -> Maker:
+    def make(urls: Urls) -> Getter:
+        start = urls.root + base
+        return lambda row: f"{start}{row[path]}/"
+
+    return make
 
 
-def _is_set_getter(path: str) -> Getter:
-    return lambda row, urls: row[path] is not None
+def _is_set_getter(path: str) -> Maker:
+    return lambda urls: lambda row: row[path] is not None
 
 
-def _nullable_getter(nested: _Part, pk_path: str) -> Getter:
-    build = nested.build
-    return lambda row, urls: None if row[pk_path] is None else build(row, urls)
+def _nullable_getter(nested: _Part, pk_path: str) -> Maker:
+    def make(urls: Urls) -> Getter:
+        build = nested.bind(urls)
+        return lambda row: None if row[pk_path] is None else build(row)
+
+    return make
 
 
-def _many_getter(key: str, many: _Part) -> Getter:
-    build = many.build
-    return lambda row, urls: [build(item, urls) for item in row[key]]
+def _many_getter(key: str, many: _Part) -> Maker:
+    def make(urls: Urls) -> Getter:
+        build = many.bind(urls)
+        return lambda row: [build(item) for item in row[key]]
+
+    return make
 
 
-def _summary_getter(key: str, summary: Callable[[list[Row]], Any]) -> Getter:
-    return lambda row, urls: summary(row[key])
+def _summary_getter(key: str, summary: Callable[[list[Row]], Any]) -> Maker:
+    return lambda urls: lambda row: summary(row[key])
 
 
 def compile_record(model: type[Model], fields: Sequence[Field]) -> Record:

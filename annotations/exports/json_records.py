@@ -20,9 +20,9 @@ def record_chunks(export: Export) -> Iterator[list[str]]:
             api_root=export.urls.root,
         )
         return
-    build, urls = RECORD.build, export.urls
+    build = RECORD.builder(export.urls)
     for chunk in export.chunks():
-        yield [dump(build(row, urls)) for row in chunk]
+        yield [dump(build(row)) for row in chunk]
 
 
 def write_json(export: Export) -> Iterator[str]:

@@ -101,5 +101,5 @@ CSV_COLUMNS = RECORD.csv_columns
 
 
 def claim_record(row: Row, urls: Urls) -> Row:
-    """One claim for json/jsonl: its article reference, span, verdict, people, evidence."""
-    return RECORD.build(row, urls)
+    """One claim for json/jsonl (an export binds ``RECORD.builder`` once instead)."""
+    return RECORD.builder(urls)(row)

@@ -453,7 +453,7 @@ def test_postgres_builds_the_same_records(
         for text in chunk
     ]
     from_python = [
-        _pairs(json.dumps(RECORD.build(row, urls)))
+        _pairs(json.dumps(RECORD.builder(urls)(row)))
         for chunk in chunks.claim_rows(Claim.objects.all(), keyset=keyset, chunk_size=2)
         for row in chunk
     ]
