@@ -235,7 +235,7 @@ def _compile(
             path = prefix + "id"
             part.read(path)
             base = f"{item.collection}/"
-            get = _url_getter(base, path)
+            get = _url_maker(base, path)
             part.add(item.key, get, f"%(root)s || '{base}' || {alias}.\"id\" || '/'")
             name = item.key if item.csv is True else item.csv
             if csv and name:
@@ -244,7 +244,7 @@ def _compile(
             path = prefix + item.column
             part.read(path)
             column = model._meta.get_field(item.column).column
-            part.add(item.key, _is_set_getter(path), f'{alias}."{column}" IS NOT NULL')
+            part.add(item.key, _is_set_maker(path), f'{alias}."{column}" IS NOT NULL')
         elif isinstance(item, One):
             _compile_one(item, part, model, prefix=prefix, alias=alias, csv=csv, record=record)
         elif isinstance(item, Many):
@@ -285,7 +285,7 @@ def _compile_one(
         raise ValueError(f"{item.key}: a relation that can be empty needs its id in the record")
     part.add(
         item.key,
-        _nullable_getter(nested, pk_path),
+        _nullable_maker(nested, pk_path),
         f'CASE WHEN {sub_alias}."id" IS NULL THEN NULL ELSE {body} END',
     )
 
@@ -308,15 +308,15 @@ def _compile_many(
         f'FROM "{target._meta.db_table}" {sub_alias} {joins} '
         f'WHERE {sub_alias}."{fk.column}" = {alias}."id"'
     )
-    part.add(item.key, _many_getter(item.key, many), f"COALESCE(({subquery}), '[]'::json)")
+    part.add(item.key, _many_maker(item.key, many), f"COALESCE(({subquery}), '[]'::json)")
     for name, summary in item.summaries:
-        part.csv.append((name, _summary_getter(item.key, summary)))
+        part.csv.append((name, _summary_maker(item.key, summary)))
     record.update(
         many=many, many_key=item.key, many_model=target, many_fk=fk.attname, many_order=item.order
     )
 
 
-def _url_getter(base: str, path: str) -> Maker:
+def _url_maker(base: str, path: str) -> Maker:
     def make(urls: Urls) -> Getter:
         start = urls.root + base
         return lambda row: f"{start}{row[path]}/"
@@ -324,11 +324,11 @@ def _url_getter(base: str, path: str) -> Maker:
     return make
 
 
-def _is_set_getter(path: str) -> Maker:
+def _is_set_maker(path: str) -> Maker:
     return lambda urls: lambda row: row[path] is not None
 
 
-def _nullable_getter(nested: _Part, pk_path: str) -> Maker:
+def _nullable_maker(nested: _Part, pk_path: str) -> Maker:
     def make(urls: Urls) -> Getter:
         build = nested.bind(urls)
         return lambda row: None if row[pk_path] is None else build(row)
@@ -336,7 +336,7 @@ def _nullable_getter(nested: _Part, pk_path: str) -> Maker:
     return make
 
 
-def _many_getter(key: str, many: _Part) -> Maker:
+def _many_maker(key: str, many: _Part) -> Maker:
     def make(urls: Urls) -> Getter:
         build = many.bind(urls)
         return lambda row: [build(item) for item in row[key]]
@@ -344,7 +344,7 @@ def _many_getter(key: str, many: _Part) -> Maker:
     return make
 
 
-def _summary_getter(key: str, summary: Callable[[list[Row]], Any]) -> Maker:
+def _summary_maker(key: str, summary: Callable[[list[Row]], Any]) -> Maker:
     return lambda urls: lambda row: summary(row[key])
 
 
