@@ -1,30 +1,18 @@
 """The fixed cast and the seed articles, shared by every test module."""
 
-import os
-import socket
-from urllib.parse import urlsplit
-
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test.utils import override_settings
 
 from annotations import services
 from annotations.models import Article
+from tests import support
+from tests.support import REQUIRE_SERVICES, service_reachable
 
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+__all__ = ["REQUIRE_SERVICES", "require_service", "service_reachable", "span_of"]
+
 RU_SEED = "000_a3f1db39b846760f.txt"
 UK_SEED = "001_3e1ff92a3d920351.txt"
-
-
-def service_reachable(url: str, default_port: int) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection(
-            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
-        ):
-            return True
-    except OSError:
-        return False
 
 
 def require_service(name: str, url: str, default_port: int) -> None:
@@ -34,6 +22,13 @@ def require_service(name: str, url: str, default_port: int) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(message + " and REQUIRE_SERVICES=1")
         pytest.skip(message)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Production hashing costs about 0.3 s a user; nothing here tests its strength."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -47,9 +42,18 @@ def _in_memory_broker():
     app.conf.broker_url = "memory://"
 
 
+@pytest.fixture(scope="session")
+def _static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("static")
+
+
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Tests do not run collectstatic, so the hashed-name manifest does not exist."""
+def _plain_static_storage(settings, _static_root):
+    """Tests do not run collectstatic, so the hashed-name manifest does not exist.
+
+    WhiteNoise wants STATIC_ROOT to exist, and the settings no longer make it.
+    """
+    settings.STATIC_ROOT = str(_static_root)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -75,33 +79,24 @@ def uk_article(seeds) -> Article:
     return seeds["uk"]
 
 
-def _user(django_user_model, username: str, role: str | None = None, **extra):
-    user = django_user_model.objects.create_user(
-        username=username, password="pw-" + username, **extra
-    )
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
+@pytest.fixture
+def analyst(db):
+    return support.cast_user("analyst")
 
 
 @pytest.fixture
-def analyst(db, django_user_model):
-    return _user(django_user_model, "olena", services.ANALYST)
+def other_analyst(db):
+    return support.cast_user("other_analyst")
 
 
 @pytest.fixture
-def other_analyst(db, django_user_model):
-    return _user(django_user_model, "pavlo", services.ANALYST)
+def reviewer(db):
+    return support.cast_user("reviewer")
 
 
 @pytest.fixture
-def reviewer(db, django_user_model):
-    return _user(django_user_model, "iryna", services.REVIEWER, is_staff=True)
-
-
-@pytest.fixture
-def outsider(db, django_user_model):
-    return _user(django_user_model, "visitor")
+def outsider(db):
+    return support.cast_user("outsider")
 
 
 def span_of(article: Article, quote: str) -> tuple[int, int]:

@@ -7,7 +7,6 @@ so the worker and the code that saves evidence share one database whatever the s
 import json
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -19,7 +18,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.conftest import require_service, service_reachable
+from tests import support
+from tests.conftest import require_service
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ class App:
             "LOG_LEVEL": "INFO",
             **env,
         }
-        self.workers: list[subprocess.Popen] = []
+        self.workers: list[support.WorkerProcess] = []
 
     def manage(self, *args: str, code: str | None = None, **env: str) -> str:
         command = [sys.executable, "manage.py", *args]
@@ -91,62 +91,25 @@ class App:
         out = self.manage(code=ADD_EVIDENCE, LC_URLS=json.dumps(urls), **env)
         return json.loads(out.strip().splitlines()[-1])
 
-    def start_worker(self, name: str, **env: str) -> subprocess.Popen:
-        log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workbench",
-                "worker",
-                "--pool",
-                "threads",
-                "--concurrency",
-                "4",
-                "-Q",
-                self.queue,
-                "-n",
-                f"{name}@{self.queue}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
+    def start_worker(self, name: str, **env: str) -> support.WorkerProcess:
+        worker = support.start_worker(
+            queue=self.queue,
+            name=name,
             env={**self.env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log_path=self.folder / f"{name}.log",
         )
-        worker.log_path = self.folder / f"{name}.log"
         self.workers.append(worker)
         return worker
 
-    def wait_ready(self, worker: subprocess.Popen, timeout: float = 30) -> None:
-        until = time.monotonic() + timeout
-        while time.monotonic() < until:
-            if " ready." in worker.log_path.read_text():
-                return
-            assert worker.poll() is None, worker.log_path.read_text()[-3000:]
-            time.sleep(0.1)
-        raise AssertionError("worker not ready:\n" + worker.log_path.read_text()[-3000:])
+    def wait_ready(self, worker: support.WorkerProcess, timeout: float = 30) -> None:
+        support.wait_worker_ready(worker, timeout)
 
     def kill(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(10)
+        support.kill_worker(worker)
 
     def stop_all(self) -> None:
         for worker in self.workers:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                try:
-                    worker.wait(10)
-                except subprocess.TimeoutExpired:
-                    self.kill(worker)
+            support.stop_worker(worker)
 
     def rows(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.db, timeout=20) as conn:
@@ -175,7 +138,7 @@ class App:
             if all(state[1] for state in links.values()):
                 return links
             time.sleep(0.2)
-        logs = "\n".join(w.log_path.read_text()[-2000:] for w in self.workers)
+        logs = "\n".join(w.log()[-2000:] for w in self.workers)
         raise AssertionError(f"not checked in time: {self.links(ids)}\n{logs}")
 
 
@@ -191,13 +154,7 @@ def app(tmp_path, migrated):
     yield make
     for installation in installations:
         installation.stop_all()
-        broker = installation.env.get("CELERY_BROKER_URL", "")
-        if broker.startswith("redis://") and service_reachable(broker, 6379):
-            import redis
-
-            client = redis.Redis.from_url(broker)
-            for key in client.scan_iter(f"*{installation.queue}*"):  # bindings, leases
-                client.delete(key)
+        support.purge_redis_keys(installation.env.get("CELERY_BROKER_URL", ""), installation.queue)
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against the live test server."""
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -10,26 +8,7 @@ from django.core.management import call_command
 
 from annotations.models import Article
 from tests.conftest import REQUIRE_SERVICES, RU_SEED, UK_SEED
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium_missing() -> str | None:
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        return f"Chromium is not installed at {CHROMIUM} (make test installs it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed"
-    return None
+from tests.support import chromium_missing, launch_chromium
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +19,7 @@ def chromium(django_db_setup, django_db_blocker):
     synchronous ORM calls; the test's own ORM calls are plain synchronous code, so they
     are allowed explicitly while the browser runs.
     """
-    missing = _chromium_missing()
+    missing = chromium_missing()
     if missing:
         if REQUIRE_SERVICES:
             pytest.fail(missing + " and REQUIRE_SERVICES=1")
@@ -49,9 +28,7 @@ def chromium(django_db_setup, django_db_blocker):
 
     with pytest.MonkeyPatch.context() as mp, sync_playwright() as playwright:
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

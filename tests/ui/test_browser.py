@@ -6,24 +6,16 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.contrib.auth.models import Group
 
 from annotations import services
 from annotations.linkcheck import service as linkcheck_service
 from annotations.models import Article, Claim, Verdict
+from tests import support
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SENTENCE = "WP пишет, что президент Венесуэлы написал письмо для Владимира Путина."
 EVIDENCE_URL = "https://www.washingtonpost.com/world/2025/10/31/venezuela-letter/"
-
-
-def make_user(django_user_model, username: str, role: str, **extra):
-    user = django_user_model.objects.create_user(
-        username=username, password=f"pw-{username}", **extra
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 class _GonePage(BaseHTTPRequestHandler):
@@ -49,12 +41,12 @@ def gone_page(settings) -> Iterator[str]:
 
 @pytest.fixture
 def analyst_user(live_seeds, django_user_model):
-    return make_user(django_user_model, "olena", services.ANALYST)
+    return support.cast_user("analyst")
 
 
 @pytest.fixture
 def reviewer_user(live_seeds, django_user_model):
-    return make_user(django_user_model, "iryna", services.REVIEWER, is_staff=True)
+    return support.cast_user("reviewer")
 
 
 def claim_span(article: Article, quote: str, occurrence: int = 0) -> tuple[int, int]:
@@ -537,7 +529,7 @@ def test_evidence_edit_remove_undo_and_history(open_browser, live_seeds, analyst
 def test_read_only_for_another_analysts_claim(
     open_browser, live_seeds, analyst_user, django_user_model
 ):
-    make_user(django_user_model, "pavlo", services.ANALYST)
+    support.cast_user("other_analyst")
     ru = live_seeds["ru"]
     claim = add_claim(ru, SENTENCE, analyst_user)
     b = open_browser()
