@@ -4,19 +4,30 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where the embedded defaults keep their files (the settings read the same variable).
+DATA_DIR ?= var
 export DJANGO_SETTINGS_MODULE := workbench.settings
+# The uv pin comes from the lock file, so there is one list of versions.
+UV := $(shell grep -i '^uv==' requirements.lock)
+# Extra pytest arguments, e.g. PYTEST_ARGS="-x tests/api"; -n N runs N processes (xdist).
+PYTEST_ARGS ?=
 
-.PHONY: chromium screenshots run test test-sqlite lint format bench fixtures migrate demo worker clean
+.PHONY: install chromium screenshots run test lint format typecheck bench fixtures migrate \
+	worker clean
 
+## install: the venv from requirements.lock, with uv (much faster), or pip if uv cannot run.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	@if $(PY) -m pip install --quiet $(UV) && \
+		$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock; then :; else \
+		echo "uv failed; installing with pip"; \
+		$(PY) -m pip install --quiet -r requirements.lock; fi
 	touch $@
 
 install: $(VENV)/.installed
 
 migrate: install
+	@mkdir -p $(DATA_DIR)
 	$(PY) manage.py migrate --noinput
 
 ## make run: install, migrate, load the seed articles and demo data, start web + Celery worker.
@@ -31,13 +42,14 @@ run: migrate
 	@echo ""
 	@set -e; \
 	$(VENV)/bin/celery -A workbench worker --beat --pool threads --concurrency 4 \
-		--loglevel INFO --schedule var/celerybeat-schedule & worker=$$!; \
+		--loglevel INFO --schedule $(DATA_DIR)/celerybeat-schedule & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
+	@mkdir -p $(DATA_DIR)
 	$(VENV)/bin/celery -A workbench worker --beat --pool threads --loglevel INFO \
-		--schedule var/celerybeat-schedule
+		--schedule $(DATA_DIR)/celerybeat-schedule
 
 ## chromium: the browser tests drive Debian's Chromium (Playwright never downloads a browser).
 chromium:
@@ -52,6 +64,10 @@ test: install chromium
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## make typecheck: mypy with the Django and DRF plugins (not part of lint or CI yet).
+typecheck: install
+	$(PY) -m mypy
 
 format: install
 	$(PY) -m ruff check --fix .

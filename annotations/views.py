@@ -1,5 +1,7 @@
 """The desk's pages: the article list and the annotator. Both only read; writes go to the API."""
 
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,7 +14,17 @@ from annotations.csp import content_security_policy
 from annotations.models import Article, LinkOutcome, Stance, Verdict
 from annotations.selectors_review import paragraphs_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 ARTICLES_PER_PAGE = 50
+
+
+class _ClaimCounts(TypedDict):
+    """The counts that selectors.article_list annotates on each article."""
+
+    count_total: int
+    count_signed_off: int
 
 
 @content_security_policy
@@ -24,7 +36,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
         selectors.article_list(search=search, language=language), ARTICLES_PER_PAGE
     ).get_page(request.GET.get("page"))
     rows = []
-    for article in page.object_list:
+    for row in page.object_list:
+        article = cast("WithAnnotations[Article, _ClaimCounts]", row)
         signed_share = (
             round(100 * article.count_signed_off / article.count_total)
             if article.count_total

@@ -28,20 +28,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import support  # noqa: E402
+
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wb_api_bench")
 SIZES = [int(n) for n in os.environ.get("BENCH_CLAIMS", "100000").split(",")]
 FORMATS = ("jsonl", "json", "csv", "w3c", "claimreview")
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "400"))
 CREATES = int(os.environ.get("BENCH_CREATES", "1000"))
-
-
-def reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 5432), 2):
-            return True
-    except OSError:
-        return False
 
 
 def recreate_database() -> None:
@@ -59,7 +54,6 @@ def setup_django() -> None:
     tmp = tempfile.mkdtemp(prefix="bench-http-")
     os.environ.update(DATA_DIR=tmp, DATABASE_URL=DB_URL, DEBUG="0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -308,12 +302,11 @@ def main() -> None:
         "BENCH_CLAIMS (comma-separated sizes, default 100000), BENCH_ARTICLES (400), "
         "BENCH_CREATES (claim POSTs timed, 1000).",
     ).parse_args()
-    if not reachable(DB_URL):
+    if not support.service_reachable(DB_URL, 5432):
         print(f"skipped: PostgreSQL is not reachable at {DB_URL}")
         return
     recreate_database()
     setup_django()
-    from django.contrib.auth.models import Group, User
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
@@ -321,8 +314,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", str(ROOT / "fixtures/articles.json"), verbosity=0)
-    user = User.objects.create_user("bench-reviewer")
-    user.groups.add(Group.objects.get(name=services.REVIEWER))
+    user = support.make_user("bench-reviewer", services.REVIEWER)
     token = Token.objects.create(user=user).key
 
     print(f"PostgreSQL {DB_URL}; gunicorn 1 sync worker; claims with 2 evidence each")

@@ -19,8 +19,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +28,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import support  # noqa: E402
+
 HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]
 PER_HOST_URLS = 10
 DELAY = 0.1
@@ -149,21 +151,10 @@ print(json.dumps({"wall": wall, "queued": queued, "outcomes": outcomes,
 """
 
 
-def redis_reachable(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 6379), 1):
-            return True
-    except OSError:
-        return False
-
-
 def pipeline(args, targets: list[str]) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="lc-bench-"))
     queue = f"lc-bench-{uuid.uuid4().hex[:8]}"
-    broker = args.broker if redis_reachable(args.broker) else "filesystem://"
+    broker = args.broker if support.service_reachable(args.broker, 6379) else "filesystem://"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "workbench.settings",
@@ -187,43 +178,17 @@ def pipeline(args, targets: list[str]) -> dict:
     workers = []
     try:
         for n in range(args.workers):
-            log = open(folder / f"w{n}.log", "w")  # noqa: SIM115
             workers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "workbench",
-                        "worker",
-                        "--pool",
-                        "threads",
-                        "--concurrency",
-                        str(args.threads),
-                        "-Q",
-                        queue,
-                        "-n",
-                        f"w{n}@{queue}",
-                        "--without-gossip",
-                        "--without-mingle",
-                        "--without-heartbeat",
-                        "--loglevel",
-                        "INFO",
-                    ],
-                    cwd=ROOT,
+                support.start_worker(
+                    queue=queue,
+                    name=f"w{n}",
                     env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
+                    log_path=folder / f"w{n}.log",
+                    concurrency=args.threads,
                 )
             )
-        for n in range(args.workers):
-            until = time.monotonic() + 60
-            while " ready." not in (folder / f"w{n}.log").read_text():
-                if time.monotonic() > until:
-                    raise SystemExit((folder / f"w{n}.log").read_text()[-3000:])
-                time.sleep(0.1)
+        for worker in workers:
+            support.wait_worker_ready(worker, timeout=60)
         done = subprocess.run(
             [*manage, "shell", "-c", RUN],
             cwd=ROOT,
@@ -239,20 +204,9 @@ def pipeline(args, targets: list[str]) -> dict:
         return result
     finally:
         for worker in workers:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-        for worker in workers:
-            try:
-                worker.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+            support.stop_worker(worker, timeout=20)
         shutil.rmtree(folder, ignore_errors=True)
-        if broker.startswith("redis://"):
-            import redis
-
-            client = redis.Redis.from_url(broker)
-            for key in client.scan_iter(f"*{queue}*"):  # queue bindings, host leases
-                client.delete(key)
+        support.purge_redis_keys(broker, queue)
 
 
 def main() -> None:

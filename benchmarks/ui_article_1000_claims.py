@@ -33,11 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests import support  # noqa: E402
+
 CLAIMS = 1000
 REPEAT_BODY = 10
 SERVER_TARGET_MS = 300
 PAINT_TARGET_MS = 200
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 def configure() -> Path:
@@ -57,8 +58,6 @@ def configure() -> Path:
 
 def build_data():
     """Return (session cookie, article with 1,000 claims, the same article without claims)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.test import Client
 
@@ -76,8 +75,7 @@ def build_data():
     empty = Article.objects.create(
         title="0 claims", slug="bench-0", body=body, language="ru", content_hash="bench"
     )
-    user = get_user_model().objects.create_user("bench", password="bench-pw")
-    user.groups.add(Group.objects.get(name=services.ANALYST))
+    user = support.make_user("bench", services.ANALYST)
 
     # Spans spread over the whole text, 3 to 60 code points long, so that many overlap and
     # nest; bulk-created because the set-up is not what is measured.
@@ -145,18 +143,7 @@ def browser_paint(port: int, session: str, article_ids: list[int], loads: int) -
 
     results: dict[int, dict[str, list[float]]] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = support.launch_chromium(playwright)
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         context.add_cookies(
             [{"name": "sessionid", "value": session, "domain": "127.0.0.1", "path": "/"}]
