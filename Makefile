@@ -9,7 +9,8 @@ DATA_DIR ?= var
 export DJANGO_SETTINGS_MODULE := workbench.settings
 # The uv pin comes from the lock file, so there is one list of versions.
 UV := $(shell grep -i '^uv==' requirements.lock)
-# Extra pytest arguments, e.g. PYTEST_ARGS="-x tests/api"; -n N runs N processes (xdist).
+# pytest processes (pytest-xdist; 0 = in this process) and extra arguments, e.g. "-x tests/api".
+PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: install chromium screenshots run test lint format typecheck bench fixtures migrate \
@@ -59,7 +60,7 @@ chromium:
 ## make test: install what the tests need and run them (SQLite unless DATABASE_URL says otherwise).
 test: install chromium
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
@@ -90,4 +91,4 @@ fixtures: install
 	status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
