@@ -42,18 +42,19 @@ def _in_memory_broker():
     app.conf.broker_url = "memory://"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True, scope="session")
 def _static_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("static")
+    """WhiteNoise warns when STATIC_ROOT is missing, and reading the settings no longer makes it.
+
+    Session-wide, so that the live server (also session-wide) starts with it.
+    """
+    with override_settings(STATIC_ROOT=str(tmp_path_factory.mktemp("static"))):
+        yield
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings, _static_root):
-    """Tests do not run collectstatic, so the hashed-name manifest does not exist.
-
-    WhiteNoise wants STATIC_ROOT to exist, and the settings no longer make it.
-    """
-    settings.STATIC_ROOT = str(_static_root)
+def _plain_static_storage(settings):
+    """Tests do not run collectstatic, so the hashed-name manifest does not exist."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
