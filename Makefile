@@ -34,6 +34,7 @@ migrate: install
 ## make run: install, migrate, load the seed articles and demo data, start web + Celery worker.
 run: export DEBUG ?= 1
 run: migrate
+	@mkdir -p $${STATIC_ROOT:-$(DATA_DIR)/static}  # WhiteNoise looks there even under DEBUG
 	$(PY) manage.py seed_articles
 	$(PY) manage.py load_demo
 	@echo ""

@@ -26,7 +26,7 @@ def require_service(name: str, url: str, default_port: int) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher():
-    """Production hashing costs about 0.3 s a user; nothing here tests its strength."""
+    """The production hasher (PBKDF2) is slow on purpose; no test here is about its strength."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
 
