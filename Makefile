@@ -93,3 +93,23 @@ fixtures: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+
+## JavaScript: Node from the machine's packages (installed when missing, as Chromium is), the
+## locked npm packages (ESLint, axe-core), the pure modules' unit tests and the linter.
+.PHONY: nodejs test-js lint-js
+nodejs:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
+
+node_modules/.installed: package.json package-lock.json | nodejs
+	npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-js: nodejs
+	node --test tests/js/
+
+lint-js: node_modules/.installed
+	npx --no-install eslint annotations/static tests/js eslint.config.js
+
+test: test-js node_modules/.installed
+lint: lint-js

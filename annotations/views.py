@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from annotations import selectors
+from annotations import selectors, services
 from annotations.csp import content_security_policy
 from annotations.models import Article, LinkOutcome, Stance, Verdict
 from annotations.selectors_review import paragraphs_of
@@ -18,6 +18,48 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 ARTICLES_PER_PAGE = 50
+# What each link-check state means to an analyst, and what they can do about it: the badge's
+# short text, its tooltip and the help overlay all come from here.
+LINK_STATES: dict[str, tuple[str, str, str]] = {
+    LinkOutcome.PENDING: (
+        "checking",
+        "The link is being checked",
+        "Wait a moment: the badge changes by itself.",
+    ),
+    LinkOutcome.OK: ("ok", "The link answered", ""),
+    LinkOutcome.REDIRECTED: (
+        "redirected",
+        "The link redirects elsewhere",
+        "Check that the page it leads to is still the source you meant; cite that address if so.",
+    ),
+    LinkOutcome.BROKEN: (
+        "broken",
+        "The link is broken (the server answered with an error)",
+        "Look for the page elsewhere (an archive copy, say) and cite that, or check again later.",
+    ),
+    LinkOutcome.TIMEOUT: (
+        "timeout",
+        "The link did not answer in time",
+        "The site may be slow or down for a while: check again later.",
+    ),
+    LinkOutcome.UNREACHABLE: (
+        "unreachable",
+        "The link's server could not be reached",
+        "Check the address for a typo, or check again later.",
+    ),
+    LinkOutcome.BLOCKED: (
+        "blocked",
+        "The link was not fetched: it points to a private or local network address, "
+        "which the checker never visits for safety",
+        "Cite a public address of the source; ask an administrator if an intranet host "
+        "must be allowed.",
+    ),
+    LinkOutcome.INVALID: (
+        "invalid",
+        "The link is not a valid web address",
+        "Edit the evidence and correct the address.",
+    ),
+}
 
 
 class _ClaimCounts(TypedDict):
@@ -63,6 +105,24 @@ def article_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
+    link_states = [
+        {"value": value, "label": label, "meaning": meaning, "advice": advice}
+        for value, (label, meaning, advice) in LINK_STATES.items()
+    ]
+    # Everything the page needs to decide and to label; per-claim rights come with each claim.
+    config = {
+        "article_id": article.pk,
+        "api_root": "/api/v1/",
+        "poll_ms": settings.ANNOTATOR_POLL_MS,
+        "can_create": services.can_create_claims(request.user),
+        "can_sign_off": services.can_sign_off(request.user),
+        "verdicts": dict(Verdict.choices),
+        "stances": dict(Stance.choices),
+        "link_states": {
+            state["value"]: {k: state[k] for k in ("label", "meaning", "advice")}
+            for state in link_states
+        },
+    }
     return render(
         request,
         "annotations/article_detail.html",
@@ -71,7 +131,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "paragraphs": paragraphs_of(article.body),
             "verdicts": Verdict.choices,
             "stances": Stance.choices,
-            "link_outcomes": LinkOutcome.choices,
-            "poll_ms": settings.ANNOTATOR_POLL_MS,
+            "link_states": link_states,
+            "config": config,
         },
     )

@@ -135,6 +135,9 @@ class ClaimSerializer(serializers.ModelSerializer):
     signed_off_by = UserRefSerializer(read_only=True, allow_null=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField(
+        help_text="What the requesting user may do with this claim now: edit, delete, sign_off."
+    )
 
     class Meta:
         model = Claim
@@ -150,8 +153,16 @@ class ClaimSerializer(serializers.ModelSerializer):
             "signed_off_at",
             "evidence",
             "url",
+            "permissions",
         ]
         read_only_fields = fields
+
+    def get_permissions(self, claim: Claim) -> dict[str, bool]:
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        if user is None:
+            return {"edit": False, "delete": False, "sign_off": False}
+        return services.claim_permissions(user, claim)
 
     def get_url(self, claim: Claim) -> str:
         # One reverse() per page, not per claim: a list serializer reuses this instance.

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied
 
-from annotations.models import Claim
+from annotations.models import Claim, Verdict
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -77,6 +77,16 @@ def can_delete_claim(user: User, claim: Claim) -> bool:
 
 def can_sign_off(user: User) -> bool:
     return is_reviewer(user)
+
+
+def claim_permissions(user: User, claim: Claim) -> dict[str, bool]:
+    """What the user may do with the claim now, so the pages offer only that (and copy no rule)."""
+    signable = claim.is_signed_off or (claim.verdict != Verdict.PENDING and not claim.is_orphaned)
+    return {
+        "edit": can_edit_claim(user, claim),
+        "delete": can_delete_claim(user, claim),
+        "sign_off": can_sign_off(user) and signable,
+    }
 
 
 def require(allowed: bool, message: str) -> None:

@@ -25,6 +25,7 @@ CLAIM_KEYS = {
     "signed_off_at",
     "evidence",
     "url",
+    "permissions",
 }
 EVIDENCE_KEYS = {
     "id",

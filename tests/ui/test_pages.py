@@ -125,10 +125,11 @@ def test_article_page_renders_paragraphs_with_code_point_offsets(analyst_client,
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "csrftoken" in response.cookies
     html = response.text
-    # The only scripts are the module file and the JSON data block, never inline code.
+    # The only scripts are the module file and the JSON data blocks, never inline code.
     assert '<script type="module" src="/static/annotations/annotator.js"></script>' in html
-    assert html.count("<script") == 2
+    assert html.count("<script") == 3
     assert 'id="article-body-text" type="application/json"' in html
+    assert 'id="annotator-config" type="application/json"' in html
     # The legend names every verdict; highlights use the same classes.
     for value in Verdict.values:
         assert f'class="hl v-{value} legend-sample"' in html

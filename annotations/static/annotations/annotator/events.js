@@ -1,0 +1,102 @@
+// Wiring: which event calls which method, and the messages area.
+import { $, h } from "./dom.js";
+
+export const eventMethods = {
+  announce(text) {
+    $("messages").textContent = text;
+  },
+
+  alert(text, { retry = null } = {}) {
+    this.retry = retry;
+    const box = $("alerts");
+    box.replaceChildren(
+      h("p", {}, text),
+      retry ? h("button", { type: "button", dataset: { action: "retry" } }, "Try again") : null,
+      h("button", { type: "button", dataset: { action: "dismiss" }, "aria-label": "Dismiss the message" }, "Dismiss"),
+    );
+    box.hidden = false;
+  },
+
+  clearAlert() {
+    this.retry = null;
+    $("alerts").replaceChildren();
+  },
+
+  bindEvents() {
+    document.addEventListener("selectionchange", () => this.onSelectionChange());
+    this.bodyEl.addEventListener("keydown", (e) => this.onBodyKey(e));
+    this.bodyEl.addEventListener("focus", () => this.showCaret());
+    this.bodyEl.addEventListener("blur", () => ($("caret").hidden = true));
+    this.bodyEl.addEventListener("click", (event) => {
+      const mark = event.target.closest("mark.hl");
+      if (!mark || !document.getSelection().isCollapsed) return;
+      const ids = mark.dataset.claims.split(" ").map(Number);
+      // Clicking again on the same place cycles through the claims stacked there.
+      const at = ids.indexOf(this.currentId);
+      this.openClaim(at >= 0 ? ids[(at + 1) % ids.length] : ids[0]);
+    });
+    const toolbar = $("selection-toolbar");
+    toolbar.addEventListener("mousedown", (e) => e.preventDefault()); // keep the selection
+    toolbar.addEventListener("click", (e) => {
+      if (e.target.closest("[data-action=create]")) this.createClaim();
+    });
+    $("claim-list").addEventListener("click", (e) => {
+      const button = e.target.closest(".claim-item");
+      if (button) this.openClaim(Number(button.dataset.id), { scroll: true });
+    });
+    $("verdict-filter").addEventListener("change", () => this.renderList());
+    $("close-detail").addEventListener("click", () => this.closeClaim());
+    $("verdict-field").addEventListener("change", (e) => {
+      if (e.target.name === "verdict") this.setVerdict(e.target.value);
+    });
+    $("rationale-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.saveRationale();
+    });
+    $("rationale").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        this.saveRationale();
+      }
+    });
+    $("evidence-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.submitEvidence();
+    });
+    $("evidence-cancel").addEventListener("click", () => {
+      this.resetEvidenceForm();
+      if (this.currentId !== null) this.saveDraft(this.currentId);
+    });
+    $("evidence-list").addEventListener("click", (e) => {
+      const button = e.target.closest("button[data-action]");
+      if (!button) return;
+      const id = Number(button.dataset.id);
+      if (button.dataset.action === "edit-evidence") this.startEvidenceEdit(id);
+      if (button.dataset.action === "remove-evidence") this.removeEvidence(id);
+    });
+    $("history").addEventListener("toggle", () => {
+      if ($("history").open && this.currentId !== null) this.loadHistory(this.currentId);
+    });
+    $("delete-claim").addEventListener("click", () => this.deleteClaim());
+    $("sign-off").addEventListener("click", () => this.toggleSignOff());
+    $("claim-detail").addEventListener("input", () => {
+      if (this.currentId !== null) this.saveDraft(this.currentId);
+    });
+    $("conflict-reapply").addEventListener("click", () => this.reapply());
+    $("conflict-discard").addEventListener("click", () => this.discardMine());
+    $("alerts").addEventListener("click", (e) => {
+      const button = e.target.closest("button[data-action]");
+      if (!button) return;
+      const retry = this.retry;
+      this.clearAlert();
+      if (button.dataset.action === "retry" && retry) retry();
+    });
+    for (const button of document.querySelectorAll("[data-action=help]")) {
+      button.addEventListener("click", () => $("shortcuts").showModal());
+    }
+    document.addEventListener("keydown", (e) => this.onKey(e));
+    window.addEventListener("beforeunload", (e) => {
+      if (this.hasUnsavedInput()) e.preventDefault();
+    });
+  },
+};

@@ -1,0 +1,152 @@
+// Undo and redo of the analyst's own changes, and the claim's history.
+import { errorText, request } from "./api.js";
+import { $, formatTime, h } from "./dom.js";
+import { clip } from "./text.js";
+
+const EVIDENCE_FIELDS = ["url", "title", "excerpt", "note", "stance"];
+
+function evidenceBody(ev) {
+  return Object.fromEntries(EVIDENCE_FIELDS.map((field) => [field, ev[field]]));
+}
+
+function showValue(value) {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "string") return clip(value, 120) || "(empty)";
+  return JSON.stringify(value);
+}
+
+export const historyMethods = {
+  pushUndo(entry) {
+    this.undoStack.push(entry);
+  },
+
+  async undo() {
+    const entry = this.undoStack.takeUndo();
+    if (!entry) return this.announce("Nothing to undo.");
+    const ok = await this.applyUndo(entry, "undo");
+    if (ok) this.announce(`Undone: ${entry.label}.`);
+    else this.undoStack.restore(entry, "undo");
+  },
+
+  async redo() {
+    const entry = this.undoStack.takeRedo();
+    if (!entry) return this.announce("Nothing to redo.");
+    const ok = await this.applyUndo(entry, "redo");
+    if (ok) this.announce(`Redone: ${entry.label}.`);
+    else this.undoStack.restore(entry, "redo");
+  },
+
+  /** Apply an entry backwards (undo) or forwards again (redo). True when it worked. */
+  async applyUndo(entry, direction) {
+    const back = direction === "undo";
+    switch (entry.kind) {
+      case "claim": {
+        if (!this.claims.has(entry.id)) {
+          this.announce("That claim no longer exists.");
+          return false;
+        }
+        if (this.currentId !== entry.id) this.openClaim(entry.id, { scroll: true });
+        const saved = await this.patchClaim(entry.id, back ? entry.before : entry.after, { quiet: true });
+        if (saved) {
+          this.checkVerdict(saved.verdict);
+          $("rationale").value = saved.rationale;
+        }
+        return Boolean(saved);
+      }
+      case "create":
+      case "delete": {
+        const remove = (entry.kind === "create") === back;
+        if (remove) {
+          if (!this.claims.has(entry.id)) return false;
+          entry.snapshot = this.claims.get(entry.id);
+          this.openClaim(entry.id, { scroll: true });
+          return Boolean(await this.deleteClaim({ undoable: false }));
+        }
+        return this.recreateClaim(entry);
+      }
+      case "evidence-add":
+      case "evidence-remove": {
+        if (this.currentId !== entry.claimId) this.openClaim(entry.claimId, { scroll: true });
+        const remove = (entry.kind === "evidence-add") === back;
+        if (remove) return Boolean(await this.removeEvidence(entry.id, { undoable: false }));
+        return this.write("Undoing", async () => {
+          const result = await request("POST", `${this.api}evidence/`, { body: { claim: entry.claimId, ...evidenceBody(entry.snapshot) } });
+          if (!result.ok) {
+            this.alert(`Could not undo: ${errorText(result)}`);
+            return false;
+          }
+          entry.id = result.data.id;
+          entry.snapshot = result.data;
+          this.storeEvidence(entry.claimId, result.data);
+          return true;
+        });
+      }
+      case "evidence-update":
+        return this.write("Undoing", async () => {
+          const result = await request("PATCH", `${this.api}evidence/${entry.id}/`, { body: back ? entry.before : entry.after });
+          if (!result.ok) {
+            this.alert(`Could not undo: ${errorText(result)}`);
+            return false;
+          }
+          this.storeEvidence(entry.claimId, result.data);
+          return true;
+        });
+      default:
+        return false;
+    }
+  },
+
+  /** Bring a deleted claim back from its snapshot, with its evidence. */
+  async recreateClaim(entry) {
+    const s = entry.snapshot;
+    const created = await this.createClaim(
+      { start: s.start, end: s.end, quote: s.quote, prefix: s.prefix, suffix: s.suffix },
+      { verdict: s.verdict, rationale: s.rationale },
+      { undoable: false },
+    );
+    if (!created) return false;
+    for (const ev of s.evidence || []) {
+      const result = await request("POST", `${this.api}evidence/`, { body: { claim: created.id, ...evidenceBody(ev) } });
+      if (result.ok) this.storeEvidence(created.id, result.data);
+    }
+    this.undoStack.rename(entry.id, created.id);
+    this.openClaim(created.id);
+    return true;
+  },
+
+  async loadHistory(id) {
+    let result;
+    try {
+      result = await request("GET", `${this.api}claims/${id}/history/`);
+    } catch {
+      $("history-list").replaceChildren(h("li", { class: "error" }, "Could not load the history: the server cannot be reached."));
+      return;
+    }
+    if (this.currentId !== id) return;
+    if (!result.ok) {
+      $("history-list").replaceChildren(h("li", { class: "error" }, errorText(result)));
+      return;
+    }
+    const entries = Array.isArray(result.data) ? result.data : result.data.results || [];
+    $("history-list").replaceChildren(
+      ...entries.map((entry) =>
+        h(
+          "li",
+          {},
+          h("time", { datetime: entry.at }, formatTime(entry.at)),
+          " ",
+          h("strong", {}, entry.actor ? entry.actor.username : "system"),
+          ` ${entry.action.replaceAll("_", " ")} ${entry.subject}`,
+          h(
+            "ul",
+            { class: "changes" },
+            Object.entries(entry.changes || {}).map(([field, pair]) =>
+              h("li", {}, `${field}: `, h("del", {}, showValue(Array.isArray(pair) ? pair[0] : null)), " → ", h("ins", {}, showValue(Array.isArray(pair) ? pair[1] : pair))),
+            ),
+          ),
+        ),
+      ),
+    );
+    if (!entries.length) $("history-list").replaceChildren(h("li", { class: "muted" }, "No history yet."));
+  },
+};
