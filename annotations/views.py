@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.views import SpectacularRedocView
 
 from annotations import selectors, services
 from annotations.csp import content_security_policy
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 ARTICLES_PER_PAGE = 50
+# A selection longer than this (code points) is made a claim only after the analyst confirms.
+CLAIM_CONFIRM_CHARS = 600
 # What each link-check state means to an analyst, and what they can do about it: the badge's
 # short text, its tooltip and the help overlay all come from here.
 LINK_STATES: dict[str, tuple[str, str, str]] = {
@@ -116,6 +119,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "poll_ms": settings.ANNOTATOR_POLL_MS,
         "can_create": services.can_create_claims(request.user),
         "can_sign_off": services.can_sign_off(request.user),
+        "claim_confirm_chars": CLAIM_CONFIRM_CHARS,
         "verdicts": dict(Verdict.choices),
         "stances": dict(Stance.choices),
         "link_states": {
@@ -135,3 +139,17 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "config": config,
         },
     )
+
+
+# The API docs are served locally (Redoc comes from drf-spectacular-sidecar): no web fonts, and
+# the Redocly logo that Redoc's footer always loads from its CDN is refused by the policy.
+API_DOCS_POLICY = "img-src 'self' data:; font-src 'self'; connect-src 'self'"
+
+
+class ApiDocsView(SpectacularRedocView):
+    template_name = "annotations/redoc.html"
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", API_DOCS_POLICY)
+        return response

@@ -36,7 +36,8 @@ class Annotator {
     this.pendingSelection = null;
     this.editingEvidenceId = null;
     this.conflict = null;
-    this.retry = null;
+    this.alertSerial = 0;
+    this.alertActions = [];
     this.paragraphs = [];
   }
 
@@ -62,8 +63,7 @@ class Annotator {
           this.root.dataset.ready = "1";
         }, 0),
       );
-      const wanted = Number(new URLSearchParams(location.hash.slice(1)).get("claim"));
-      if (wanted && this.claims.has(wanted)) this.openClaim(wanted, { scroll: true });
+      this.openFromHash();
     } catch (error) {
       this.alert(
         error instanceof NetworkError

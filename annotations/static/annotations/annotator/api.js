@@ -37,6 +37,9 @@ export async function request(method, url, { body, version } = {}) {
   return { status: response.status, ok: response.ok, data, etag: response.headers.get("ETag") };
 }
 
+// Fields worth naming in a message; offsets and ids are the page's business, not the analyst's.
+const FIELD_NAMES = { url: "URL", title: "Title", excerpt: "Excerpt", note: "Note", stance: "Stance", verdict: "Verdict", rationale: "Rationale" };
+
 /** Turn a DRF error body into one readable line. */
 export function errorText(result) {
   const data = result.data;
@@ -47,7 +50,7 @@ export function errorText(result) {
   return Object.entries(data)
     // codes are for programs, the messages for people; "current" is the newer claim on a 412
     .filter(([field]) => !["codes", "code", "current"].includes(field))
-    .map(([field, messages]) => `${field === "non_field_errors" ? "" : `${field}: `}${[].concat(messages).join(" ")}`)
+    .map(([field, messages]) => `${FIELD_NAMES[field] ? `${FIELD_NAMES[field]}: ` : ""}${[].concat(messages).join(" ")}`)
     .join(" ");
 }
 

@@ -6,20 +6,46 @@ export const eventMethods = {
     $("messages").textContent = text;
   },
 
-  alert(text, { retry = null } = {}) {
-    this.retry = retry;
-    const box = $("alerts");
-    box.replaceChildren(
+  /** Show an error; `actions` are extra buttons ({label, run}) such as "Open the existing claim". */
+  alert(text, { retry = null, actions = [] } = {}) {
+    this.alertSerial = (this.alertSerial || 0) + 1;
+    this.alertActions = [...(retry ? [{ label: "Try again", run: retry }] : []), ...actions];
+    const buttons = this.alertActions.map((action, i) =>
+      h("button", { type: "button", dataset: { action: "run", index: i } }, action.label),
+    );
+    $("alerts").replaceChildren(
       h("p", {}, text),
-      retry ? h("button", { type: "button", dataset: { action: "retry" } }, "Try again") : null,
+      ...buttons,
       h("button", { type: "button", dataset: { action: "dismiss" }, "aria-label": "Dismiss the message" }, "Dismiss"),
     );
-    box.hidden = false;
   },
 
   clearAlert() {
-    this.retry = null;
+    this.alertActions = [];
     $("alerts").replaceChildren();
+  },
+
+  /** Ask before something hard to take back; resolves true when the user confirms. */
+  confirm({ title, message, yes, no }) {
+    const dialog = $("confirm-dialog");
+    $("confirm-title").textContent = title;
+    $("confirm-message").textContent = message;
+    $("confirm-yes").textContent = yes;
+    $("confirm-no").textContent = no;
+    const back = document.activeElement;
+    return new Promise((resolve) => {
+      dialog.addEventListener(
+        "close",
+        () => {
+          if (back && back.isConnected) back.focus();
+          resolve(dialog.returnValue === "yes");
+        },
+        { once: true },
+      );
+      dialog.returnValue = "";
+      dialog.showModal();
+      $("confirm-no").focus();
+    });
   },
 
   bindEvents() {
@@ -73,11 +99,12 @@ export const eventMethods = {
       const id = Number(button.dataset.id);
       if (button.dataset.action === "edit-evidence") this.startEvidenceEdit(id);
       if (button.dataset.action === "remove-evidence") this.removeEvidence(id);
+      if (button.dataset.action === "recheck") this.recheckLink(id);
     });
     $("history").addEventListener("toggle", () => {
       if ($("history").open && this.currentId !== null) this.loadHistory(this.currentId);
     });
-    $("delete-claim").addEventListener("click", () => this.deleteClaim());
+    $("delete-claim").addEventListener("click", () => this.confirmDelete());
     $("sign-off").addEventListener("click", () => this.toggleSignOff());
     $("claim-detail").addEventListener("input", () => {
       if (this.currentId !== null) this.saveDraft(this.currentId);
@@ -87,10 +114,11 @@ export const eventMethods = {
     $("alerts").addEventListener("click", (e) => {
       const button = e.target.closest("button[data-action]");
       if (!button) return;
-      const retry = this.retry;
+      const action = this.alertActions[Number(button.dataset.index)];
       this.clearAlert();
-      if (button.dataset.action === "retry" && retry) retry();
+      if (button.dataset.action === "run" && action) action.run();
     });
+    window.addEventListener("hashchange", () => this.openFromHash());
     for (const button of document.querySelectorAll("[data-action=help]")) {
       button.addEventListener("click", () => $("shortcuts").showModal());
     }

@@ -22,15 +22,23 @@ export const evidenceMethods = {
         ev.title ? h("div", { class: "evidence-url muted" }, ev.url) : null,
         ev.excerpt ? h("blockquote", { class: "evidence-excerpt" }, ev.excerpt) : null,
         ev.note ? h("p", { class: "evidence-note" }, ev.note) : null,
-        editable
-          ? h(
-              "div",
-              { class: "evidence-actions" },
+        h(
+          "div",
+          { class: "evidence-actions" },
+          ev.link && this.config.can_create
+            ? h("button", { type: "button", dataset: { action: "recheck", id: ev.id }, "aria-label": `Check again the link of ${ev.title || ev.url}` }, "Check again")
+            : null,
+          editable ? " " : null,
+          editable
+            ? h(
+                "span",
+                {},
               h("button", { type: "button", dataset: { action: "edit-evidence", id: ev.id }, "aria-label": `Edit evidence ${ev.title || ev.url}` }, "Edit"),
               " ",
-              h("button", { type: "button", class: "danger", dataset: { action: "remove-evidence", id: ev.id }, "aria-label": `Remove evidence ${ev.title || ev.url}` }, "Remove"),
-            )
-          : null,
+                h("button", { type: "button", class: "danger", dataset: { action: "remove-evidence", id: ev.id }, "aria-label": `Remove evidence ${ev.title || ev.url}` }, "Remove"),
+              )
+            : null,
+        ),
       ),
     );
     if (!items.length) items.push(h("li", { class: "muted" }, "No evidence yet."));
@@ -155,6 +163,20 @@ export const evidenceMethods = {
     return previous;
   },
 
+  /** Put input back into the form, unless the analyst has typed something new there since. */
+  restoreEvidenceInput(claimId, input, editing) {
+    const typed = this.evidenceInput();
+    if (this.currentId !== claimId || typed.url || typed.title || typed.excerpt || typed.note) return false;
+    if (editing) this.startEvidenceEdit(editing, { focus: false });
+    $("ev-url").value = input.url;
+    $("ev-title").value = input.title;
+    $("ev-excerpt").value = input.excerpt;
+    $("ev-note").value = input.note;
+    $("ev-stance").value = input.stance;
+    this.saveDraft(claimId);
+    return true;
+  },
+
   async submitEvidence() {
     const claim = this.claims.get(this.currentId);
     if (!claim) return;
@@ -165,29 +187,72 @@ export const evidenceMethods = {
       return;
     }
     const editing = this.editingEvidenceId;
-    await this.write(editing ? "Saving the evidence" : "Adding the evidence", async () => {
-      const result = editing
-        ? await request("PATCH", `${this.api}evidence/${editing}/`, { body: input })
-        : await request("POST", `${this.api}evidence/`, { body: { claim: claim.id, ...input } });
+    // The form is free for the next item at once; this input travels with its request.
+    this.resetEvidenceForm();
+    this.saveDraft(claim.id);
+    const failed = (why) => {
+      const back = this.restoreEvidenceInput(claim.id, input, editing);
+      if (back) $("evidence-error").textContent = why;
+      this.alert(`The evidence ${input.url} was not saved. ${why}${back ? "" : ` Your input: ${input.url}${input.note ? `, “${input.note}”` : ""}.`}`, {
+        retry: () => this.saveEvidence(claim.id, input, editing, failed),
+      });
+    };
+    await this.saveEvidence(claim.id, input, editing, failed);
+  },
+
+  async saveEvidence(claimId, input, editing, failed) {
+    return this.enqueue(async () => {
+      let result;
+      try {
+        result = editing
+          ? await request("PATCH", `${this.api}evidence/${editing}/`, { body: input })
+          : await request("POST", `${this.api}evidence/`, { body: { claim: claimId, ...input } });
+      } catch {
+        failed("The server cannot be reached; nothing was saved.");
+        return false;
+      }
       if (!result.ok) {
-        $("evidence-error").textContent = errorText(result);
-        this.alert(`The evidence was not saved. ${errorText(result)}`);
-        return;
+        failed(errorText(result));
+        return false;
       }
       this.clearAlert();
-      this.resetEvidenceForm();
       const ev = result.data;
-      const previous = this.storeEvidence(claim.id, ev);
+      const previous = this.storeEvidence(claimId, ev);
       if (editing) {
         const before = {};
         for (const field of Object.keys(input)) before[field] = previous ? previous[field] : "";
-        this.pushUndo({ kind: "evidence-update", claimId: claim.id, id: ev.id, before, after: input, label: "the evidence change" });
+        this.pushUndo({ kind: "evidence-update", claimId, id: ev.id, before, after: input, label: "the evidence change" });
       } else {
-        this.pushUndo({ kind: "evidence-add", claimId: claim.id, id: ev.id, snapshot: ev, label: "adding the evidence" });
+        this.pushUndo({ kind: "evidence-add", claimId, id: ev.id, snapshot: ev, label: "adding the evidence" });
       }
-      if (this.currentId === claim.id) this.saveDraft(claim.id);
       this.announce(editing ? "Evidence saved." : "Evidence added; its link is being checked.");
+      return true;
     });
+  },
+
+  /** "Check again": ask for a fresh check of a citation's link (rate-limited by the server). */
+  async recheckLink(evidenceId) {
+    const claim = this.claims.get(this.currentId);
+    const ev = claim && (claim.evidence || []).find((e) => e.id === evidenceId);
+    if (!ev || !ev.link) return;
+    let result;
+    try {
+      result = await request("POST", `${this.api}source-links/${ev.link.id}/recheck/`, { body: {} });
+    } catch {
+      this.alert("The check was not requested: the server cannot be reached.");
+      return;
+    }
+    if (!result.ok) {
+      this.alert(`The check was not requested. ${errorText(result)}`);
+      return;
+    }
+    this.clearAlert();
+    const queued = result.data && result.data.queued;
+    ev.link = { ...ev.link, ...(result.data && result.data.link), outcome: queued ? "pending" : ev.link.outcome };
+    const badges = $("evidence-list").querySelector(`[data-id="${ev.id}"] .link-badges`);
+    if (badges) this.fillBadges(badges, ev);
+    this.schedulePoll();
+    this.announce(queued ? "The link will be checked again; its badge changes when the check is done." : "A check of this link is already under way.");
   },
 
   async removeEvidence(id, { undoable = true } = {}) {

@@ -38,7 +38,10 @@ export const keyboardMethods = {
   /** Enter in the article text opens the innermost claim under the caret (again: the next one). */
   openClaimAtCaret() {
     const cp = this.caretCp();
-    if (cp === null) return;
+    if (cp === null) {
+      this.announce("No caret in the text yet: press an arrow key to place it, or J to open the next claim.");
+      return;
+    }
     const here = claimsAt(this.ordered, cp);
     if (!here.length) {
       this.announce("No claim at the caret.");
@@ -86,7 +89,7 @@ export const keyboardMethods = {
       this.setVerdict(VERDICT_NEXT_KEYS[key], { next: true });
       return;
     }
-    switch (key) {
+    switch (lower) {
       case "?":
         event.preventDefault();
         $("shortcuts").showModal();

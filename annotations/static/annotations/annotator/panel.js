@@ -108,9 +108,19 @@ export const panelMethods = {
     this.schedulePoll();
   },
 
+  /** Open the claim named by `#claim=N`, on load and whenever the fragment changes. */
+  openFromHash() {
+    const wanted = Number(new URLSearchParams(location.hash.slice(1)).get("claim"));
+    if (!wanted || wanted === this.currentId) return;
+    if (this.claims.has(wanted)) this.openClaim(wanted, { scroll: true });
+    else this.announce(`There is no claim ${wanted} on this article.`);
+  },
+
   closeClaim() {
     if (this.currentId === null) return;
     const closing = this.currentId;
+    // Asked before the panel hides: hiding it drops the focus to the page body.
+    const focusInPanel = $("panel").contains(document.activeElement);
     this.saveDraft(closing);
     this.currentId = null;
     this.clearConflict();
@@ -119,7 +129,7 @@ export const panelMethods = {
     history.replaceState(null, "", location.pathname + location.search);
     const button = $("claim-list").querySelector(`[data-id="${closing}"]`);
     if (button) button.classList.remove("is-current");
-    if (button && $("panel").contains(document.activeElement)) button.focus();
+    if (button && (focusInPanel || document.activeElement === document.body)) button.focus();
     this.stopPoll();
   },
 

@@ -19,7 +19,11 @@ export const writeMethods = {
   /** Run a write; on a network failure offer to retry it with the same input. */
   async write(label, task) {
     try {
-      return await this.enqueue(task);
+      const serial = this.alertSerial;
+      const result = await this.enqueue(task);
+      // A write that went through without a new error makes any earlier error stale.
+      if (result !== null && result !== false && this.alertSerial === serial) this.clearAlert();
+      return result;
     } catch (error) {
       if (error instanceof NetworkError) {
         this.alert(`${label} failed: the server cannot be reached. Nothing was saved and your input is kept.`, {
@@ -59,6 +63,24 @@ export const writeMethods = {
       this.alert("Your account cannot create claims.");
       return null;
     }
+    const existing = this.ordered.find((c) => c.start === span.start && c.end === span.end);
+    if (existing) {
+      this.alert(`This passage is already a claim («${clip(existing.quote, 60)}»).`, {
+        actions: [{ label: "Open the existing claim", run: () => this.openClaim(existing.id, { scroll: true, focus: true }) }],
+      });
+      return null;
+    }
+    const length = span.end - span.start;
+    if (undoable && length > this.config.claim_confirm_chars) {
+      const share = Math.round((100 * length) / this.bodyCps.length);
+      const yes = await this.confirm({
+        title: "Make this long selection one claim?",
+        message: `The selection is ${length} characters long${share >= 95 ? ", the whole article" : `, ${share}% of the article`}. A claim is usually one sentence or statement.`,
+        yes: "Create the claim",
+        no: "Keep selecting",
+      });
+      if (!yes) return null;
+    }
     const payload = { article: this.articleId, start: span.start, end: span.end, quote: span.quote, prefix: span.prefix, suffix: span.suffix, ...extra };
     return this.write("Creating the claim", async () => {
       const result = await request("POST", `${this.api}claims/`, { body: payload });
@@ -66,7 +88,6 @@ export const writeMethods = {
         this.alert(`The claim was not created. ${errorText(result)}`);
         return null;
       }
-      this.clearAlert();
       const claim = result.data;
       $("selection-toolbar").hidden = true;
       this.pendingSelection = null;
@@ -156,6 +177,20 @@ export const writeMethods = {
     this.patchClaim(claim.id, { rationale }, {
       undo: { kind: "claim", id: claim.id, before: { rationale: claim.rationale || "" }, after: { rationale }, label: "the rationale" },
     });
+  },
+
+  /** The delete button: say what goes with the claim, and ask. */
+  async confirmDelete() {
+    const claim = this.claims.get(this.currentId);
+    if (!claim) return false;
+    const n = (claim.evidence || []).length;
+    const yes = await this.confirm({
+      title: "Delete this claim?",
+      message: `«${clip(claim.quote, 80)}»${n ? ` and its ${n} evidence ${n === 1 ? "item" : "items"}` : ""} will be deleted. Ctrl+Z brings it back.`,
+      yes: "Delete",
+      no: "Keep the claim",
+    });
+    return yes ? this.deleteClaim() : false;
   },
 
   async deleteClaim({ undoable = true } = {}) {
