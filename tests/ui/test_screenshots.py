@@ -107,6 +107,32 @@ def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
     page.locator("#conflict").wait_for(state="visible")
     page.locator("#panel").screenshot(path=out / "conflict.png")
 
+    # A 390-px phone: the article list, the text, and a tapped claim in its tab.
+    phone = b.context.browser.new_context(
+        base_url=b.page.url.split("/articles/")[0],
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        locale="en-GB",
+    )
+    try:
+        mobile = phone.new_page()
+        mobile.goto("/accounts/login/")
+        mobile.get_by_label("Username").fill("analyst")
+        mobile.get_by_label("Password").fill("analyst-demo")
+        mobile.get_by_role("button", name="Log in").click()
+        mobile.wait_for_selector(".article-table")
+        mobile.screenshot(path=out / "phone-article-list.png")
+        mobile.goto(f"/articles/{ru.pk}/")
+        mobile.wait_for_selector("#annotator[data-ready='1']")
+        mobile.screenshot(path=out / "phone-annotator.png")
+        mobile.locator(f"mark[data-claims~='{claim.pk}']").first.tap()
+        mobile.wait_for_selector("#claim-detail:not([hidden])")
+        mobile.screenshot(path=out / "phone-claim.png")
+    finally:
+        phone.close()
+
     screens = ("login", "article-list", "annotator", "selection-toolbar", "shortcuts")
-    for name in (*screens, "claim-list", "conflict"):
+    phones = ("phone-article-list", "phone-annotator", "phone-claim")
+    for name in (*screens, "claim-list", "conflict", *phones):
         assert (out / f"{name}.png").stat().st_size > 5_000

@@ -59,7 +59,23 @@ export const eventMethods = {
       const ids = mark.dataset.claims.split(" ").map(Number);
       // Clicking again on the same place cycles through the claims stacked there.
       const at = ids.indexOf(this.currentId);
-      this.openClaim(at >= 0 ? ids[(at + 1) % ids.length] : ids[0]);
+      this.openClaim(at >= 0 ? ids[(at + 1) % ids.length] : ids[0], { reveal: true });
+    });
+    // Hovering a highlight outlines the whole of its innermost claim, however it is split.
+    this.bodyEl.addEventListener("mouseover", (event) => {
+      const mark = event.target.closest("mark.hl");
+      const id = mark ? Number(mark.dataset.claims.split(" ")[0]) : null;
+      if (id === this.hoverId) return;
+      for (const el of this.marks.get(this.hoverId) || []) el.classList.remove("is-hover");
+      this.hoverId = id;
+      for (const el of this.marks.get(id) || []) el.classList.add("is-hover");
+    });
+    for (const tab of document.querySelectorAll(".pane-tabs [role=tab]")) {
+      tab.addEventListener("click", () => this.showPane(tab.dataset.pane));
+    }
+    $("show-in-text").addEventListener("click", () => {
+      const marks = this.marks.get(this.currentId) || [];
+      if (marks.length) marks[0].scrollIntoView({ block: "center", behavior: "instant" });
     });
     const toolbar = $("selection-toolbar");
     toolbar.addEventListener("mousedown", (e) => e.preventDefault()); // keep the selection

@@ -81,7 +81,20 @@ export const panelMethods = {
     this.announce(`Claim ${list.indexOf(next) + 1} of ${list.length}: ${this.verdictLabel(next.verdict)}.`);
   },
 
-  openClaim(id, { scroll = false, focus = false } = {}) {
+  /** Narrow screens show one pane at a time, as tabs: the claim list or the open claim. */
+  showPane(name) {
+    $("panel").dataset.pane = name;
+    for (const tab of document.querySelectorAll(".pane-tabs [role=tab]")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.pane === name));
+    }
+    $("tab-claim").disabled = this.currentId === null;
+  },
+
+  narrow() {
+    return window.matchMedia("(max-width: 900px)").matches;
+  },
+
+  openClaim(id, { scroll = false, focus = false, reveal = false } = {}) {
     const claim = this.claims.get(id);
     if (!claim) return;
     const switching = this.currentId !== id;
@@ -101,8 +114,14 @@ export const panelMethods = {
       if (on) el.setAttribute("aria-current", "true");
       else el.removeAttribute("aria-current");
     }
+    this.showPane("claim");
     const marks = this.marks.get(id);
-    if (scroll && marks && marks.length) marks[0].scrollIntoView({ block: "center", behavior: "instant" });
+    if (reveal && this.narrow()) {
+      // On a phone the panel is below the text: bring the opened claim to the reader.
+      $("panel").scrollIntoView({ block: "start", behavior: "instant" });
+    } else if (scroll && marks && marks.length) {
+      marks[0].scrollIntoView({ block: "center", behavior: "instant" });
+    }
     if (location.hash !== `#claim=${id}`) history.replaceState(null, "", `#claim=${id}`);
     if (focus) $("claim-detail").focus();
     this.schedulePoll();
@@ -125,6 +144,7 @@ export const panelMethods = {
     this.currentId = null;
     this.clearConflict();
     $("claim-detail").hidden = true;
+    this.showPane("list");
     this.markCurrent();
     history.replaceState(null, "", location.pathname + location.search);
     const button = $("claim-list").querySelector(`[data-id="${closing}"]`);
