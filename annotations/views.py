@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.views import SpectacularRedocView
 
 from annotations import selectors, services
 from annotations.csp import content_security_policy
@@ -139,17 +138,3 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "config": config,
         },
     )
-
-
-# The API docs are served locally (Redoc comes from drf-spectacular-sidecar): no web fonts, and
-# the Redocly logo that Redoc's footer always loads from its CDN is refused by the policy.
-API_DOCS_POLICY = "img-src 'self' data:; font-src 'self'; connect-src 'self'"
-
-
-class ApiDocsView(SpectacularRedocView):
-    template_name = "annotations/redoc.html"
-
-    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        response = super().get(request, *args, **kwargs)
-        response.headers.setdefault("Content-Security-Policy", API_DOCS_POLICY)
-        return response

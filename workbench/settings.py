@@ -216,6 +216,9 @@ LOGGING = {
 # 10.1.0.0/16) bypass the address policy; by default every non-public address is refused.
 LINKCHECK_FRESHNESS = env_int("LINKCHECK_FRESHNESS", 3600)
 LINKCHECK_RECHECK_AGE = env_int("LINKCHECK_RECHECK_AGE", 7 * 24 * 3600)
+# "Check again" in the annotator (POST /api/v1/source-links/{id}/recheck/): per user, DRF's
+# rate syntax ("10/min", "100/hour"), counted in the default cache.
+LINKCHECK_USER_RECHECK_RATE = env_str("LINKCHECK_USER_RECHECK_RATE", "10/min")
 LINKCHECK_SWEEP_INTERVAL = env_int("LINKCHECK_SWEEP_INTERVAL", 600)
 LINKCHECK_SWEEP_BATCH = env_int("LINKCHECK_SWEEP_BATCH", 500)
 LINKCHECK_REQUEST_GRACE = env_int("LINKCHECK_REQUEST_GRACE", 900)

@@ -12,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +24,7 @@ from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, 
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import DeskPermission
 from annotations.api.schema import ETAG, IF_MATCH
+from annotations.api.throttles import MSG_RECHECK_THROTTLED, LinkRecheckThrottle
 from annotations.linkcheck import service as linkcheck_service
 from annotations.models import Claim, Evidence
 from annotations.selectors import KeyField
@@ -302,12 +303,19 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet:
         return selectors.source_links_queryset()
 
+    def throttled(self, request: Request, wait: float | None) -> None:
+        seconds = max(1, round(wait or 1))
+        # Without a wait here, DRF appends its own "Expected available in ..." sentence.
+        error = Throttled(detail=MSG_RECHECK_THROTTLED.format(wait=seconds))
+        error.wait = seconds
+        raise error
+
     @extend_schema(
         summary="Check the link again now, whenever it was last checked",
         request=None,
         responses={202: s.RecheckSerializer},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[LinkRecheckThrottle])
     def recheck(self, request: Request, pk: str | None = None) -> Response:
         link = self.get_object()
         queued = linkcheck_service.link_check_request(link=link, force=True)
