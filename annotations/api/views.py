@@ -23,7 +23,7 @@ from annotations.api.exceptions import PreconditionRequired
 from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, SourceLinkFilter
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import DeskPermission
-from annotations.api.schema import ETAG, IF_MATCH
+from annotations.api.schema import ETAG, IF_MATCH, ErrorSerializer
 from annotations.api.throttles import MSG_RECHECK_THROTTLED, LinkRecheckThrottle
 from annotations.linkcheck import service as linkcheck_service
 from annotations.models import Claim, Evidence
@@ -311,9 +311,9 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
         raise error
 
     @extend_schema(
-        summary="Check the link again now, whenever it was last checked",
+        summary="Check the link again now, whenever it was last checked (rate-limited per user)",
         request=None,
-        responses={202: s.RecheckSerializer},
+        responses={202: s.RecheckSerializer, 429: ErrorSerializer},
     )
     @action(detail=True, methods=["post"], throttle_classes=[LinkRecheckThrottle])
     def recheck(self, request: Request, pk: str | None = None) -> Response:

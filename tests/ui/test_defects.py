@@ -251,3 +251,24 @@ def test_11_check_again_is_rate_limited_per_user_and_says_so(
     button.click()
     page.locator("#alerts").get_by_text("many link checks in a short time").wait_for()
     cache.clear()
+
+
+def test_4_undo_survives_a_reload_and_redo_exists(olena, live_seeds, analyst_user):  # noqa: F811
+    ru = live_seeds["ru"]
+    claim = add_claim(ru, SENTENCE, analyst_user)
+    olena.open_article(ru, f"#claim={claim.pk}")
+    page = olena.page
+    page.locator("#claim-detail").focus()
+    page.keyboard.press("d")
+    page.wait_for_function("() => window.annotator.claims.values().next().value.version === 2")
+    page.reload()
+    olena.wait_ready()
+    page.locator("#claim-detail").focus()
+    page.keyboard.press("Control+z")
+    page.locator("#messages").get_by_text("Undone: the verdict").wait_for()
+    claim.refresh_from_db()
+    assert claim.verdict == "pending"
+    page.keyboard.press("Control+Shift+z")
+    page.locator("#messages").get_by_text("Redone: the verdict").wait_for()
+    claim.refresh_from_db()
+    assert claim.verdict == "disputed"
