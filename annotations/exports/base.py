@@ -5,7 +5,7 @@ lists them, and the API's view, parameter validation and OpenAPI schema read tha
 """
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,3 +84,13 @@ TEXT = {"type": "string"}
 def dump(obj: Any) -> str:
     """Compact JSON that keeps Cyrillic as it is (not ``\\u``-escaped)."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_array(chunks: Iterable[Iterable[str]]) -> Iterator[str]:
+    """A JSON array streamed from chunks of JSON texts, one element a line."""
+    yield "["
+    separator = "\n"
+    for chunk in chunks:
+        yield separator + ",\n".join(chunk)
+        separator = ",\n"
+    yield "\n]\n"

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from annotations.exports.base import Export, ExportFormat, dump
+from annotations.exports.base import Export, ExportFormat, dump, json_array
 from annotations.exports.fields import Row, Urls, iso
 from annotations.models import Claim, Verdict
 
@@ -78,14 +78,9 @@ def claim_review(row: Row, urls: Urls) -> dict[str, Any]:
 
 def write(export: Export) -> Iterator[str]:
     """A JSON array of ClaimReview objects, one per signed-off claim with a final verdict."""
-    yield "["
-    first = True
     urls = export.urls
-    for chunk in export.chunks(published(export.claims)):
-        text = ",\n".join(dump(claim_review(claim, urls)) for claim in chunk)
-        yield ("\n" if first else ",\n") + text
-        first = False
-    yield "\n]\n"
+    chunks = export.chunks(published(export.claims))
+    return json_array((dump(claim_review(claim, urls)) for claim in chunk) for chunk in chunks)
 
 
 CLAIMREVIEW = ExportFormat(

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import connection
 
-from annotations.exports.base import TEXT, Export, ExportFormat, dump
+from annotations.exports.base import TEXT, Export, ExportFormat, dump, json_array
 from annotations.exports.chunks import sql_record_chunks
 from annotations.exports.records import RECORD
 
@@ -27,12 +27,7 @@ def record_chunks(export: Export) -> Iterator[list[str]]:
 
 def write_json(export: Export) -> Iterator[str]:
     """A JSON array of claim records."""
-    yield "["
-    first = True
-    for chunk in record_chunks(export):
-        yield ("\n" if first else ",\n") + ",\n".join(chunk)
-        first = False
-    yield "\n]\n"
+    return json_array(record_chunks(export))
 
 
 def write_jsonl(export: Export) -> Iterator[str]:
