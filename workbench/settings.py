@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "annotations.middleware.QueryStringGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -278,6 +279,8 @@ REST_FRAMEWORK = {
 }
 # Largest request body the API parses; a bigger one gets 413.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 262_144)
+# Deepest nesting of arrays and objects a JSON body may have; deeper is a 400.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Claims per database round trip when streaming an export.
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 500)
 # Annotations per page of the W3C AnnotationCollection export.

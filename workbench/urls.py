@@ -27,3 +27,4 @@ urlpatterns = [
 ]
 
 handler404 = "annotations.api.views.not_found"
+handler500 = "annotations.api.exceptions.server_error"

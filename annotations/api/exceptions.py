@@ -15,11 +15,15 @@ from django.core.exceptions import (
     RequestDataTooBig,
     ValidationError,
 )
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotations.services import StaleClaimError
+
+MSG_SERVER_ERROR = "The server failed to answer this request; the error has been logged."
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -88,3 +92,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
         response.data["codes"] = exc.get_codes()
     return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 for an unhandled error: JSON under /api/ (clients parse it), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": MSG_SERVER_ERROR}, status=500)
+    return defaults.server_error(request)

@@ -9,6 +9,8 @@ field down to the id), so a page boundary never moves.
 import base64
 import binascii
 import json
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,15 +22,77 @@ from rest_framework.utils.urls import replace_query_param
 
 from annotations.selectors import (
     BadPosition,
+    KeyField,
     Keyset,
     keyset_after,
     keyset_order,
     keyset_values,
 )
 
+# A cursor we made is well under this: the ordering name and a few short values.
+MAX_CURSOR_CHARS = 1024
+# Text values (titles, verdicts) longer than this never came from one of our pages.
+MAX_CURSOR_TEXT = 512
+# Values the databases can store: a signed 64-bit integer and years 1-9999 in UTC.
+BIGINT_RANGE = range(-(2**63), 2**63)
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_SURROGATE_OR_NUL = re.compile("[\x00\ud800-\udfff]")
+_CURSOR_KEYS = {"o", "p", "r"}
+
 MSG_BAD_CURSOR = "This cursor is not valid for this list (it may belong to another ordering)."
 MSG_BAD_PAGE_SIZE = "page_size must be a whole number from 1 to {max}."
 MSG_BAD_ORDERING = "Unknown ordering «{value}»: use one of {choices}."
+
+
+class BadCursor(ValueError):
+    """The cursor was not made by this list: the client gets 400, never a database error."""
+
+
+def _position_value(field: KeyField, value: Any) -> Any:
+    """Check one decoded value against its column: the type and what the database can hold."""
+    if field.kind is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value not in BIGINT_RANGE:
+            raise BadCursor(field.name)
+        return value
+    if not isinstance(value, str) or len(value) > MAX_CURSOR_TEXT:
+        raise BadCursor(field.name)
+    if _SURROGATE_OR_NUL.search(value):
+        raise BadCursor(field.name)
+    if field.kind is datetime:
+        try:
+            parsed = field.decode(value)
+            # Naive times and offsets that push the instant out of years 1-9999 are refused.
+            if parsed.tzinfo is None:
+                raise BadCursor(field.name)
+            parsed.astimezone(UTC)
+        except (BadPosition, ValueError, OverflowError):
+            raise BadCursor(field.name) from None
+        return parsed
+    return value
+
+
+def decode_cursor(raw: str, name: str, keyset: Keyset) -> tuple[bool, list[Any]]:
+    """``(reverse, position)`` from a cursor, each field checked; anything else is BadCursor.
+
+    The cursor is the client's input: its size, alphabet, JSON shape (one flat object, no
+    nesting), each value's type and range are checked before any of it reaches a query.
+    """
+    if len(raw) > MAX_CURSOR_CHARS or not _BASE64URL.fullmatch(raw):
+        raise BadCursor("alphabet or size")
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
+        data = json.loads(text)
+    except (ValueError, binascii.Error, RecursionError):
+        raise BadCursor("encoding") from None
+    if not isinstance(data, dict) or not set(data) <= _CURSOR_KEYS or data.get("o") != name:
+        raise BadCursor("ordering")
+    reverse = data.get("r", False)
+    values = data.get("p")
+    if not isinstance(reverse, bool) or not isinstance(values, list):
+        raise BadCursor("shape")
+    if len(values) != len(keyset):
+        raise BadCursor("length")
+    return reverse, [_position_value(f, v) for f, v in zip(keyset, values, strict=True)]
 
 
 class KeysetPagination(BasePagination):
@@ -76,16 +140,8 @@ class KeysetPagination(BasePagination):
 
     def decode_cursor(self, raw: str, name: str, keyset: Keyset) -> tuple[bool, list[Any]]:
         try:
-            padded = raw + "=" * (-len(raw) % 4)
-            data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-            if not isinstance(data, dict) or data.get("o") != name:
-                raise ValueError
-            values = data["p"]
-            if not isinstance(values, list) or len(values) != len(keyset):
-                raise ValueError
-            decoded = [field.decode(v) for field, v in zip(keyset, values, strict=True)]
-            return bool(data.get("r", False)), decoded
-        except (ValueError, KeyError, TypeError, BadPosition, binascii.Error, UnicodeError):
+            return decode_cursor(raw, name, keyset)
+        except BadCursor:
             raise ValidationError({self.cursor_query_param: [MSG_BAD_CURSOR]}) from None
 
     def encode_cursor(self, name: str, keyset: Keyset, values: list[Any], reverse: bool) -> str:
