@@ -71,7 +71,7 @@ def run_operation(operation, mode, base_url, headers, failures):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_api_conforms_to_schema(live_server, seeded_desk, reviewer, mode):
     headers = {"Authorization": client_for(reviewer)._credentials["HTTP_AUTHORIZATION"]}
-    raw = requests.get(f"{live_server.url}/api/schema/?format=json", timeout=10)
+    raw = requests.get(f"{live_server.url}/api/schema/?format=json", headers=headers, timeout=10)
     raw.raise_for_status()
     schema = schemathesis.openapi.from_dict(raw.json())
     failures: list[str] = []

@@ -1,9 +1,12 @@
 """Tokens for scripts, the OpenAPI schema and its docs page."""
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 import yaml
+from django.contrib.staticfiles import finders
 from django.core.management import CommandError, call_command
 from openapi_spec_validator import validate
 from rest_framework.authtoken.models import Token
@@ -44,8 +47,8 @@ def test_tokens_in_admin(admin_client):
 
 
 @pytest.fixture
-def schema(client, db) -> dict:
-    response = client.get("/api/schema/?format=json")
+def schema(analyst_api) -> dict:
+    response = analyst_api.get("/api/schema/?format=json")
     assert response.status_code == 200
     return response.json()
 
@@ -55,8 +58,8 @@ def test_schema_is_valid_openapi(schema):
     assert schema["openapi"].startswith("3.")
 
 
-def test_schema_yaml_default(client, db):
-    response = client.get("/api/schema/")
+def test_schema_yaml_default(analyst_api):
+    response = analyst_api.get("/api/schema/")
     assert response.status_code == 200
     validate(yaml.safe_load(response.content))
 
@@ -130,16 +133,63 @@ def test_schema_has_every_endpoint_filter_and_error(schema):
     }
 
 
-def test_docs_pages_serve_local_assets(client, db):
-    docs = client.get("/api/docs/")
-    assert docs.status_code == 200
-    html = docs.content.decode()
-    assert "swagger-ui" in html
-    assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
-    assert "/static/drf_spectacular_sidecar/" in html
-    redoc = client.get("/api/redoc/")
-    assert redoc.status_code == 200
-    assert "cdn.jsdelivr.net" not in redoc.content.decode()
+def test_schema_and_docs_need_a_login(client, anon_api):
+    assert anon_api.get("/api/schema/").status_code == 401
+    for page in ("/api/docs/", "/api/redoc/"):
+        response = client.get(page)
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={page}"
+
+
+def test_api_docs_public_opens_them(client, anon_api, settings):
+    settings.API_DOCS_PUBLIC = True
+    assert anon_api.get("/api/schema/?format=json").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/redoc/").status_code == 200
+
+
+EXTERNAL_REFERENCE = re.compile(
+    r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|@import|url\(\s*["']?(?:https?:)?//"""
+)
+
+
+def referenced_files(html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]+)"', html)
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_nothing_from_the_internet(client, analyst, page):
+    """Every script, stylesheet and icon the page names is ours, and so is what they name."""
+    client.force_login(analyst)
+    response = client.get(page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not EXTERNAL_REFERENCE.search(html), html
+    assert "<script>" not in html  # no inline script: the strict script-src holds
+    files = referenced_files(html)
+    assert any("/static/drf_spectacular_sidecar/" in f for f in files)
+    for ref in files:
+        assert ref.startswith("/"), ref
+        if ref.startswith("/static/"):  # the tests run without collectstatic: read the file
+            found = finders.find(ref.removeprefix("/static/"))
+            assert found, ref
+            body = Path(found).read_bytes()
+        else:
+            served = client.get(ref)
+            assert served.status_code == 200, ref
+            body = served.content
+        if ref.endswith(".css") or "sidecar" not in ref:  # our own files and the stylesheets
+            assert not EXTERNAL_REFERENCE.search(body.decode()), ref
+    policy = response["Content-Security-Policy"]
+    assert "http" not in policy and "*" not in policy
+    assert "script-src 'self'" in policy and "font-src 'self'" in policy
+
+
+def test_redoc_page_names_no_web_fonts(client, analyst):
+    client.force_login(analyst)
+    html = client.get("/api/redoc/").content.decode()
+    assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html
+    assert "system-ui" in html  # Redoc is told to use the system's fonts
 
 
 def test_sidecar_assets_are_installed():
