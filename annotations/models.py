@@ -282,3 +282,6 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.claim_ref}: {self.action}"
+
+
+from annotations.tokens import ApiToken  # noqa: E402, F401  (a model: the app must load it)

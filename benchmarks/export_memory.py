@@ -32,12 +32,12 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from annotations import services  # noqa: E402
 from annotations.anchoring import context_around  # noqa: E402
 from annotations.models import Article, Claim, Evidence, SourceLink  # noqa: E402
 from tests import support  # noqa: E402
+from annotations.tokens import token_issue  # noqa: E402
 
 SIZES = (1_000, 20_000)
 FORMATS = ("jsonl", "json", "csv", "w3c", "claimreview")
@@ -136,7 +136,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("loaddata", str(ROOT / "fixtures/articles.json"), verbosity=0)
     user = support.make_user("bench-reviewer", services.REVIEWER)
-    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
     results: dict[str, dict[int, tuple[int, int, float]]] = {fmt: {} for fmt in FORMATS}
     for total in SIZES:
         fill(total, user)

@@ -308,14 +308,14 @@ def main() -> None:
     recreate_database()
     setup_django()
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from annotations import services
+    from annotations.tokens import token_issue
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", str(ROOT / "fixtures/articles.json"), verbosity=0)
     user = support.make_user("bench-reviewer", services.REVIEWER)
-    token = Token.objects.create(user=user).key
+    token = token_issue(user=user)
 
     print(f"PostgreSQL {DB_URL}; gunicorn 1 sync worker; claims with 2 evidence each")
     header = f"{'claims':>9} {'format':<12}{'TTFB s':>8}{'total s':>9}{'rows/s':>9}"

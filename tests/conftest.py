@@ -61,6 +61,14 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Failure counts (API tokens) live in the process's cache: each test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def seeds(db) -> dict[str, Article]:
     call_command("loaddata", "fixtures/articles.json", verbosity=0)

@@ -8,6 +8,7 @@ Production sets ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY`` and frie
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -81,10 +82,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "annotations",
 ]
 
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "workbench.urls"
@@ -170,6 +173,23 @@ STORAGES = {
         )
     },
 }
+
+# --- Login throttling (django-axes) ---------------------------------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username, or from one address, that
+# username or address is locked out of /accounts/login/ and /admin/login/ for
+# LOGIN_LOCKOUT_MINUTES. Unlock early: `manage.py axes_reset_username NAME`,
+# `manage.py axes_reset_ip ADDRESS`, or delete the access attempt in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "annotations.throttling.client_address"
+AXES_LOCKOUT_TEMPLATE = "annotations/locked_out.html"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -301,7 +321,7 @@ CELERY_BEAT_SCHEDULE = {
 # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotations.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -314,7 +334,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "annotations.api.schema.DeskAutoSchema",
     "EXCEPTION_HANDLER": "annotations.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The address DRF sees: the proxy's entry when behind one, else the socket's.
+    "NUM_PROXIES": 1 if SECURE_PROXY_SSL_HEADER else 0,
 }
+# Wrong API tokens one address may present (count/second, minute, hour or day) before every
+# token from it is refused for the rest of the window; empty turns the brake off.
+API_TOKEN_FAILURE_RATE = env_str("API_TOKEN_FAILURE_RATE", "20/min")
 # Largest request body the API parses; a bigger one gets 413.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 262_144)
 # Deepest nesting of arrays and objects a JSON body may have; deeper is a 400.

@@ -1,15 +1,15 @@
 """API clients for the fixed cast of tests/conftest.py."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        from annotations.tokens import token_issue
+
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user, rotate=True)}")
     return client
 
 

@@ -1,16 +1,20 @@
 """Tokens for scripts, the OpenAPI schema and its docs page."""
 
+import hashlib
+import importlib
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from django.contrib.staticfiles import finders
 from django.core.management import CommandError, call_command
 from openapi_spec_validator import validate
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from annotations.tokens import ApiToken
 
 
 def issue(*args: str) -> str:
@@ -19,17 +23,25 @@ def issue(*args: str) -> str:
     return out.getvalue().strip()
 
 
-def test_issue_token_command(analyst, seeds):
+def me(key: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client.get("/api/v1/me/").status_code
+
+
+def test_issue_token_command_prints_the_key_once_and_stores_its_digest(analyst, seeds):
     key = issue("olena")
-    assert key == Token.objects.get(user=analyst).key
-    assert issue("olena") == key  # idempotent
+    token = ApiToken.objects.get(user=analyst)
+    assert token.digest == hashlib.sha256(key.encode()).hexdigest()
+    assert token.prefix == key[:8]
+    assert not ApiToken.objects.filter(digest=key).exists()
+    assert me(key) == 200
+    with pytest.raises(CommandError, match="already has a token"):
+        issue("olena")  # the key cannot be shown again
     rotated = issue("olena", "--rotate")
     assert rotated != key
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {rotated}")
-    assert client.get("/api/v1/me/").json()["username"] == "olena"
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.get("/api/v1/me/").status_code == 401
+    assert me(rotated) == 200
+    assert me(key) == 401
 
 
 def test_issue_token_unknown_or_inactive(analyst, db):
@@ -41,9 +53,51 @@ def test_issue_token_unknown_or_inactive(analyst, db):
         issue("olena")
 
 
-def test_tokens_in_admin(admin_client):
-    response = admin_client.get("/admin/authtoken/tokenproxy/")
+def test_admin_issues_a_token_and_shows_it_once(admin_client, analyst):
+    response = admin_client.post("/admin/annotations/apitoken/add/", {"user": analyst.pk})
     assert response.status_code == 200
+    key = re.search(r'<code id="issued-key">([0-9a-f]{40})</code>', response.content.decode())[1]
+    assert me(key) == 200
+    token = ApiToken.objects.get(user=analyst)
+    listing = admin_client.get("/admin/annotations/apitoken/").content.decode()
+    detail = admin_client.get(f"/admin/annotations/apitoken/{token.pk}/change/").content.decode()
+    for page in (listing, detail):
+        assert token.prefix in page
+        assert key not in page and token.digest not in page
+    again = admin_client.post("/admin/annotations/apitoken/add/", {"user": analyst.pk})
+    assert again.status_code == 200 and "already exists" in again.content.decode()
+    assert me(key) == 200
+    rotated = admin_client.post(
+        "/admin/annotations/apitoken/add/", {"user": analyst.pk, "rotate": "on"}
+    )
+    assert "issued-key" in rotated.content.decode()
+    assert me(key) == 401
+
+
+def test_existing_plain_tokens_are_hashed_by_the_migration(analyst, db):
+    """An installation from before keeps its DRF token table; its keys keep working."""
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("annotations.migrations.0004_hash_existing_tokens")
+    key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp "
+            "with time zone NOT NULL, user_id integer NOT NULL)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES (%s, %s, %s)",
+            [key, "2025-01-02 03:04:05+00:00", analyst.pk],
+        )
+    migration.hash_existing_tokens(apps, SimpleNamespace(connection=connection))
+    token = ApiToken.objects.get(user=analyst)
+    assert token.prefix == key[:8] and token.created_at.year == 2025
+    assert me(key) == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM authtoken_token")
+        assert cursor.fetchone()[0] == 0  # no plain key is left behind
+        cursor.execute("DROP TABLE authtoken_token")
 
 
 @pytest.fixture

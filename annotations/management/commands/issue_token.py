@@ -1,14 +1,18 @@
-"""Issue (or show, or replace) the REST API token of a user, for scripts."""
+"""Issue (or replace) the REST API token of a user, for scripts; the key is printed once."""
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.authtoken.models import Token
+
+from annotations.tokens import TokenExists, token_issue
 
 
 class Command(BaseCommand):
-    help = "Print the API token of USERNAME, creating it if needed (--rotate replaces it)."
+    help = (
+        "Issue an API token for USERNAME and print it; only its digest is stored, so this is "
+        "the one time it is shown (--rotate replaces an existing token)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
@@ -24,7 +28,8 @@ class Command(BaseCommand):
             raise CommandError(f"No user named «{username}».") from None
         if not user.is_active:
             raise CommandError(f"«{username}» is not active; a token would not work.")
-        if rotate:
-            Token.objects.filter(user=user).delete()
-        token, _ = Token.objects.get_or_create(user=user)
-        self.stdout.write(token.key)
+        try:
+            key = token_issue(user=user, rotate=rotate)
+        except TokenExists as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(key)
