@@ -7,8 +7,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 
 WORKDIR /app
-COPY requirements.lock ./
-RUN pip install --no-cache-dir -r requirements.lock
+# Production pins only: the test tools (pytest, Playwright, schemathesis, ruff) stay out.
+COPY requirements/production.txt requirements/
+RUN pip install --no-cache-dir -r requirements/production.txt
 
 COPY . .
 RUN useradd --system --uid 1000 workbench \

@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 	worker clean
 
 ## install: the venv from requirements.lock, with uv (much faster), or pip if uv cannot run.
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock requirements/production.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@if $(PY) -m pip install --quiet $(UV) && \
 		$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock; then :; else \

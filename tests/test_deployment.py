@@ -3,11 +3,15 @@
 import os
 import shutil
 import subprocess
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
 from django.db import connection
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.conftest import REQUIRE_SERVICES
 
@@ -57,3 +61,50 @@ def test_health_endpoint(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+DEV_TOOLS = {"pytest", "pytest-django", "ruff", "playwright", "schemathesis", "hypothesis"}
+
+
+def test_production_pins_hold_no_development_tools():
+    production = _pins(ROOT / "requirements" / "production.txt")
+    development = _pins(ROOT / "requirements.lock")
+    assert not DEV_TOOLS & set(production)
+    assert set(development) >= DEV_TOOLS
+    assert not set(production) & set(development), "a package is pinned twice"
+    assert "-r requirements/production.txt" in (ROOT / "requirements.lock").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir -r requirements/production.txt" in dockerfile
+    assert "requirements.lock" not in dockerfile
+
+
+def test_production_pins_are_complete():
+    """Everything the runtime dependencies need, transitively, is pinned for production."""
+    production = _pins(ROOT / "requirements" / "production.txt")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(spec) for spec in project["dependencies"]]
+    seen: set[str] = set()
+    while wanted:
+        requirement = wanted.pop()
+        name = canonicalize_name(requirement.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        assert name in production, f"{name} is needed in production but not pinned there"
+        assert metadata.version(name) == production[name], name
+        for spec in metadata.requires(name) or []:
+            child = Requirement(spec)
+            extras = requirement.extras or {""}
+            if child.marker is None or any(child.marker.evaluate({"extra": e}) for e in extras):
+                wanted.append(child)
+    assert seen == set(production), f"pinned but unused: {set(production) - seen}"
