@@ -77,12 +77,13 @@ class DeskAutoSchema(AutoSchema):
 
         add(401, ErrorSerializer)
         add(403, ErrorSerializer)
+        # Too many wrong API tokens from the caller's address (annotations.throttling).
+        add(429, ErrorSerializer)
         if "{" in self.path:
             add(404, ErrorSerializer)
-        if self.method == "GET" and (self._is_list_view() or self.path.endswith("/claims")):
-            add(400, FIELD_ERRORS)
+        # Every operation: a query string holding NUL is refused (annotations.middleware).
+        add(400, FIELD_ERRORS)
         if self.method in WRITE_METHODS:
-            add(400, FIELD_ERRORS)
             add(413, ErrorSerializer)
             add(415, ErrorSerializer)
         versioned = getattr(self.view, "versioned_actions", {})
