@@ -3,7 +3,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
-from annotations.api.docs import RedocView, SchemaView, SwaggerView
+from annotations.api.docs import RedocView, SchemaView, SwaggerView, redoc_bundle
 
 admin.site.site_header = "Fact-checking workbench: review desk"
 admin.site.site_title = "Review desk"
@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/redoc/redoc.standalone.js", redoc_bundle, name="api-redoc-bundle"),
     path("", include("annotations.urls")),  # the web UI: article list, annotator, login
 ]
 
