@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from annotations import services
 from annotations.models import Claim, Evidence
@@ -17,8 +18,9 @@ def test_demo_data_creates_users_and_claims_once(seeds, settings, capsys):
     settings.DEBUG = True
     call_command("load_demo")
     call_command("load_demo")
-    analyst = authenticate(username="analyst", password="analyst-demo")
-    reviewer = authenticate(username="reviewer", password="reviewer-demo")
+    request = RequestFactory().post("/accounts/login/")  # sign-ins are counted per request
+    analyst = authenticate(request, username="analyst", password="analyst-demo")
+    reviewer = authenticate(request, username="reviewer", password="reviewer-demo")
     assert services.is_analyst(analyst) and not services.is_reviewer(analyst)
     assert services.is_reviewer(reviewer) and reviewer.is_staff
     assert Claim.objects.count() == 4
