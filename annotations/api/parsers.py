@@ -18,14 +18,15 @@ MSG_TOO_DEEP = "The JSON body is nested deeper than the limit of {limit} levels.
 
 def json_depth(value: Any) -> int:
     """How deeply the arrays and objects of a decoded JSON value nest (0 for a scalar)."""
-    deepest, stack = 0, [(value, 0)]
+    if not isinstance(value, dict | list):
+        return 0
+    deepest, stack = 1, [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            deepest = max(deepest, depth + 1)
-            stack.extend((child, depth + 1) for child in item)
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item
+        # Only containers go on the stack: the scalars of a wide body cost one check each.
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
