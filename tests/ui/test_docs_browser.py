@@ -3,6 +3,8 @@ no script error, and not one request leaves our origin."""
 
 import pytest
 
+from annotations import services
+
 pytestmark = pytest.mark.browser
 
 
@@ -39,7 +41,9 @@ def test_docs_render_from_local_files_only(
     assert not foreign, foreign
 
 
-def test_admin_works_under_the_strict_policy(open_browser, live_server, live_seeds, reviewer):
+def test_admin_works_under_the_strict_policy(
+    open_browser, live_server, live_seeds, analyst, reviewer
+):
     b = open_browser()
     foreign = _watch_origins(b, live_server.url)
     b.page.goto("/admin/login/")
@@ -47,7 +51,17 @@ def test_admin_works_under_the_strict_policy(open_browser, live_server, live_see
     b.page.get_by_label("Password").fill("pw-iryna")
     b.page.get_by_role("button", name="Log in").click()
     b.page.wait_for_selector("#site-name")
-    for path in ("/admin/annotations/claim/", "/admin/annotations/claim/add/"):
+    article = live_seeds["ru"]
+    start = article.body.index("Венесуэла")
+    claim = services.claim_create(
+        article=article, author=analyst, quote="Венесуэла", start=start, end=start + 9
+    )
+    for path in (
+        "/admin/annotations/claim/",
+        "/admin/annotations/claim/add/",
+        f"/admin/annotations/claim/{claim.pk}/change/",
+        "/admin/annotations/apitoken/add/",
+    ):
         b.page.goto(path)
         b.page.wait_for_load_state("networkidle")
     assert not foreign, foreign
