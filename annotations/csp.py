@@ -9,7 +9,7 @@ Neither policy names another origin, so the docs cannot load anything from the i
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 _COMMON = [
     "default-src 'self'",
@@ -39,7 +39,7 @@ DOCS_CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def with_policy(policy: str) -> Callable[[View], View]:
@@ -47,7 +47,7 @@ def with_policy(policy: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
             response = view(request, *args, **kwargs)
             response.headers.setdefault("Content-Security-Policy", policy)
             return response

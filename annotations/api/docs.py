@@ -40,7 +40,7 @@ class SchemaView(SpectacularAPIView):
     permission_classes = [DocsAccess]
 
 
-class _DocsPage:
+class _DocsPage(APIView):
     """A person who is not signed in is sent to the login form, then back to the page."""
 
     permission_classes = [DocsAccess]
@@ -73,7 +73,11 @@ REDOC_EXTERNAL_LOADS = {'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"': 'src:"
 
 @cache
 def _redoc_bundle() -> bytes:
-    text = Path(finders.find(REDOC_BUNDLE)).read_text(encoding="utf-8")
+    found = finders.find(REDOC_BUNDLE)
+    assert isinstance(found, str), (
+        f"{REDOC_BUNDLE} is missing: is drf-spectacular-sidecar installed?"
+    )
+    text = Path(found).read_text(encoding="utf-8")
     for external, local in REDOC_EXTERNAL_LOADS.items():
         text = text.replace(external, local)
     return text.encode("utf-8")
