@@ -15,4 +15,3 @@ class AnnotationsConfig(AppConfig):
     def ready(self) -> None:
         # Permissions exist only after migrate, so the role groups are (re)built then.
         post_migrate.connect(_ensure_roles, sender=self)
-        from annotations import token_admin  # noqa: F401  (registers the API tokens page)

@@ -8,6 +8,7 @@ the last line of defence behind them.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class Verdict(models.TextChoices):
@@ -284,4 +285,23 @@ class HistoryEntry(models.Model):
         return f"{self.subject} {self.claim_ref}: {self.action}"
 
 
-from annotations.tokens import ApiToken  # noqa: E402, F401  (a model: the app must load it)
+TOKEN_PREFIX_LENGTH = 8
+
+
+class ApiToken(models.Model):
+    """One token per user; only its digest and a short prefix are kept."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+    )
+    prefix = models.CharField(
+        max_length=TOKEN_PREFIX_LENGTH, help_text="The key's first characters."
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -36,7 +36,7 @@ from django.test import Client  # noqa: E402
 from annotations import services  # noqa: E402
 from annotations.anchoring import context_around  # noqa: E402
 from annotations.models import Article, Claim, Evidence, SourceLink  # noqa: E402
-from annotations.tokens import token_issue  # noqa: E402
+from annotations.services import token_issue  # noqa: E402
 from tests import support  # noqa: E402
 
 SIZES = (1_000, 20_000)

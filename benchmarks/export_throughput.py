@@ -310,7 +310,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from annotations import services
-    from annotations.tokens import token_issue
+    from annotations.services import token_issue
 
     call_command("migrate", verbosity=0)
     call_command("loaddata", str(ROOT / "fixtures/articles.json"), verbosity=0)

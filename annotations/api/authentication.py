@@ -6,8 +6,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 
+from annotations import services
 from annotations.throttling import TokenFailureThrottle
-from annotations.tokens import token_owner
 
 MSG_TOO_MANY_WRONG_TOKENS = "Too many wrong API tokens from this address; try again later."
 
@@ -27,7 +27,7 @@ class HashedTokenAuthentication(TokenAuthentication):
             raise
 
     def authenticate_credentials(self, key: str) -> tuple[Any, None]:
-        user = token_owner(key)
+        user = services.token_owner(key)
         if user is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if not user.is_active:

@@ -69,6 +69,7 @@ from annotations.services.roles import (
     user_roles,
 )
 from annotations.services.sign_off import claim_revoke_sign_off, claim_sign_off
+from annotations.services.tokens import TokenExists, token_digest, token_issue, token_owner
 
 __all__ = [
     "ANALYST",
@@ -96,6 +97,7 @@ __all__ = [
     "ClaimOutcome",
     "ErrorCode",
     "StaleClaimError",
+    "TokenExists",
     "User",
     "article_import",
     "article_reanchor_claims",
@@ -121,6 +123,9 @@ __all__ = [
     "normalise_url",
     "record_history",
     "source_link_for",
+    "token_digest",
+    "token_issue",
+    "token_owner",
     "user_roles",
     "validate_claim_span",
     "validate_stance",

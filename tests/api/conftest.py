@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        from annotations.tokens import token_issue
+        from annotations.services import token_issue
 
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user, rotate=True)}")
     return client

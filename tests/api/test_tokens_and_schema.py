@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
-from annotations.tokens import ApiToken
+from annotations.models import ApiToken
 
 
 def issue(*args: str) -> str:

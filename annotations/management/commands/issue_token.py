@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.tokens import TokenExists, token_issue
+from annotations import services
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         if not user.is_active:
             raise CommandError(f"«{username}» is not active; a token would not work.")
         try:
-            key = token_issue(user=user, rotate=rotate)
-        except TokenExists as exc:
+            key = services.token_issue(user=user, rotate=rotate)
+        except services.TokenExists as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(key)

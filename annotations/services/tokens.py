@@ -9,11 +9,11 @@ there is nothing to guess from the digest, so no salt or slow hash is needed.
 import hashlib
 import secrets
 
-from django.conf import settings
-from django.db import models, transaction
-from django.utils import timezone
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
-PREFIX_LENGTH = 8
+from annotations.models import TOKEN_PREFIX_LENGTH, ApiToken
+
 MSG_TOKEN_EXISTS = (
     "«{username}» already has a token ({prefix}…); it is shown only when issued. "
     "Replace it with --rotate."
@@ -28,25 +28,8 @@ def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class ApiToken(models.Model):
-    """One token per user; only its digest and a short prefix are kept."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
-    )
-    prefix = models.CharField(max_length=PREFIX_LENGTH, help_text="The key's first characters.")
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        verbose_name = "API token"
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
-
-
 @transaction.atomic
-def token_issue(*, user: models.Model, rotate: bool = False) -> str:
+def token_issue(*, user: AbstractBaseUser, rotate: bool = False) -> str:
     """Make ``user``'s token and return its key, the only time anyone sees it."""
     existing = ApiToken.objects.select_for_update().filter(user=user).first()
     if existing is not None:
@@ -56,11 +39,11 @@ def token_issue(*, user: models.Model, rotate: bool = False) -> str:
             )
         existing.delete()
     key = secrets.token_hex(20)
-    ApiToken.objects.create(user=user, prefix=key[:PREFIX_LENGTH], digest=token_digest(key))
+    ApiToken.objects.create(user=user, prefix=key[:TOKEN_PREFIX_LENGTH], digest=token_digest(key))
     return key
 
 
-def token_owner(key: str) -> models.Model | None:
+def token_owner(key: str) -> AbstractBaseUser | None:
     """The user a key belongs to, or None; the lookup is by digest, never by the key."""
     token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
     return token.user if token is not None else None

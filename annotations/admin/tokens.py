@@ -8,7 +8,8 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from annotations.tokens import ApiToken, token_issue
+from annotations import services
+from annotations.models import ApiToken
 
 
 class IssueTokenForm(forms.ModelForm):
@@ -48,7 +49,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False  # a token is issued or deleted, never edited
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
-        self._issued_key = token_issue(user=obj.user, rotate=form.cleaned_data.get("rotate"))
+        self._issued_key = services.token_issue(
+            user=obj.user, rotate=form.cleaned_data.get("rotate")
+        )
         obj.pk = ApiToken.objects.get(user=obj.user).pk
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
