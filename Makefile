@@ -63,11 +63,12 @@ test: install chromium
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-lint: install
+## make lint: ruff (lint and format) and mypy; .ci/run runs it first.
+lint: install typecheck
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-## make typecheck: mypy with the Django and DRF plugins (not part of lint or CI yet).
+## make typecheck: mypy with the Django and DRF plugins, on annotations/ and workbench/.
 typecheck: install
 	$(PY) -m mypy
 

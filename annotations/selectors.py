@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
@@ -213,6 +213,14 @@ def keyset_values_at(queryset: QuerySet, keyset: Keyset, index: int) -> list[Any
 
 
 # --- The web UI's article list
+
+
+class ArticleClaimCounts(TypedDict):
+    """What ``articles_with_claim_counts`` annotates besides ``count_<verdict>`` per verdict."""
+
+    count_total: int
+    count_orphaned: int
+    count_signed_off: int
 
 
 def articles_with_claim_counts(articles: QuerySet[Article] | None = None) -> QuerySet[Article]:

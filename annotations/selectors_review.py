@@ -25,6 +25,20 @@ class LinkHealth:
     NONE = "none"  # no evidence at all
 
 
+class ClaimLinkCounts(TypedDict):
+    """What ``claims_with_link_counts`` annotates on each claim."""
+
+    evidence_total: int
+    unhealthy_links: int
+    unchecked_links: int
+
+
+class CitationCount(TypedDict):
+    """What ``source_links_with_citation_counts`` annotates on each source link."""
+
+    citation_count: int
+
+
 def claims_with_link_counts(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     """Claims annotated with ``evidence_total``, ``unhealthy_links`` and ``unchecked_links``."""
     return claims.annotate(

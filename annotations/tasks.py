@@ -9,7 +9,7 @@ link checks have their own, sized to the fetch timeouts.
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from annotations.linkcheck import service
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
     max_retries=None,  # the service decides, by outcome and LINKCHECK_MAX_RETRIES
     ignore_result=True,
 )
-def check_source_link(self, link_id: int, force: bool = False, attempt: int = 1) -> str:
+def check_source_link(self: Task, link_id: int, force: bool = False, attempt: int = 1) -> str:
     """Check one source link; retry transient failures and busy hosts later."""
     outcome = service.link_check_run(link_id=link_id, force=force, attempt=attempt)
     if outcome.status == RunStatus.RETRY:
@@ -59,7 +59,7 @@ def check_source_link(self, link_id: int, force: bool = False, attempt: int = 1)
     time_limit=settings.LINKCHECK_TIME_LIMIT,
     ignore_result=True,
 )
-def check_source_links(self, link_ids: list[int], force: bool = False) -> dict[str, int]:
+def check_source_links(self: Task, link_ids: list[int], force: bool = False) -> dict[str, int]:
     """Check a batch of links at once; each one that needs another go is queued on its own."""
     outcomes = service.links_check_run(link_ids=link_ids, force=force)
     for link_id, outcome in outcomes.items():

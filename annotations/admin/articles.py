@@ -1,5 +1,7 @@
 """Articles: read-only where the importer owns them, with their claims counted per verdict."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,6 +9,11 @@ from django.template.loader import render_to_string
 
 from annotations import selectors
 from annotations.models import Article, Verdict
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from annotations.selectors import ArticleClaimCounts
 
 
 @admin.register(Article)
@@ -51,7 +58,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return False  # it would take claims and evidence with it, past the history
 
     @admin.display(description="claims by verdict")
-    def claim_counts(self, obj: Article) -> str:
+    def claim_counts(self, obj: "WithAnnotations[Article, ArticleClaimCounts]") -> str:
         counts = [{"verdict": v, "n": getattr(obj, f"count_{v.value}")} for v in Verdict]
         return render_to_string(
             "admin/annotations/article/claim_counts.html",

@@ -1,6 +1,7 @@
 """Claims: the list with its filters and bulk actions, and the claim page with its evidence."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,6 +15,11 @@ from annotations.admin.evidence import EvidenceInline, EvidenceInlineForm
 from annotations.admin.filters import LinkHealthFilter, SignedOffFilter
 from annotations.linkcheck import service as linkcheck
 from annotations.models import Claim, Verdict
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from annotations.selectors_review import ClaimLinkCounts
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -42,7 +48,8 @@ class ClaimAdminForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns; its stub allows None
         if self.instance.pk and data.get("version") not in (None, self.instance.version):
             raise ValidationError(
                 "Someone changed this claim while you were editing it. Reload the page to see "
@@ -57,11 +64,13 @@ class ClaimAdminForm(forms.ModelForm):
                     article=article, start=start, end=end, exclude_claim_id=self.instance.pk
                 )
             except ValidationError as exc:
-                self._update_errors(exc)
+                self.add_error(None, exc)
         return data
 
 
-def _set_verdict_action(verdict: Verdict):
+def _set_verdict_action(
+    verdict: Verdict,
+) -> Callable[["ClaimAdmin", HttpRequest, QuerySet], None]:
     def action(modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet) -> None:
         try:
             changed = services.claims_set_verdict(
@@ -75,9 +84,11 @@ def _set_verdict_action(verdict: Verdict):
         modeladmin.message_user(request, f"{changed} claim(s) marked {verdict.label.lower()}.")
 
     action.__name__ = f"mark_{verdict.value}"
-    action.short_description = f"Mark selected claims {verdict.label.lower()}"
-    action.allowed_permissions = ("change",)
-    return action
+    return admin.action(
+        action,
+        description=f"Mark selected claims {verdict.label.lower()}",
+        permissions=("change",),
+    )
 
 
 @admin.register(Claim)
@@ -149,9 +160,9 @@ class ClaimAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> list:
         if obj is None:
             return [(None, {"fields": ["article", ("start", "end"), "verdict", "rationale"]})]
-        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets = list(super().get_fieldsets(request, obj))
         if not services.can_sign_off(request.user) or obj.is_signed_off:
-            verdict_fields = ["verdict", "rationale", "version"]
+            verdict_fields = ("verdict", "rationale", "version")
             fieldsets = [fieldsets[0], ("Verdict", {"fields": verdict_fields}), *fieldsets[2:]]
         return fieldsets
 
@@ -166,11 +177,11 @@ class ClaimAdmin(admin.ModelAdmin):
         return _short(obj.article.title, 50)
 
     @admin.display(description="evidence", ordering="evidence_total")
-    def evidence_count(self, obj: Claim) -> int:
+    def evidence_count(self, obj: "WithAnnotations[Claim, ClaimLinkCounts]") -> int:
         return obj.evidence_total
 
     @admin.display(description="links")
-    def link_health(self, obj: Claim) -> str:
+    def link_health(self, obj: "WithAnnotations[Claim, ClaimLinkCounts]") -> str:
         if obj.unhealthy_links:
             return f"{obj.unhealthy_links} failing"
         if obj.unchecked_links:
@@ -274,7 +285,7 @@ class ClaimAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def save_related(
-        self, request: HttpRequest, form: forms.Form, formsets: list, change: bool
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
     ) -> None:
         for formset in formsets:
             self._save_evidence(request, formset, form.instance)

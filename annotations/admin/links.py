@@ -1,6 +1,6 @@
 """Source links: their latest state, every check made, and a forced re-check."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -10,23 +10,32 @@ from annotations import selectors_review
 from annotations.linkcheck import service as linkcheck
 from annotations.models import LinkCheck, SourceLink
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from annotations.selectors_review import CitationCount
+
+
+# Shown and read-only alike; a tuple, as both admin options accept one.
+LINK_CHECK_FIELDS = (
+    "checked_at",
+    "outcome",
+    "http_status",
+    "final_url",
+    "page_title",
+    "response_ms",
+    "error",
+    "attempt",
+    "will_retry",
+)
+
 
 class LinkCheckInline(admin.TabularInline):
     model = LinkCheck
     extra = 0
     can_delete = False
-    fields = [
-        "checked_at",
-        "outcome",
-        "http_status",
-        "final_url",
-        "page_title",
-        "response_ms",
-        "error",
-        "attempt",
-        "will_retry",
-    ]
-    readonly_fields = fields
+    fields = LINK_CHECK_FIELDS
+    readonly_fields = LINK_CHECK_FIELDS
     ordering = ["-checked_at"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -72,7 +81,7 @@ class SourceLinkAdmin(admin.ModelAdmin):
         return selectors_review.source_links_with_citation_counts(super().get_queryset(request))
 
     @admin.display(description="cited by", ordering="citation_count")
-    def citations(self, obj: SourceLink) -> int:
+    def citations(self, obj: "WithAnnotations[SourceLink, CitationCount]") -> int:
         return obj.citation_count
 
     def has_add_permission(self, request: HttpRequest) -> bool:

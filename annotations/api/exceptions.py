@@ -88,10 +88,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ObjectDoesNotExist):
         # A row deleted between the lookup and the service's lock.
         exc = exceptions.NotFound()
-    response = drf_exception_handler(exc, context)
-    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
-        response.data["codes"] = exc.get_codes()
-    return response
+    handled = drf_exception_handler(exc, context)  # None for what DRF does not handle
+    if (
+        isinstance(exc, exceptions.ValidationError)
+        and handled is not None
+        and isinstance(handled.data, dict)
+    ):
+        handled.data["codes"] = exc.get_codes()
+    return handled
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

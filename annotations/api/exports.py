@@ -5,6 +5,7 @@ The view only validates the query and picks the format; the formats themselves l
 OpenAPI responses are all read from the registry.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -13,7 +14,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -64,7 +66,9 @@ class ExportParamsSerializer(serializers.Serializer):
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        fields = {"format": serializers.ChoiceField(choices=list(FORMATS), default=DEFAULT_FORMAT)}
+        fields: dict[str, serializers.Field] = {
+            "format": serializers.ChoiceField(choices=list(FORMATS), default=DEFAULT_FORMAT)
+        }
         fields |= super().get_fields()
         for name, (param, formats) in params().items():
             fields[name] = _param_field(param, formats)
@@ -89,12 +93,15 @@ def export_responses() -> dict[Any, OpenApiResponse]:
 class FixedJSONNegotiation(BaseContentNegotiation):
     """The export's ``?format=`` names the export format, not a DRF renderer."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+    # DRF passes the view's lists (APIView.get_parsers/get_renderers); the stubs say Iterable.
+    def select_parser(  # type: ignore[override]
+        self, request: Request, parsers: Sequence[BaseParser]
+    ) -> BaseParser | None:
         return parsers[0] if parsers else None
 
-    def select_renderer(
-        self, request: Request, renderers: list[Any], format_suffix: str | None = None
-    ) -> tuple[Any, str]:
+    def select_renderer(  # type: ignore[override]
+        self, request: Request, renderers: Sequence[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
         return renderers[0], renderers[0].media_type
 
 

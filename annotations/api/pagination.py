@@ -146,7 +146,7 @@ class KeysetPagination(BasePagination):
 
     def encode_cursor(self, name: str, keyset: Keyset, values: list[Any], reverse: bool) -> str:
         position = [field.encode(v) for field, v in zip(keyset, values, strict=True)]
-        payload = {"o": name, "p": position}
+        payload: dict[str, Any] = {"o": name, "p": position}
         if reverse:
             payload["r"] = True
         raw = json.dumps(payload, separators=(",", ":")).encode()
@@ -154,7 +154,7 @@ class KeysetPagination(BasePagination):
 
     # --- paging
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # keyset paging needs a QuerySet, not a list
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request

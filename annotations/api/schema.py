@@ -1,6 +1,6 @@
 """OpenAPI: the error shapes every operation can answer with, added in one place."""
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
@@ -67,7 +67,9 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 class DeskAutoSchema(AutoSchema):
     """Adds the API's error responses (see ``annotations.api.exceptions``) to each operation."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

@@ -6,6 +6,7 @@ URLs, rights, versions) are applied by ``annotations.services``, which the views
 
 from typing import Any
 
+from django.db import models
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -50,7 +51,9 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-def choice_field(choices: type, message: str, **kwargs: Any) -> serializers.ChoiceField:
+def choice_field(
+    choices: type[models.Choices], message: str, **kwargs: Any
+) -> serializers.ChoiceField:
     allowed = ", ".join(choices.values)
     return serializers.ChoiceField(
         choices=choices.choices,

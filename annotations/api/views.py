@@ -89,6 +89,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # None only without a pagination_class, and this view has one
         counts = selectors.claim_counts([article.pk for article in page])
         data = s.ArticleListSerializer(
             page, many=True, context={**self.get_serializer_context(), "claim_counts": counts}

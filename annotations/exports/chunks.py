@@ -38,7 +38,7 @@ def claim_rows(
     ):
         by_claim: dict[int, list[Row]] = {row["id"]: [] for row in chunk}
         items = (
-            record.many_model.objects.filter(**{f"{fk}__in": list(by_claim)})
+            record.many_model._default_manager.filter(**{f"{fk}__in": list(by_claim)})
             .order_by(fk, *record.many_order)
             .values(*record.many.paths, fk)
         )

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Model
+
+from annotations.columns import column_field, column_name, forward_relation, reverse_relation
 
 Row = dict[str, Any]
 
@@ -222,12 +224,12 @@ def _compile(
     """Add ``fields`` of ``model`` (read as ``row[prefix + name]``, joined as ``alias``)."""
     for item in fields:
         if isinstance(item, Col):
-            model_field = model._meta.get_field(item.key)
+            model_field = column_field(model, item.key)
             kind = model_field.get_internal_type()
             path = prefix + item.key
             part.read(path)
             get, cell = _py_value(path, kind)
-            part.add(item.key, get, _pg_value(f'{alias}."{model_field.column}"', kind))
+            part.add(item.key, get, _pg_value(f'{alias}."{column_name(model_field)}"', kind))
             name = item.key if item.csv is True else item.csv
             if csv and name:
                 part.csv.append((str(name), cell))
@@ -243,7 +245,7 @@ def _compile(
         elif isinstance(item, IsSet):
             path = prefix + item.column
             part.read(path)
-            column = model._meta.get_field(item.column).column
+            column = column_name(column_field(model, item.column))
             part.add(item.key, _is_set_maker(path), f'{alias}."{column}" IS NOT NULL')
         elif isinstance(item, One):
             _compile_one(item, part, model, prefix=prefix, alias=alias, csv=csv, record=record)
@@ -263,13 +265,14 @@ def _compile_one(
     csv: bool,
     record: dict[str, Any],
 ) -> None:
-    relation = model._meta.get_field(item.relation or item.key)
+    relation = forward_relation(model, item.relation or item.key)
     target = relation.related_model
     sub_alias = _alias(alias.strip('"') + "__" + relation.name)
     sub_prefix = f"{prefix}{relation.name}__"
     part.joins.append(
         f'{"LEFT JOIN" if relation.null else "JOIN"} "{target._meta.db_table}" {sub_alias}'
-        f' ON {sub_alias}."{relation.target_field.column}" = {alias}."{relation.column}"'
+        f' ON {sub_alias}."{column_name(relation.target_field)}"'
+        f' = {alias}."{column_name(relation)}"'
     )
     nested = _Part(paths=part.paths, joins=part.joins)
     _compile(
@@ -295,18 +298,18 @@ def _compile_many(
 ) -> None:
     if "many" in record:
         raise ValueError("a record holds one list (its evidence)")
-    relation = model._meta.get_field(item.key)
+    relation = reverse_relation(model, item.key)
     target = relation.related_model
     fk = relation.field  # the target's foreign key to this model
     sub_alias = _alias(item.key)
     many = _Part()
     _compile(item.fields, many, target, prefix="", alias=sub_alias, csv=False, record=record)
-    order = ", ".join(f'{sub_alias}."{target._meta.get_field(n).column}"' for n in item.order)
+    order = ", ".join(f'{sub_alias}."{column_name(column_field(target, n))}"' for n in item.order)
     joins = " ".join(many.joins)
     subquery = (
         f"SELECT json_agg({many.json_sql()} ORDER BY {order}) "
         f'FROM "{target._meta.db_table}" {sub_alias} {joins} '
-        f'WHERE {sub_alias}."{fk.column}" = {alias}."id"'
+        f'WHERE {sub_alias}."{column_name(fk)}" = {alias}."id"'
     )
     part.add(item.key, _many_maker(item.key, many), f"COALESCE(({subquery}), '[]'::json)")
     for name, summary in item.summaries:
@@ -349,7 +352,8 @@ def _summary_maker(key: str, summary: Callable[[list[Row]], Any]) -> Maker:
 
 
 def compile_record(model: type[Model], fields: Sequence[Field]) -> Record:
-    alias = _alias(model._meta.model_name)
+    # Set for every model class Django has built; the stub allows None for Options in general.
+    alias = _alias(cast(str, model._meta.model_name))
     main = _Part()
     found: dict[str, Any] = {}
     _compile(fields, main, model, prefix="", alias=alias, csv=True, record=found)

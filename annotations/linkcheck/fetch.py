@@ -84,7 +84,7 @@ class _Deadline(Exception):
     pass
 
 
-def _connect(address: str, port: int, timeout: float) -> socket.socket:
+def _connect(address: str, port: int, timeout: float | None) -> socket.socket:
     """A TCP connection to exactly this IP address (no name lookup of any kind)."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -111,12 +111,13 @@ class _PinnedHTTPConnection(http_client.HTTPConnection):
 
 class _PinnedHTTPSConnection(http_client.HTTPSConnection):
     def __init__(self, host: str, port: int, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._tls = ssl.create_default_context()  # kept: the base class's `_context` is private
+        super().__init__(host, port, timeout=timeout, context=self._tls)
         self._address = address
 
     def connect(self) -> None:
         sock = _connect(self._address, self.port, self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def sha256(data: bytes | str) -> str:

@@ -54,7 +54,7 @@ class HostSlots(Protocol):
 class RedisHostSlots:
     """Leases in ``<prefix>:host:<name>`` sorted sets, scored by their expiry time."""
 
-    leases_rows = False
+    leases_rows: ClassVar[bool] = False
 
     def __init__(self, url: str, limit: int, prefix: str):
         import redis
@@ -80,7 +80,7 @@ class RedisHostSlots:
 class DatabaseHostSlots:
     """The SourceLink rows being checked are the leases: count them per host."""
 
-    leases_rows = True
+    leases_rows: ClassVar[bool] = True
 
     def __init__(self, limit: int):
         self.limit = limit

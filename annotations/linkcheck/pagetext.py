@@ -25,16 +25,16 @@ def _codec(name: str | None) -> str | None:
 
 def detect_charset(body: bytes, content_type: str) -> str:
     """The charset a browser would use: BOM, then the header, then a meta tag, then UTF-8."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
+    for bom, bom_charset in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
         if body.startswith(bom):
-            return name
+            return bom_charset
     if body.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
     match = _HEADER_CHARSET.search(content_type or "")
     if match and (name := _codec(match.group(1))):
         return name
-    match = _META_CHARSET.search(body[:4096])
-    if match and (name := _codec(match.group(1).decode("ascii", "replace"))):
+    meta = _META_CHARSET.search(body[:4096])
+    if meta and (name := _codec(meta.group(1).decode("ascii", "replace"))):
         return "utf-8" if name.startswith("utf-16") else name  # a meta tag cannot mean UTF-16
     try:
         body.decode("utf-8")

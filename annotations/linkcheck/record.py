@@ -7,6 +7,7 @@ link by link in memory and written in a fixed number of queries.
 """
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from annotations.columns import column_field, column_name
 from annotations.linkcheck.fetch import FetchResult
 from annotations.models import CheckState, Evidence, LinkCheck, LinkOutcome, SourceLink
 
@@ -102,7 +104,7 @@ def links_check_record(*, attempts: list[Attempt]) -> list[LinkCheck]:
     return checks
 
 
-def _update_rows(objects: list[Model], fields: list[str]) -> None:
+def _update_rows(objects: Sequence[Model], fields: list[str]) -> None:
     """One parameterised UPDATE run for many rows (``executemany``).
 
     ``bulk_update`` builds a CASE expression per field and row; for a batch of checks that
@@ -111,12 +113,12 @@ def _update_rows(objects: list[Model], fields: list[str]) -> None:
     if not objects:
         return
     meta = type(objects[0])._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [column_field(type(objects[0]), name) for name in fields]
     quote = db_connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in columns),
-        quote(meta.pk.column),
+        ", ".join(f"{quote(column_name(field))} = %s" for field in columns),
+        quote(column_name(meta.pk)),
     )
     rows = [
         [field.get_db_prep_save(getattr(obj, field.attname), db_connection) for field in columns]

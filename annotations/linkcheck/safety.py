@@ -55,7 +55,8 @@ def system_resolver(host: str, port: int) -> list[str]:
         raise Unresolvable(f"{host} is not a valid host name") from None
     seen: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
-        address = sockaddr[0].split("%", 1)[0]  # drop an IPv6 zone id
+        # An IP family's sockaddr starts with the address text (typeshed's union also has AF_CAN).
+        address = str(sockaddr[0]).split("%", 1)[0]  # drop an IPv6 zone id
         if address not in seen:
             seen.append(address)
     return seen

@@ -127,7 +127,7 @@ def _enqueue(link_ids: list[int], force: bool) -> None:
         SourceLink.objects.filter(pk__in=unsent).update(check_requested_at=None)
 
 
-def links_due_for_check(*, now=None, limit: int | None = None) -> list[int]:
+def links_due_for_check(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
     """Cited links never checked, or checked longer ago than ``LINKCHECK_RECHECK_AGE``.
 
     A link queued within ``LINKCHECK_REQUEST_GRACE`` is left alone: its task is on its way.

@@ -26,6 +26,7 @@ from annotations.services.history import diff, record_history
 from annotations.services.locking import lock_article, lock_claim
 from annotations.services.roles import (
     User,
+    account,
     can_create_claims,
     can_delete_claim,
     can_edit_claim,
@@ -136,8 +137,8 @@ def claim_create(
         suffix=suffix,
         verdict=verdict,
         rationale=rationale,
-        created_by=author,
-        updated_by=author,
+        created_by=account(author),
+        updated_by=account(author),
     )
     _save_claim(claim)
     record_history(
@@ -205,7 +206,7 @@ def claim_update(
     for field, (_, value) in changes.items():
         setattr(locked, field, value)
     withdraw_sign_off(locked, changes)
-    locked.updated_by = actor
+    locked.updated_by = account(actor)
     locked.version += 1
     _save_claim(locked, update_fields=[*changes, "updated_by", "version", "updated_at"])
     record_history(claim=locked, action=HistoryEntry.Action.UPDATED, actor=actor, changes=changes)

@@ -18,7 +18,7 @@ from annotations.services.errors import (
 )
 from annotations.services.history import diff, record_history
 from annotations.services.locking import lock_claim
-from annotations.services.roles import User, can_edit_claim, require
+from annotations.services.roles import User, account, can_edit_claim, require
 
 
 def normalise_url(url: str) -> str:
@@ -75,7 +75,7 @@ def evidence_add(
         excerpt=excerpt,
         note=note,
         stance=stance,
-        added_by=actor,
+        added_by=account(actor),
     )
     record_history(
         claim=locked,

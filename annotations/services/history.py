@@ -3,7 +3,7 @@
 from typing import Any
 
 from annotations.models import Claim, Evidence, HistoryEntry
-from annotations.services.roles import User
+from annotations.services.roles import Account, User
 
 
 def record_history(
@@ -21,7 +21,7 @@ def record_history(
         evidence_ref=evidence.pk if evidence else None,
         action=action,
         changes=changes or {},
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, Account) else None,
     )
 
 

@@ -1,11 +1,13 @@
 """Who may do what: the analyst and reviewer groups and the checks on them."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.contrib.auth.models import User as Account
 from django.core.exceptions import PermissionDenied
 
 from annotations.models import Claim, Verdict
 
-User = AbstractBaseUser | AnonymousUser
+# Who is asking: a signed-in account (the default auth user model) or an anonymous visitor.
+User = Account | AnonymousUser
 
 ANALYST = "analyst"
 REVIEWER = "reviewer"
@@ -46,7 +48,8 @@ def user_roles(user: User) -> frozenset[str]:
         if user.is_superuser:
             names |= {ANALYST, REVIEWER}
         cached = frozenset(names)
-        user._workbench_roles = cached
+        # A cache for this request's user object; neither user class declares it.
+        user._workbench_roles = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -87,6 +90,13 @@ def claim_permissions(user: User, claim: Claim) -> dict[str, bool]:
         "delete": can_delete_claim(user, claim),
         "sign_off": can_sign_off(user) and signable,
     }
+
+
+def account(user: User) -> Account:
+    """The user as the models store them; the role checks before this turn anonymous users away."""
+    if not isinstance(user, Account):
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def require(allowed: bool, message: str) -> None:

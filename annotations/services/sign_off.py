@@ -16,7 +16,7 @@ from annotations.services.errors import (
 )
 from annotations.services.history import record_history
 from annotations.services.locking import lock_claim
-from annotations.services.roles import User, can_sign_off, require
+from annotations.services.roles import User, account, can_sign_off, require
 
 # What signing off, or revoking it, writes.
 SIGN_OFF_FIELDS = ["signed_off_by", "signed_off_at", "updated_by", "version", "updated_at"]
@@ -26,7 +26,8 @@ def withdraw_sign_off(claim: Claim, changes: dict[str, list[Any]]) -> None:
     """A reviewer signed off what the claim said before: a changed claim needs a new sign-off."""
     if claim.is_signed_off:
         changes["signed_off_by"] = [claim.signed_off_by_id, None]
-        changes["signed_off_at"] = [claim.signed_off_at.isoformat(), None]
+        signed_off_at = claim.signed_off_at
+        changes["signed_off_at"] = [signed_off_at.isoformat() if signed_off_at else None, None]
         claim.signed_off_by = None
         claim.signed_off_at = None
 
@@ -46,9 +47,9 @@ def claim_sign_off(
         raise invalid("start", MSG_CLAIM_ORPHANED, ErrorCode.CLAIM_ORPHANED)
     if locked.is_signed_off:
         return locked
-    locked.signed_off_by = reviewer
+    locked.signed_off_by = account(reviewer)
     locked.signed_off_at = timezone.now()
-    locked.updated_by = reviewer
+    locked.updated_by = account(reviewer)
     locked.version += 1
     locked.save(update_fields=SIGN_OFF_FIELDS)
     record_history(
@@ -69,7 +70,7 @@ def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
     changes = {"signed_off_by": [locked.signed_off_by_id, None]}
     locked.signed_off_by = None
     locked.signed_off_at = None
-    locked.updated_by = reviewer
+    locked.updated_by = account(reviewer)
     locked.version += 1
     locked.save(update_fields=SIGN_OFF_FIELDS)
     record_history(

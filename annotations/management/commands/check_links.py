@@ -1,5 +1,7 @@
 """Queue (or run here, with --now) checks of cited source links."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -23,7 +25,7 @@ class Command(BaseCommand):
             "--now", action="store_true", help="check in this process instead of queuing"
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["url"]:
             ids = []
             for url in options["url"]:
