@@ -5,7 +5,7 @@ that version back (``If-Match`` or a ``version`` field), so no change is lost.
 """
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
@@ -304,11 +304,11 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet:
         return selectors.source_links_queryset()
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
         seconds = max(1, round(wait or 1))
         # Without a wait here, DRF appends its own "Expected available in ..." sentence.
         error = Throttled(detail=MSG_RECHECK_THROTTLED.format(wait=seconds))
-        error.wait = seconds
+        error.wait = seconds  # type: ignore[attr-defined]  # set by Throttled(); not in the stub
         raise error
 
     @extend_schema(
