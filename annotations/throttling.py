@@ -27,6 +27,10 @@ class TokenFailureThrottle(SimpleRateThrottle):
 
     scope = "token_failure"
 
+    # Set by SimpleRateThrottle.__init__ from the rate; the stubs do not declare them.
+    num_requests: int
+    duration: int
+
     def get_rate(self) -> str | None:
         return settings.API_TOKEN_FAILURE_RATE or None
 

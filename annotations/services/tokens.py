@@ -9,10 +9,10 @@ there is nothing to guess from the digest, so no salt or slow hash is needed.
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from annotations.models import TOKEN_PREFIX_LENGTH, ApiToken
+from annotations.services.roles import Account
 
 MSG_TOKEN_EXISTS = (
     "«{username}» already has a token ({prefix}…); it is shown only when issued. "
@@ -29,7 +29,7 @@ def token_digest(key: str) -> str:
 
 
 @transaction.atomic
-def token_issue(*, user: AbstractBaseUser, rotate: bool = False) -> str:
+def token_issue(*, user: Account, rotate: bool = False) -> str:
     """Make ``user``'s token and return its key, the only time anyone sees it."""
     existing = ApiToken.objects.select_for_update().filter(user=user).first()
     if existing is not None:
@@ -43,7 +43,7 @@ def token_issue(*, user: AbstractBaseUser, rotate: bool = False) -> str:
     return key
 
 
-def token_owner(key: str) -> AbstractBaseUser | None:
+def token_owner(key: str) -> Account | None:
     """The user a key belongs to, or None; the lookup is by digest, never by the key."""
     token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
     return token.user if token is not None else None
