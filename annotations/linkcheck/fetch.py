@@ -5,14 +5,23 @@ checked by ``safety.check_destination`` and the socket connects to the checked
 address (TLS still verifies the certificate against the host name), so the
 address policy holds at every redirect hop and against DNS rebinding.
 
+One deadline (``total_timeout``) bounds the whole fetch, whatever the server does: the
+name lookup, the connection, the TLS handshake, the request, the status line, every header
+and chunk-size line and the body. It is checked before every read and no blocking call may
+outlast it, so a server that trickles a byte a second ends as ``timeout`` on time (a
+per-read timeout alone never fires). Header lines and their number are capped too.
+
 The checker sends GET only. A HEAD request would save nothing here: every check
 needs the body anyway (the title and the text hash), and servers that refuse HEAD
 (405) or answer it differently from GET would cost a second request.
 """
 
+import functools
 import hashlib
+import io
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -43,6 +52,8 @@ class FetchPolicy:
     max_redirects: int = 10
     user_agent: str = "FactcheckWorkbench-LinkChecker/0.1"
     allowed_hosts: tuple[str, ...] = ()
+    max_headers: int = 100
+    max_header_line: int = 8192
 
     @classmethod
     def from_settings(cls) -> "FetchPolicy":
@@ -56,6 +67,8 @@ class FetchPolicy:
             max_redirects=settings.LINKCHECK_MAX_REDIRECTS,
             user_agent=settings.LINKCHECK_USER_AGENT,
             allowed_hosts=tuple(settings.LINKCHECK_ALLOWED_HOSTS),
+            max_headers=settings.LINKCHECK_MAX_HEADERS,
+            max_header_line=settings.LINKCHECK_MAX_HEADER_LINE,
         )
 
 
@@ -84,7 +97,49 @@ class _Deadline(Exception):
     pass
 
 
-def _connect(address: str, port: int, timeout: float | None) -> socket.socket:
+class _HeadersTooLarge(http_client.HTTPException):
+    pass
+
+
+class _Clock:
+    """The one deadline of a fetch: every blocking step gets at most what is left of it."""
+
+    def __init__(self, total: float):
+        self.deadline = time.monotonic() + total
+
+    def left(self, limit: float = float("inf")) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _Deadline
+        return min(left, limit)
+
+
+def _within(clock: _Clock, resolver: safety.Resolver) -> safety.Resolver:
+    """The resolver run under the deadline: ``getaddrinfo`` cannot be interrupted, so it runs
+    in a helper thread that is abandoned (it ends on its own) if the deadline passes first."""
+
+    def resolve(host: str, port: int) -> list[str]:
+        box: dict = {}
+
+        def run() -> None:
+            try:
+                box["addresses"] = resolver(host, port)
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+
+        thread = threading.Thread(target=run, daemon=True, name="linkcheck-dns")
+        thread.start()
+        thread.join(clock.left())
+        if thread.is_alive():
+            raise _Deadline
+        if "error" in box:
+            raise box["error"]
+        return box["addresses"]
+
+    return resolve
+
+
+def _connect(address: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection to exactly this IP address (no name lookup of any kind)."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -98,26 +153,84 @@ def _connect(address: str, port: int, timeout: float | None) -> socket.socket:
     return sock
 
 
+class _DeadlineSocketReader(io.RawIOBase):
+    """Reads the socket with each ``recv`` bounded by what is left of the deadline.
+
+    It wraps the socket's own file (``sock.makefile``), which keeps the socket open until the
+    response is closed, as ``http.client`` expects.
+    """
+
+    def __init__(self, file: io.RawIOBase, sock: socket.socket, clock: _Clock, limit: float):
+        super().__init__()
+        self._file, self._sock, self._clock, self._limit = file, sock, clock, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        self._sock.settimeout(self._clock.left(self._limit))
+        return self._file.readinto(buffer)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+class _GuardedReader(io.BufferedReader):
+    """Caps every line (status, header, chunk size) and the number of header lines."""
+
+    def __init__(self, raw: io.RawIOBase, policy: FetchPolicy):
+        super().__init__(raw, CHUNK)
+        self.max_line = policy.max_header_line
+        self.max_headers = policy.max_headers
+        self.header_lines: int | None = -1  # the status line comes first; None once read
+
+    def readline(self, limit: int = -1) -> bytes:
+        cap = self.max_line + 1 if limit is None or limit < 0 else min(limit, self.max_line + 1)
+        line = super().readline(cap)
+        if len(line) > self.max_line:
+            raise _HeadersTooLarge(f"a header or chunk-size line over {self.max_line} bytes")
+        if self.header_lines is not None and line.strip():
+            self.header_lines += 1
+            if self.header_lines > self.max_headers:
+                raise _HeadersTooLarge(f"more than {self.max_headers} header lines")
+        return line
+
+
+class _DeadlineResponse(http_client.HTTPResponse):
+    def __init__(self, sock, *args, clock: _Clock, policy: FetchPolicy, **kwargs):
+        super().__init__(sock, *args, **kwargs)
+        raw = _DeadlineSocketReader(self.fp.detach(), sock, clock, policy.read_timeout)
+        self.fp = _GuardedReader(raw, policy)
+
+
 class _PinnedHTTPConnection(http_client.HTTPConnection):
     """Connects to an address that was already checked, never to a fresh DNS answer."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
+    def __init__(self, host: str, port: int, address: str, clock: _Clock, policy: FetchPolicy):
+        super().__init__(host, port, timeout=policy.connect_timeout)
+        self._address, self._clock = address, clock
+        self.response_class = functools.partial(_DeadlineResponse, clock=clock, policy=policy)
 
     def connect(self) -> None:
-        self.sock = _connect(self._address, self.port, self.timeout)
+        self.sock = _connect(self._address, self.port, self._clock.left(self.timeout))
 
 
-class _PinnedHTTPSConnection(http_client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float):
-        self._tls = ssl.create_default_context()  # kept: the base class's `_context` is private
-        super().__init__(host, port, timeout=timeout, context=self._tls)
-        self._address = address
-
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     def connect(self) -> None:
-        sock = _connect(self._address, self.port, self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+        sock = _connect(self._address, self.port, self._clock.left(self.timeout))
+        try:
+            context = ssl.create_default_context()
+            tls = context.wrap_socket(
+                sock, server_hostname=self.host, do_handshake_on_connect=False
+            )
+            # The handshake's timeout is a deadline for the whole handshake (not per read).
+            tls.settimeout(self._clock.left())
+            tls.do_handshake()
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = tls
 
 
 def sha256(data: bytes | str) -> str:
@@ -170,7 +283,8 @@ def fetch(
 ) -> FetchResult:
     """Fetch ``url`` following redirects; never raises for anything the network does."""
     started = time.monotonic()
-    deadline = started + policy.total_timeout
+    clock = _Clock(policy.total_timeout)
+    resolver = _within(clock, resolver)
     result = FetchResult(url=url)
     visited: set[str] = set()
     current = url
@@ -196,9 +310,7 @@ def fetch(
                 result.error = str(exc)
                 result.transient = exc.transient
                 return result
-            status, headers, body, truncated = _request(
-                scheme, destination, target, policy, deadline
-            )
+            status, headers, body, truncated = _request(scheme, destination, target, policy, clock)
             result.http_status = status
             location = headers.get("location")
             if status in REDIRECT_STATUSES and location:
@@ -246,6 +358,10 @@ def fetch(
         result.error = f"no complete answer within the time limit (at {current})"
         result.transient = True
         return result
+    except (_HeadersTooLarge, http_client.LineTooLong) as exc:
+        result.outcome = BROKEN
+        result.error = f"the answer of {current} is malformed: {exc}"
+        return result
     except (ConnectionResetError, ConnectionAbortedError, http_client.RemoteDisconnected) as exc:
         result.outcome = UNREACHABLE
         result.error = f"connection dropped by {current}: {exc.__class__.__name__}"
@@ -263,30 +379,18 @@ def fetch(
         result.response_ms = int((time.monotonic() - started) * 1000)
 
 
-def _remaining(deadline: float, limit: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise _Deadline
-    return min(left, limit)
-
-
 def _request(
     scheme: str,
     destination: safety.Destination,
     target: str,
     policy: FetchPolicy,
-    deadline: float,
+    clock: _Clock,
 ) -> tuple[int, dict[str, str], bytes, bool]:
     """One GET to the checked addresses: (status, headers, body up to the cap, cut?)."""
     connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     last_error: OSError | None = None
     for address in destination.addresses:
-        connection = connection_class(
-            destination.host,
-            destination.port,
-            address,
-            timeout=_remaining(deadline, policy.connect_timeout),
-        )
+        connection = connection_class(destination.host, destination.port, address, clock, policy)
         try:
             connection.connect()
         except (ConnectionRefusedError, OSError) as exc:
@@ -298,7 +402,7 @@ def _request(
             continue
         sock = connection.sock  # http.client lets go of it once a "close" response starts
         try:
-            sock.settimeout(_remaining(deadline, policy.read_timeout))
+            sock.settimeout(clock.left(policy.read_timeout))
             connection.putrequest("GET", target, skip_accept_encoding=True)
             connection.putheader("User-Agent", policy.user_agent)
             connection.putheader("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -306,12 +410,13 @@ def _request(
             connection.putheader("Connection", "close")
             connection.endheaders()
             response = connection.getresponse()
+            response.fp.header_lines = None  # the headers are read; chunk-size lines keep the cap
             headers = {name.lower(): value for name, value in response.getheaders()}
             chunks: list[bytes] = []
             size = 0
             truncated = False
             while True:
-                sock.settimeout(_remaining(deadline, policy.read_timeout))
+                clock.left()
                 chunk = response.read1(min(CHUNK, policy.max_body_bytes - size + 1))
                 if not chunk:
                     break

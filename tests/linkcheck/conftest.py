@@ -155,6 +155,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"<p>x</p>")
                 self.wfile.flush()
                 time.sleep(0.3)
+        elif path.startswith("/drip/"):  # a byte every ``every`` seconds, in one part
+            self.drip(path.split("/")[2], float(query.get("every", ["0.4"])[0]))
+        elif path == "/many-headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n" + b"X-Pad: 1\r\n" * 500 + b"\r\nhi")
+        elif path == "/long-header":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 20_000 + b"\r\n\r\nhi")
         elif path == "/endless":
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -180,6 +186,26 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, UTF8_PAGE)
         else:
             self.send(404, b"no such page")
+
+    def drip(self, part: str, every: float) -> None:
+        """Send the answer up to ``part``, then that part a byte at a time (for a minute)."""
+        status = b"HTTP/1.1 200 OK\r\n"
+        head = b"Content-Type: text/html\r\nConnection: close\r\n"
+        before, slow = {
+            "status": (b"", status + head),
+            "headers": (status, head + b"X-Slow: " + b"z" * 200),
+            "chunk": (status + head + b"Transfer-Encoding: chunked\r\n\r\n", b"1" + b";" * 200),
+            "body": (status + head + b"\r\n<p>", b"x" * 200),
+        }[part]
+        self.wfile.write(before)
+        self.wfile.flush()
+        until = time.monotonic() + 60
+        for byte in slow:
+            if time.monotonic() > until:
+                break
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(every)
 
 
 @pytest.fixture
