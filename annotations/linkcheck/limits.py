@@ -12,7 +12,8 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from datetime import timedelta
 from typing import ClassVar, Protocol, TypeVar
 
@@ -166,21 +167,38 @@ def run_under_slots(
     *,
     lease: float,
     wait: float,
+    on_done: Callable[[int, T], None] | None = None,
 ) -> dict[int, T]:
     """``work(link_id)`` for each link of ``hosts`` (link id: host) once it has its host's slot.
 
     The works run at once, a thread each; this thread alone takes slots (and frees the
-    database's), polling for up to ``wait`` seconds. A link that got no slot in that time is
-    missing from the result. An exception from a work is raised once every work has ended.
+    database's), polling for up to ``wait`` seconds, and calls ``on_done(link_id, result)`` as
+    each work ends, so a result is kept as soon as it is known. A link that got no slot in
+    that time is missing from the result. An exception from a work is raised once every work
+    has ended. Interrupted (a time limit), it returns at once without waiting for the works.
     """
     futures: dict[int, Future[T]] = {}
     held: dict[int, str] = {}  # database slots of works that may still run
+    results: dict[int, T] = {}
+    errors: list[BaseException] = []
     waiting = dict(hosts)
-    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+
+    def collect() -> None:
+        for link_id in [pk for pk, future in futures.items() if future.done()]:
+            future = futures.pop(link_id)
+            if link_id in held:  # free the row for this host's next links
+                slots.release(hosts[link_id], held.pop(link_id))
+            if future.exception() is not None:
+                errors.append(future.exception())
+                continue
+            results[link_id] = future.result()
+            if on_done is not None:
+                on_done(link_id, results[link_id])
+
+    pool = ThreadPoolExecutor(max_workers=max(1, len(hosts)))
+    try:
         for _ in _polls(wait, most=0.05):
-            if slots.leases_rows:  # free the rows of finished works for this host's next links
-                for link_id in [pk for pk in held if futures[pk].done()]:
-                    slots.release(hosts[link_id], held.pop(link_id))
+            collect()
             for link_id, token in _take(slots, waiting, lease).items():
                 host = waiting.pop(link_id)
                 if slots.leases_rows:
@@ -190,7 +208,14 @@ def run_under_slots(
                 )
             if not waiting:
                 break
-        return {link_id: future.result() for link_id, future in futures.items()}
+        while futures:
+            wait_futures(list(futures.values()), return_when=FIRST_COMPLETED)
+            collect()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    if errors:
+        raise errors[0]
+    return results
 
 
 def _work_then_release(

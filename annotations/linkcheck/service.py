@@ -6,20 +6,22 @@ they queue Celery tasks once the transaction commits, a batch of links per task 
 broker side is ``tasks.send_link_checks``). ``links_check_run`` is what a batch task calls,
 in four steps: find the links due and claim their rows, fetch each under its host's slot
 (``limits.run_under_slots``), classify each result (final or to be retried), and record
-them (``record.links_check_record``, one bulk write). ``link_check_run`` checks one link
-(retries, the command's ``--now``). Every attempt leaves one LinkCheck row. The SourceLink's
-current state changes only when an attempt is final (not a transient failure that
-will be tried again), so a flapping server does not flap the desk's view.
+each as soon as it is known (``record.links_check_record``, a fixed number of queries).
+``link_check_run`` checks one link (retries, the command's ``--now``). Every attempt leaves
+one LinkCheck row. The SourceLink's current state changes only when an attempt is final (not
+a transient failure that will be tried again), so a flapping server does not flap the desk's
+view.
 """
 
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -197,12 +199,14 @@ def links_check_run(
     *, link_ids: list[int], force: bool = False, attempt: int = 1, final: bool = False
 ) -> dict[int, RunOutcome]:
     """Check several links at once: claim them, fetch each under its host's slot, classify
-    what came back and record it (one bulk write).
+    what came back and record it the moment it is known (a fixed number of queries per link).
 
     This is how queued checks run (``LINKCHECK_BATCH_SIZE`` links per task): one broker
-    message and a handful of queries per batch instead of per link. Links that need another
-    attempt, or whose host stayed busy, come back with ``retry``/``busy`` and are queued one
-    by one by the task.
+    message per batch instead of per link. Links that need another attempt, or whose host
+    stayed busy, come back with ``retry``/``busy`` and are queued one by one by the task. One
+    slow link costs the others nothing: each result is written as soon as its fetch ends, and
+    if the task's soft time limit strikes, the links still being fetched are recorded as
+    ``timeout`` (to be retried alone) and those still waiting for a slot as busy.
     """
     now = timezone.now()
     outcomes, todo = _due(link_ids, force=force, attempt=attempt, now=now)
@@ -211,26 +215,38 @@ def links_check_run(
     slots = limits.host_slots()
     if not slots.leases_rows:  # the Redis leases count per host; the rows say who checks them
         todo = _claim(todo, outcomes, now)
+    by_pk = {link.pk: link for link in todo}
+    started: set[int] = set()
+
+    def fetched(pk: int, result: fetching.FetchResult) -> None:
+        outcomes[pk], entry = _classify(by_pk[pk], result, attempt=attempt, final=final)
+        links_check_record(attempts=[entry])
+
     try:
-        results = _fetch_under_slots(todo, slots)
+        _fetch_under_slots(todo, slots, started, fetched)
+    except SoftTimeLimitExceeded:
+        overran = sorted(started - outcomes.keys())
+        log.warning("Link batch cut by its soft time limit while fetching %s", overran)
+        for pk in overran:
+            fetched(pk, _overran(by_pk[pk].url))
     except BaseException:
-        _free([link.pk for link in todo])
+        _free([pk for pk in by_pk if pk not in outcomes])
         raise
-    attempts = []
-    no_slot = []
-    for link in todo:
-        result = results.get(link.pk)
-        if result is None:
-            no_slot.append(link.pk)
-            outcomes[link.pk] = _busy()
-            continue
-        outcomes[link.pk], entry = _classify(link, result, attempt=attempt, final=final)
-        attempts.append(entry)
+    no_slot = [pk for pk in by_pk if pk not in outcomes]
+    for pk in no_slot:
+        outcomes[pk] = _busy()
     if no_slot and not slots.leases_rows:
         _free(no_slot)  # ours to free
-    if attempts:
-        links_check_record(attempts=attempts)
     return outcomes
+
+
+def _overran(url: str) -> fetching.FetchResult:
+    return fetching.FetchResult(
+        url=url,
+        outcome=fetching.TIMEOUT,
+        error="the check ran past the task's time limit",
+        transient=True,
+    )
 
 
 def _due(
@@ -273,17 +289,27 @@ def _claim(
 
 
 def _fetch_under_slots(
-    todo: list[SourceLink], slots: limits.HostSlots
+    todo: list[SourceLink],
+    slots: limits.HostSlots,
+    started: set[int],
+    on_done: Callable[[int, fetching.FetchResult], None],
 ) -> dict[int, fetching.FetchResult]:
-    """Fetch each link once its host has a slot; links still waiting after the wait are left out."""
+    """Fetch each link once its host has a slot, handing each result to ``on_done`` at once;
+    links still waiting after the wait are left out. ``started`` gathers the links fetched."""
     policy = fetching.FetchPolicy.from_settings()
     urls = {link.pk: link.url for link in todo}
+
+    def work(pk: int) -> fetching.FetchResult:
+        started.add(pk)
+        return fetching.fetch(urls[pk], policy)
+
     return limits.run_under_slots(
         slots,
         {link.pk: _host(link.url) for link in todo},
-        lambda pk: fetching.fetch(urls[pk], policy),
+        work,
         lease=float(settings.LINKCHECK_TIME_LIMIT),
         wait=float(settings.LINKCHECK_HOST_WAIT),
+        on_done=on_done,
     )
 
 
