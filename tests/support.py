@@ -143,14 +143,16 @@ def start_worker(
     log_path: Path,
     concurrency: int = 4,
     loglevel: str = "INFO",
+    pool: str = "threads",
 ) -> WorkerProcess:
-    """A ``--pool threads`` worker on one queue, without gossip, mingle or heartbeats."""
+    """A worker (``--pool threads`` unless told) on one queue, without gossip, mingle or
+    heartbeats."""
     log = open(log_path, "w")  # noqa: SIM115 - the child has its own copy once started
     try:
         worker = WorkerProcess(
             [
                 *(sys.executable, "-m", "celery", "-A", "workbench", "worker"),
-                *("--pool", "threads", "--concurrency", str(concurrency)),
+                *("--pool", pool, "--concurrency", str(concurrency)),
                 *("-Q", queue, "-n", f"{name}@{queue}"),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat"),
                 *("--loglevel", loglevel),

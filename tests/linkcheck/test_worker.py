@@ -7,6 +7,7 @@ so the worker and the code that saves evidence share one database whatever the s
 import json
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -91,10 +92,12 @@ class App:
         out = self.manage(code=ADD_EVIDENCE, LC_URLS=json.dumps(urls), **env)
         return json.loads(out.strip().splitlines()[-1])
 
-    def start_worker(self, name: str, **env: str) -> support.WorkerProcess:
+    def start_worker(self, name: str, pool: str = "threads", **env: str) -> support.WorkerProcess:
         worker = support.start_worker(
             queue=self.queue,
             name=name,
+            pool=pool,
+            concurrency=4 if pool == "threads" else 2,
             env={**self.env, **env},
             log_path=self.folder / f"{name}.log",
         )
@@ -234,3 +237,51 @@ def test_broker_down_evidence_still_saved_and_link_left_for_the_sweep(web, app):
     out = installation.manage("check_links", "--stale", "--now")
     assert f"{web.base}/ok: ok" in out
     assert installation.links([link_id])[link_id][0] == "ok"
+
+
+# --- Deadlines under every pool (issue 9, items 1 and 2)
+
+DEADLINE_ENV = {
+    "LINKCHECK_TOTAL_TIMEOUT": "1",
+    "LINKCHECK_READ_TIMEOUT": "1",
+    "LINKCHECK_CONNECT_TIMEOUT": "1",
+    "LINKCHECK_MAX_RETRIES": "0",  # the first timeout is final: one history row to look for
+    "LINKCHECK_SOFT_TIME_LIMIT": "8",
+    "LINKCHECK_TIME_LIMIT": "10",
+}
+
+
+@pytest.mark.parametrize("pool", ["prefork", "threads"])
+def test_a_trickling_link_ends_as_timeout_and_its_batch_keeps_the_healthy_links(
+    web, app, redis_broker, pool
+):
+    installation = app(CELERY_BROKER_URL=redis_broker, **DEADLINE_ENV)
+    worker = installation.start_worker("w", pool=pool)
+    installation.wait_ready(worker)
+    urls = [f"{web.base}/hold/{i}?s=0.1" for i in range(5)] + [f"{web.base}/drip/status?every=0.3"]
+    ids = installation.add_evidence(urls)  # one batch of six
+    started = time.monotonic()
+    links = installation.wait_checked(ids, timeout=20)
+    assert time.monotonic() - started < 8  # well before the soft time limit
+    assert [links[pk][0] for pk in ids] == ["ok"] * 5 + ["timeout"]
+    assert installation.checks(ids[-1]) == [("timeout", 1)]
+
+
+@pytest.mark.parametrize("pool", ["prefork", "threads"])
+def test_sigterm_mid_trickle_stops_the_worker_within_the_deadline(web, app, redis_broker, pool):
+    installation = app(
+        CELERY_BROKER_URL=redis_broker, **{**DEADLINE_ENV, "LINKCHECK_TOTAL_TIMEOUT": "2"}
+    )
+    worker = installation.start_worker("w", pool=pool)
+    installation.wait_ready(worker)
+    [link_id] = installation.add_evidence([f"{web.base}/drip/headers?every=0.3"])
+    until = time.monotonic() + 20
+    while web.hits["/drip/headers"] == 0:
+        assert time.monotonic() < until, worker.log_path.read_text()[-3000:]
+        time.sleep(0.05)
+    asked = time.monotonic()
+    os.kill(worker.pid, signal.SIGTERM)  # a warm shutdown: the check in flight may finish
+    worker.wait(15)
+    assert time.monotonic() - asked < 2 + 4  # the fetch's deadline, plus the worker's goodbye
+    assert installation.links([link_id])[link_id][0] == "timeout"
+    assert installation.checks(link_id) == [("timeout", 1)]
