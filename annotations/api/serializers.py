@@ -102,7 +102,17 @@ class SourceLinkSerializer(serializers.ModelSerializer):
 
 class RecheckSerializer(serializers.Serializer):
     queued = serializers.BooleanField(
-        help_text="False when a check of this link is already under way."
+        help_text="False when the link was checked, queued or being checked within the "
+        "last LINKCHECK_FORCE_COALESCE seconds: that check stands in for this one."
+    )
+    last_checked_at = serializers.DateTimeField(
+        source="link.last_checked_at", allow_null=True, help_text="When the last check ran."
+    )
+    check_requested_at = serializers.DateTimeField(
+        source="link.check_requested_at",
+        allow_null=True,
+        help_text="When the check now queued (this one, or the one it was coalesced with) "
+        "was asked for.",
     )
     link = SourceLinkSerializer()
 

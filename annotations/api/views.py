@@ -312,7 +312,8 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
         raise error
 
     @extend_schema(
-        summary="Check the link again now, whenever it was last checked (rate-limited per user)",
+        summary="Check the link again now, unless it was checked or queued a moment ago "
+        "(rate-limited per user)",
         request=None,
         responses={202: s.RecheckSerializer, 429: ErrorSerializer},
     )
@@ -320,7 +321,8 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
     def recheck(self, request: Request, pk: str | None = None) -> Response:
         link = self.get_object()
         queued = linkcheck_service.link_check_request(link=link, force=True)
-        payload = {"queued": queued, "link": s.SourceLinkSerializer(link).data}
+        link.refresh_from_db()
+        payload = s.RecheckSerializer({"queued": queued, "link": link}).data
         return Response(payload, status=status.HTTP_202_ACCEPTED)
 
 

@@ -61,8 +61,10 @@ def link_check_request(
     """Queue a check of ``link`` after the current transaction commits; True if queued.
 
     One check per URL: a link checked within ``LINKCHECK_FRESHNESS`` or already queued
-    (within ``LINKCHECK_REQUEST_GRACE``) is not queued again unless ``force``; ``reread``
-    skips only the freshness window (a new excerpt is known only from a fresh read). A
+    (within ``LINKCHECK_REQUEST_GRACE``) is not queued again unless ``force``; even forced, a
+    link checked, queued or being checked within ``LINKCHECK_FORCE_COALESCE`` seconds is not
+    (fifty clicks make one check); ``reread`` skips only the freshness window (a new excerpt
+    is known only from a fresh read). A
     broker that cannot be reached never fails the caller: the link stays pending and the
     periodic sweep queues it later.
     """
@@ -77,16 +79,26 @@ def _requestable(pks: list[int], force: bool, *, reread: bool = False) -> QueryS
     now = timezone.now()
     candidates = SourceLink.objects.filter(pk__in=pks)
     if force:
-        return candidates
+        coalesce = settings.LINKCHECK_FORCE_COALESCE
+        if not coalesce:
+            return candidates
+        since = now - timedelta(seconds=coalesce)
+        return candidates.exclude(
+            _queued_since(since) | Q(last_checked_at__gte=since) | Q(checking_until__gt=now)
+        )
     queued_since = now - timedelta(seconds=settings.LINKCHECK_REQUEST_GRACE)
-    candidates = candidates.exclude(
-        Q(check_requested_at__gte=queued_since)
-        & (Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("check_requested_at")))
-    )
+    candidates = candidates.exclude(_queued_since(queued_since))
     if not reread:
         fresh_since = now - timedelta(seconds=settings.LINKCHECK_FRESHNESS)
         candidates = candidates.exclude(last_checked_at__gte=fresh_since)
     return candidates
+
+
+def _queued_since(since: datetime) -> Q:
+    """Asked for since ``since`` and not checked since it was asked for."""
+    return Q(check_requested_at__gte=since) & (
+        Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("check_requested_at"))
+    )
 
 
 def _mark_requested(pk: int, force: bool, reread: bool = False) -> bool:

@@ -253,6 +253,8 @@ def test_source_links_read_only(analyst_api, reviewer_api, ru_article, make_clai
 def test_recheck_queues_a_forced_check_of_the_link(
     analyst_api, outsider_api, ru_article, make_claim, analyst, django_capture_on_commit_callbacks
 ):
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from annotations import services
@@ -262,8 +264,8 @@ def test_recheck_queues_a_forced_check_of_the_link(
     link = services.evidence_add(
         claim=claim, actor=analyst, url="https://example.org/x"
     ).source_link
-    SourceLink.objects.filter(pk=link.pk).update(
-        outcome="ok", last_checked_at=timezone.now(), check_requested_at=None
+    SourceLink.objects.filter(pk=link.pk).update(  # checked before the coalescing window
+        outcome="ok", last_checked_at=timezone.now() - timedelta(minutes=5), check_requested_at=None
     )
     url = f"/api/v1/source-links/{link.pk}/recheck/"
     assert outsider_api.post(url).status_code == 403

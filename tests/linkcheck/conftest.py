@@ -230,6 +230,7 @@ def linkcheck_settings(settings):
     settings.LINKCHECK_HOST_WAIT = 5
     settings.LINKCHECK_RETRY_BASE = 0
     settings.LINKCHECK_MAX_RETRIES = 3
+    settings.LINKCHECK_FORCE_COALESCE = 0  # the coalescing tests turn it on
     return settings
 
 
