@@ -150,7 +150,10 @@ class CheckState(models.Model):
     body_sha256 = models.CharField(max_length=64, blank=True)
     text_sha256 = models.CharField(max_length=64, blank=True)
     response_ms = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # names the policy; every desk role may read it
+    error_detail = models.TextField(
+        blank=True, help_text="For reviewers only: what a blocked host resolved to."
+    )
 
     class Meta:
         abstract = True

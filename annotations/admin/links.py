@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from annotations import selectors_review
+from annotations import selectors_review, services
 from annotations.linkcheck import service as linkcheck
 from annotations.models import LinkCheck, SourceLink
 
@@ -38,6 +38,12 @@ class LinkCheckInline(admin.TabularInline):
     readonly_fields = LINK_CHECK_FIELDS
     ordering = ["-checked_at"]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return _with_detail(request, list(self.fields))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -67,7 +73,15 @@ class SourceLinkAdmin(admin.ModelAdmin):
         "check_requested_at",
         "attempts",
     ]
+    exclude = ["error_detail"]
     inlines = [LinkCheckInline]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if services.is_reviewer(request.user) else list(self.exclude)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return _with_detail(request, list(self.readonly_fields))
+
     actions = ["recheck_links"]
 
     @admin.action(description="Re-check selected links", permissions=["view"])
@@ -86,3 +100,11 @@ class SourceLinkAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+def _with_detail(request: HttpRequest, fields: list[str]) -> list[str]:
+    """Reviewers also see what a blocked host resolved to (``error_detail``), after the error."""
+    if not services.is_reviewer(request.user):
+        return fields
+    at = fields.index("error") + 1
+    return [*fields[:at], "error_detail", *fields[at:]]

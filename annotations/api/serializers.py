@@ -93,11 +93,23 @@ class SourceLinkSerializer(serializers.ModelSerializer):
     # Text, not URLField: empty until checked, and kept exactly as the server saw it.
     url = serializers.CharField(read_only=True)
     final_url = serializers.CharField(read_only=True)
+    error = serializers.CharField(
+        read_only=True, help_text="Why the check failed; names the address policy, not an address."
+    )
+    error_detail = serializers.SerializerMethodField(
+        help_text="Reviewers only (empty for everyone else): what a blocked host resolved to."
+    )
 
     class Meta:
         model = SourceLink
-        fields = list(records.LINK_FIELDS)  # the same link state as in exports
+        # The same link state as in exports; the reviewers' detail is the API's alone.
+        fields = [*records.LINK_FIELDS, "error_detail"]
         read_only_fields = fields
+
+    def get_error_detail(self, link: SourceLink) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return link.error_detail if user is not None and services.is_reviewer(user) else ""
 
 
 class RecheckSerializer(serializers.Serializer):

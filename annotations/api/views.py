@@ -322,7 +322,8 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
         link = self.get_object()
         queued = linkcheck_service.link_check_request(link=link, force=True)
         link.refresh_from_db()
-        payload = s.RecheckSerializer({"queued": queued, "link": link}).data
+        answer = {"queued": queued, "link": link}
+        payload = s.RecheckSerializer(answer, context={"request": request}).data
         return Response(payload, status=status.HTTP_202_ACCEPTED)
 
 

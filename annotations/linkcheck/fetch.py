@@ -88,7 +88,8 @@ class FetchResult:
     text_sha256: str = ""
     text: str = ""  # whitespace-normalised, for the excerpt search; not stored
     response_ms: int | None = None
-    error: str = ""
+    error: str = ""  # for everyone on the desk: names the policy, never a resolved address
+    error_detail: str = ""  # for reviewers: what a blocked host resolved to
     transient: bool = False  # worth trying again later
     retry_after: float | None = None  # seconds, from a Retry-After header
 
@@ -303,7 +304,8 @@ def fetch(
                 )
             except safety.Blocked as exc:
                 result.outcome = BLOCKED
-                result.error = f"redirect to {current}: {exc}" if hop else str(exc)
+                prefix = f"redirect to {current}: " if hop else ""
+                result.error, result.error_detail = prefix + str(exc), prefix + exc.detail
                 return result
             except safety.Unresolvable as exc:
                 result.outcome = UNREACHABLE

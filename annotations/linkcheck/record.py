@@ -50,6 +50,7 @@ def check_state(result: FetchResult) -> dict[str, Any]:
         "text_sha256": result.text_sha256,
         "response_ms": result.response_ms,
         "error": result.error,
+        "error_detail": result.error_detail if result.error_detail != result.error else "",
     }
 
 

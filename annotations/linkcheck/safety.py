@@ -27,7 +27,15 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class Blocked(Exception):
-    """The safety policy refuses this destination; the message says why."""
+    """The safety policy refuses this destination.
+
+    The message names the host and the policy (for everyone on the desk); ``detail`` adds what
+    the host resolved to, which only reviewers may see: it maps our own network.
+    """
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class Unresolvable(Exception):
@@ -113,6 +121,13 @@ def _allowed(host: str, address: IPAddress, allowed_hosts: Iterable[str]) -> boo
     return False
 
 
+def _is_literal(host: str, address: IPAddress) -> bool:
+    try:
+        return ipaddress.ip_address(host) == address
+    except ValueError:
+        return False
+
+
 def check_destination(
     host: str,
     port: int,
@@ -136,13 +151,23 @@ def check_destination(
         try:
             address = ipaddress.ip_address(text)
         except ValueError:
-            raise Blocked(f"{host} resolved to {text!r}, which is not an IP address") from None
+            raise Blocked(
+                f"{host} did not resolve to an IP address; the link checker does not connect "
+                "there.",
+                f"{host} resolved to {text!r}, which is not an IP address",
+            ) from None
         if _allowed(host, address, allowed_hosts):
             checked.append(str(address))
             continue
         reason = block_reason(address)
         if reason:
-            shown = host if host == str(address) else f"{host} ({address})"
-            raise Blocked(f"{shown} is {reason}; the link checker does not connect there.")
+            if _is_literal(host, address):  # the address was typed: nothing to hide
+                message = f"{host} is {reason}; the link checker does not connect there."
+                raise Blocked(message)
+            policy = reason.split(" (embedded in ", 1)[0]
+            raise Blocked(
+                f"{host} resolves to {policy}; the link checker does not connect there.",
+                f"{host} ({address}) is {reason}; the link checker does not connect there.",
+            )
         checked.append(str(address))
     return Destination(host=host, port=port, addresses=tuple(checked))

@@ -43,6 +43,7 @@ EVIDENCE_KEYS = {
     "link",
 }
 LINK_KEYS = {
+    "error_detail",
     "id",
     "url",
     "outcome",
