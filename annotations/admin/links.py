@@ -38,10 +38,10 @@ class LinkCheckInline(admin.TabularInline):
     readonly_fields = LINK_CHECK_FIELDS
     ordering = ["-checked_at"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return _with_detail(request, list(self.fields))
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _with_detail(request, list(LINK_CHECK_FIELDS))
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

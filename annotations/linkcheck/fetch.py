@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http import client as http_client
+from typing import Any
 from urllib.parse import urljoin
 
 from annotations import weburl
@@ -168,7 +169,7 @@ class _DeadlineSocketReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int | None:
+    def readinto(self, buffer: Any) -> int | None:
         self._sock.settimeout(self._clock.left(self._limit))
         return self._file.readinto(buffer)
 
@@ -186,7 +187,7 @@ class _GuardedReader(io.BufferedReader):
         self.max_headers = policy.max_headers
         self.header_lines: int | None = -1  # the status line comes first; None once read
 
-    def readline(self, limit: int = -1) -> bytes:
+    def readline(self, limit: int | None = -1) -> bytes:
         cap = self.max_line + 1 if limit is None or limit < 0 else min(limit, self.max_line + 1)
         line = super().readline(cap)
         if len(line) > self.max_line:
@@ -199,7 +200,7 @@ class _GuardedReader(io.BufferedReader):
 
 
 class _DeadlineResponse(http_client.HTTPResponse):
-    def __init__(self, sock, *args, clock: _Clock, policy: FetchPolicy, **kwargs):
+    def __init__(self, sock: Any, *args: Any, clock: _Clock, policy: FetchPolicy, **kwargs: Any):
         super().__init__(sock, *args, **kwargs)
         raw = _DeadlineSocketReader(self.fp.detach(), sock, clock, policy.read_timeout)
         self.fp = _GuardedReader(raw, policy)
@@ -211,15 +212,19 @@ class _PinnedHTTPConnection(http_client.HTTPConnection):
     def __init__(self, host: str, port: int, address: str, clock: _Clock, policy: FetchPolicy):
         super().__init__(host, port, timeout=policy.connect_timeout)
         self._address, self._clock = address, clock
-        self.response_class = functools.partial(_DeadlineResponse, clock=clock, policy=policy)
+        self.response_class = functools.partial(  # type: ignore[assignment]
+            _DeadlineResponse, clock=clock, policy=policy
+        )
 
     def connect(self) -> None:
-        self.sock = _connect(self._address, self.port, self._clock.left(self.timeout))
+        self.sock = _connect(
+            self._address, self.port, self._clock.left(self.timeout or float("inf"))
+        )
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     def connect(self) -> None:
-        sock = _connect(self._address, self.port, self._clock.left(self.timeout))
+        sock = _connect(self._address, self.port, self._clock.left(self.timeout or float("inf")))
         try:
             context = ssl.create_default_context()
             tls = context.wrap_socket(
@@ -412,7 +417,7 @@ def _request(
             connection.putheader("Connection", "close")
             connection.endheaders()
             response = connection.getresponse()
-            response.fp.header_lines = None  # the headers are read; chunk-size lines keep the cap
+            response.fp.header_lines = None  # type: ignore[attr-defined]  # the headers are read; chunk-size lines keep the cap
             headers = {name.lower(): value for name, value in response.getheaders()}
             chunks: list[bytes] = []
             size = 0

@@ -188,8 +188,8 @@ def run_under_slots(
             future = futures.pop(link_id)
             if link_id in held:  # free the row for this host's next links
                 slots.release(hosts[link_id], held.pop(link_id))
-            if future.exception() is not None:
-                errors.append(future.exception())
+            if (error := future.exception()) is not None:
+                errors.append(error)
                 continue
             results[link_id] = future.result()
             if on_done is not None:
