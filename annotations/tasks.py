@@ -18,14 +18,20 @@ from annotations.linkcheck.service import RunStatus
 log = logging.getLogger(__name__)
 
 
+# A link check is safe to run twice, so it is acknowledged only once done.
+LINK_CHECK_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": settings.LINKCHECK_SOFT_TIME_LIMIT,
+    "time_limit": settings.LINKCHECK_TIME_LIMIT,
+    "ignore_result": True,
+}
+
+
 @shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.LINKCHECK_SOFT_TIME_LIMIT,
-    time_limit=settings.LINKCHECK_TIME_LIMIT,
+    **LINK_CHECK_TASK,
     max_retries=None,  # the service decides, by outcome and LINKCHECK_MAX_RETRIES
-    ignore_result=True,
 )
 def check_source_link(self: Task, link_id: int, force: bool = False, attempt: int = 1) -> str:
     """Check one source link; retry transient failures and busy hosts later."""
@@ -51,14 +57,7 @@ def check_source_link(self: Task, link_id: int, force: bool = False, attempt: in
     return outcome.outcome or outcome.status
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.LINKCHECK_SOFT_TIME_LIMIT,
-    time_limit=settings.LINKCHECK_TIME_LIMIT,
-    ignore_result=True,
-)
+@shared_task(**LINK_CHECK_TASK)
 def check_source_links(self: Task, link_ids: list[int], force: bool = False) -> dict[str, int]:
     """Check a batch of links at once; each one that needs another go is queued on its own."""
     outcomes = service.links_check_run(link_ids=link_ids, force=force)
