@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Verdict
+from annotations.models import Article, Claim, Evidence, SourceLink, Verdict
 
 
 def evidence_queryset() -> QuerySet[Evidence]:
@@ -62,15 +62,6 @@ def claim_counts(article_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     for article_id, verdict, n in rows:
         counts[article_id][verdict] = n
     return counts
-
-
-def claim_history(claim_id: int) -> QuerySet[HistoryEntry]:
-    """The claim's story, newest first; kept by reference so deleted evidence still shows."""
-    return (
-        HistoryEntry.objects.filter(claim_ref=claim_id)
-        .select_related("actor")
-        .order_by("-at", "-id")
-    )
 
 
 def with_evidence(queryset: QuerySet[Claim], present: bool) -> QuerySet[Claim]:

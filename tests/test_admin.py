@@ -105,7 +105,7 @@ def test_claim_page_shows_the_quote_in_its_paragraph_escaped(
     assert "со ссылкой на внутренние документы" in page  # the rest of the paragraph
     assert "О чем Венесуэла просит Россию?" not in page.split("claim-context")[1].split("</div>")[0]
     assert "Updated" not in page or "rationale" in page  # the history table is on the page
-    assert "&#x27;checked &lt;b&gt;twice&lt;/b&gt;&#x27;" in page
+    assert "<ins>checked &lt;b&gt;twice&lt;/b&gt;</ins>" in page  # escaped, and no repr quotes
 
 
 def test_reviewer_overrides_a_verdict_and_signs_off_from_the_claim_page(

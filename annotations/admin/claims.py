@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 
-from annotations import selectors, selectors_review, services
+from annotations import history_display, selectors_review, services
 from annotations.admin.evidence import EvidenceInline, EvidenceInlineForm
 from annotations.admin.filters import LinkHealthFilter, SignedOffFilter
 from annotations.linkcheck import service as linkcheck
@@ -205,15 +205,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
     @admin.display(description="history")
     def history_table(self, obj: Claim) -> str:
-        rows = [
-            {
-                "entry": entry,
-                "changes": "; ".join(
-                    f"{k}: {old!r} → {new!r}" for k, (old, new) in entry.changes.items()
-                ),
-            }
-            for entry in selectors.claim_history(obj.pk)
-        ]
+        rows = history_display.claim_history_lines(obj.pk)
         return render_to_string("admin/annotations/claim/history_table.html", {"rows": rows})
 
     # --- permissions: analysts change only their own claims

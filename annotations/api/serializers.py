@@ -229,13 +229,23 @@ class ArticleSerializer(ArticleListSerializer):
         read_only_fields = fields
 
 
-class HistoryEntrySerializer(serializers.ModelSerializer):
-    actor = UserRefSerializer(read_only=True, allow_null=True)
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    before = serializers.CharField(read_only=True, allow_null=True)
+    after = serializers.CharField(read_only=True, allow_null=True)
 
-    class Meta:
-        model = HistoryEntry
-        fields = ["at", "actor", "subject", "action", "changes"]
-        read_only_fields = fields
+
+class HistoryLineSerializer(serializers.Serializer):
+    """A history row as the desk reads it (rendered once, in ``annotations.history_display``)."""
+
+    at = serializers.DateTimeField(read_only=True)
+    actor_id = serializers.IntegerField(read_only=True, allow_null=True)
+    actor = serializers.CharField(read_only=True, help_text='The person\'s name, or "system".')
+    subject = serializers.ChoiceField(choices=HistoryEntry.Subject.choices, read_only=True)
+    action = serializers.ChoiceField(choices=HistoryEntry.Action.choices, read_only=True)
+    summary = serializers.CharField(read_only=True)
+    changes = HistoryChangeSerializer(many=True, read_only=True)
 
 
 # --- Input

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import selectors, services
+from annotations import history_display, selectors, services
 from annotations.api import serializers as s
 from annotations.api.exceptions import PreconditionRequired
 from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, SourceLinkFilter
@@ -126,7 +126,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     history=extend_schema(
         summary="The claim's history, newest first",
-        responses=s.HistoryEntrySerializer(many=True),
+        responses=s.HistoryLineSerializer(many=True),
     ),
 )
 class ClaimViewSet(
@@ -221,8 +221,8 @@ class ClaimViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         claim = self.get_object()
-        entries = selectors.claim_history(claim.pk)
-        return Response(s.HistoryEntrySerializer(entries, many=True).data)
+        lines = history_display.claim_history_lines(claim.pk)
+        return Response(s.HistoryLineSerializer(lines, many=True).data)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action != "list":

@@ -16,7 +16,7 @@ from annotations.services.errors import (
     ErrorCode,
     invalid,
 )
-from annotations.services.history import diff, record_history
+from annotations.services.history import diff, evidence_record, record_history
 from annotations.services.locking import lock_claim
 from annotations.services.roles import User, account, can_edit_claim, require
 
@@ -82,7 +82,7 @@ def evidence_add(
         evidence=evidence,
         action=HistoryEntry.Action.CREATED,
         actor=actor,
-        changes={"url": [None, evidence.url], "stance": [None, stance], "title": [None, title]},
+        changes=evidence_record(evidence),
     )
     evidence_link_attached(evidence=evidence)  # checks the link once this commits
     return evidence
@@ -145,6 +145,6 @@ def evidence_remove(*, evidence: Evidence | int, actor: User) -> None:
         evidence=locked,
         action=HistoryEntry.Action.DELETED,
         actor=actor,
-        changes={"url": [locked.url, None]},
+        changes=evidence_record(locked, removed=True),
     )
     locked.delete()

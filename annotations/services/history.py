@@ -14,13 +14,15 @@ def record_history(
     changes: dict[str, Any] | None = None,
     evidence: Evidence | None = None,
 ) -> HistoryEntry:
+    """Record one write; a field whose value stays the same is left out, so no row says "x -> x"."""
+    changes = {field: pair for field, pair in (changes or {}).items() if pair[0] != pair[1]}
     return HistoryEntry.objects.create(
         claim=claim if claim.pk else None,
         claim_ref=claim.pk,
         subject=HistoryEntry.Subject.EVIDENCE if evidence else HistoryEntry.Subject.CLAIM,
         evidence_ref=evidence.pk if evidence else None,
         action=action,
-        changes=changes or {},
+        changes=changes,
         actor=actor if isinstance(actor, Account) else None,
     )
 
@@ -31,4 +33,14 @@ def diff(obj: object, new_values: dict[str, Any]) -> dict[str, list[Any]]:
         field: [getattr(obj, field), value]
         for field, value in new_values.items()
         if value is not None and getattr(obj, field) != value
+    }
+
+
+def evidence_record(evidence: Evidence, *, removed: bool = False) -> dict[str, list[Any]]:
+    """The whole citation as a history change: what was cited, how, and why."""
+    fields = ["url", "stance", "title", "excerpt", "note"]
+    return {
+        field: [getattr(evidence, field), None] if removed else [None, getattr(evidence, field)]
+        for field in fields
+        if getattr(evidence, field)
     }

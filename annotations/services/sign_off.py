@@ -56,7 +56,10 @@ def claim_sign_off(
         claim=locked,
         action=HistoryEntry.Action.SIGNED_OFF,
         actor=reviewer,
-        changes={"signed_off_by": [None, reviewer.pk], "verdict": [locked.verdict, locked.verdict]},
+        changes={
+            "signed_off_by": [None, reviewer.pk],
+            "signed_off_at": [None, locked.signed_off_at.isoformat()],
+        },
     )
     return locked
 
@@ -67,7 +70,10 @@ def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
     locked = lock_claim(claim)
     if not locked.is_signed_off:
         return locked
-    changes = {"signed_off_by": [locked.signed_off_by_id, None]}
+    changes = {
+        "signed_off_by": [locked.signed_off_by_id, None],
+        "signed_off_at": [locked.signed_off_at.isoformat(), None],
+    }
     locked.signed_off_by = None
     locked.signed_off_at = None
     locked.updated_by = account(reviewer)

@@ -306,9 +306,11 @@ def test_history_newest_first(analyst_api, analyst, ru_article, make_claim):
     )
     history = analyst_api.get(f"/api/v1/claims/{claim.pk}/history/").json()
     assert [h["action"] for h in history] == ["updated", "created"]
-    assert history[0]["actor"] == {"id": analyst.pk, "username": "olena"}
-    assert history[0]["changes"] == {"verdict": ["pending", "verified"]}
-    assert set(history[0]) == {"at", "actor", "subject", "action", "changes"}
+    assert (history[0]["actor_id"], history[0]["actor"]) == (analyst.pk, "olena")
+    assert history[0]["changes"] == [
+        {"field": "verdict", "label": "verdict", "before": "Pending", "after": "Verified"}
+    ]
+    assert set(history[0]) == {"at", "actor_id", "actor", "subject", "action", "summary", "changes"}
 
 
 def test_delete_claim(analyst_api, ru_article, make_claim):

@@ -515,7 +515,7 @@ def test_evidence_edit_remove_undo_and_history(open_browser, live_seeds, analyst
     page.keyboard.press("h")
     page.locator("#history-list > li").nth(2).wait_for()
     history = page.locator("#history-list").text_content()
-    assert "deleted evidence" in history and "olena" in history
+    assert "evidence deleted" in history and "olena" in history
 
     # Undo a claim's creation: it goes again.
     b.select_text("Николас Мадуро")

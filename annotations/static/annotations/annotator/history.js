@@ -10,9 +10,7 @@ function evidenceBody(ev) {
 }
 
 function showValue(value) {
-  if (value === null || value === undefined) return "–";
-  if (typeof value === "string") return clip(value, 120) || "(empty)";
-  return JSON.stringify(value);
+  return clip(value, 120);
 }
 
 export const historyMethods = {
@@ -128,6 +126,7 @@ export const historyMethods = {
       return;
     }
     const entries = Array.isArray(result.data) ? result.data : result.data.results || [];
+    // The server renders each line (names, labels, plain dates); the page only lays it out.
     $("history-list").replaceChildren(
       ...entries.map((entry) =>
         h(
@@ -135,13 +134,20 @@ export const historyMethods = {
           {},
           h("time", { datetime: entry.at }, formatTime(entry.at)),
           " ",
-          h("strong", {}, entry.actor ? entry.actor.username : "system"),
-          ` ${entry.action.replaceAll("_", " ")} ${entry.subject}`,
+          h("strong", {}, entry.actor),
+          ` ${entry.summary.toLowerCase()}`,
           h(
             "ul",
             { class: "changes" },
-            Object.entries(entry.changes || {}).map(([field, pair]) =>
-              h("li", {}, `${field}: `, h("del", {}, showValue(Array.isArray(pair) ? pair[0] : null)), " → ", h("ins", {}, showValue(Array.isArray(pair) ? pair[1] : pair))),
+            entry.changes.map((change) =>
+              h(
+                "li",
+                {},
+                `${change.label}: `,
+                change.before === null ? null : h("del", {}, showValue(change.before)),
+                change.before === null ? null : " → ",
+                change.after === null ? h("em", {}, "removed") : h("ins", {}, showValue(change.after)),
+              ),
             ),
           ),
         ),
