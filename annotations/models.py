@@ -72,7 +72,20 @@ class Article(models.Model):
         return self.title
 
 
+class LiveClaimManager(models.Manager["Claim"]):
+    """Claims not deleted: what every list, detail, export, count and span check reads."""
+
+    def get_queryset(self) -> models.QuerySet["Claim"]:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Claim(models.Model):
+    """A passage of an article and the desk's verdict on it.
+
+    A deleted claim is kept (``deleted_at``), with its evidence and history, until the
+    retention period ends, so it can be restored as itself; ``objects`` leaves it out.
+    """
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
     start = models.PositiveIntegerField(help_text="Offset in Unicode code points, inclusive.")
     end = models.PositiveIntegerField(help_text="Offset in Unicode code points, exclusive.")
@@ -102,15 +115,28 @@ class Claim(models.Model):
         related_name="claims_signed_off",
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims_deleted",
+    )
+
+    with_deleted = models.Manager()
+    objects = LiveClaimManager()
 
     class Meta:
         ordering = ["article_id", "start", "end", "id"]
+        default_manager_name = "objects"
+        base_manager_name = "with_deleted"
         permissions = [("sign_off_claim", "Can sign off claims")]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_start_before_end"),
             models.UniqueConstraint(
                 fields=["article", "start", "end"],
-                condition=Q(is_orphaned=False),
+                condition=Q(is_orphaned=False, deleted_at__isnull=True),
                 name="claim_unique_span_per_article",
             ),
             models.CheckConstraint(
@@ -131,6 +157,10 @@ class Claim(models.Model):
     @property
     def is_signed_off(self) -> bool:
         return self.signed_off_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class CheckState(models.Model):
@@ -252,6 +282,7 @@ class HistoryEntry(models.Model):
         CREATED = "created", "Created"
         UPDATED = "updated", "Updated"
         DELETED = "deleted", "Deleted"
+        RESTORED = "restored", "Restored"
         SIGNED_OFF = "signed_off", "Signed off"
         SIGN_OFF_REVOKED = "sign_off_revoked", "Sign-off revoked"
         REANCHORED = "reanchored", "Re-anchored after a text change"

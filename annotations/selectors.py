@@ -35,7 +35,12 @@ def claims_queryset() -> QuerySet[Claim]:
 
 
 def evidence_list_queryset() -> QuerySet[Evidence]:
-    return evidence_queryset().order_by("claim_id", "created_at", "id")
+    """Citations of live claims: a deleted claim's evidence waits with it, unseen."""
+    return (
+        evidence_queryset()
+        .filter(claim__deleted_at__isnull=True)
+        .order_by("claim_id", "created_at", "id")
+    )
 
 
 def source_links_queryset() -> QuerySet[SourceLink]:
@@ -220,7 +225,8 @@ def articles_with_claim_counts(articles: QuerySet[Article] | None = None) -> Que
     Orphaned claims (lost after a text change) are counted apart: they have no place
     in the text and still need attention.
     """
-    placed = Q(claims__is_orphaned=False)
+    live = Q(claims__deleted_at__isnull=True)  # a join does not go through Claim.objects
+    placed = live & Q(claims__is_orphaned=False)
     counts = {
         f"count_{verdict}": Count("claims", filter=placed & Q(claims__verdict=verdict))
         for verdict in Verdict.values
@@ -228,7 +234,7 @@ def articles_with_claim_counts(articles: QuerySet[Article] | None = None) -> Que
     articles = Article.objects.all() if articles is None else articles
     return articles.annotate(
         count_total=Count("claims", filter=placed),
-        count_orphaned=Count("claims", filter=Q(claims__is_orphaned=True)),
+        count_orphaned=Count("claims", filter=live & Q(claims__is_orphaned=True)),
         count_signed_off=Count("claims", filter=placed & Q(claims__signed_off_at__isnull=False)),
         **counts,
     ).defer("body")

@@ -12,6 +12,7 @@ import logging
 from celery import Task, shared_task
 from django.conf import settings
 
+from annotations import services
 from annotations.linkcheck import service
 from annotations.linkcheck.service import RunStatus
 
@@ -111,3 +112,16 @@ def send_link_checks(link_ids: list[int], *, force: bool) -> list[int]:
         )
         return link_ids[sent:]
     return []
+
+
+@shared_task(ignore_result=True)
+def purge_deleted_claims() -> int:
+    """Beat's periodic purge of claims deleted longer ago than CLAIM_DELETED_RETENTION_DAYS."""
+    purged = services.claims_purge_deleted()
+    if purged:
+        log.info(
+            "Purged %s claim(s) deleted over %s days ago",
+            purged,
+            settings.CLAIM_DELETED_RETENTION_DAYS,
+        )
+    return purged

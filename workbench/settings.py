@@ -314,10 +314,17 @@ LINKCHECK_SOFT_TIME_LIMIT = env_int("LINKCHECK_SOFT_TIME_LIMIT", LINKCHECK_TOTAL
 LINKCHECK_TIME_LIMIT = env_int("LINKCHECK_TIME_LIMIT", LINKCHECK_SOFT_TIME_LIMIT + 30)
 # A queue name of its own lets test runs and several desks share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Deleted claims stay restorable (undo, the admin) this long, then the purge removes them.
+CLAIM_DELETED_RETENTION_DAYS = env_int("CLAIM_DELETED_RETENTION_DAYS", 30)
+CLAIM_PURGE_INTERVAL = env_int("CLAIM_PURGE_INTERVAL", 6 * 3600)
 CELERY_BEAT_SCHEDULE = {
     "linkcheck-sweep": {
         "task": "annotations.tasks.sweep_source_links",
         "schedule": LINKCHECK_SWEEP_INTERVAL,
+    },
+    "purge-deleted-claims": {
+        "task": "annotations.tasks.purge_deleted_claims",
+        "schedule": CLAIM_PURGE_INTERVAL,
     },
 }
 

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 
 from annotations import history_display, selectors_review, services
 from annotations.admin.evidence import EvidenceInline, EvidenceInlineForm
-from annotations.admin.filters import LinkHealthFilter, SignedOffFilter
+from annotations.admin.filters import DeletedFilter, LinkHealthFilter, SignedOffFilter
 from annotations.linkcheck import service as linkcheck
 from annotations.models import Claim, Verdict
 
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _live(claims: QuerySet) -> QuerySet:
+    """Bulk changes skip deleted claims: those can only be restored."""
+    return claims.filter(deleted_at__isnull=True)
 
 
 def _error_text(exc: Exception) -> str:
@@ -74,7 +79,7 @@ def _set_verdict_action(
     def action(modeladmin: "ClaimAdmin", request: HttpRequest, queryset: QuerySet) -> None:
         try:
             changed = services.claims_set_verdict(
-                claims=list(queryset.values_list("pk", flat=True)),
+                claims=list(_live(queryset).values_list("pk", flat=True)),
                 verdict=verdict,
                 actor=request.user,
             )
@@ -111,6 +116,7 @@ class ClaimAdmin(admin.ModelAdmin):
         ("created_by", admin.RelatedOnlyFieldListFilter),
         SignedOffFilter,
         LinkHealthFilter,
+        DeletedFilter,
     ]
     search_fields = ["quote", "rationale"]
     list_select_related = ["article", "created_by", "signed_off_by"]
@@ -120,6 +126,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "sign_off",
         "revoke_sign_off",
         "recheck_links",
+        "restore",
     ]
     readonly_fields = [
         "in_context",
@@ -131,6 +138,8 @@ class ClaimAdmin(admin.ModelAdmin):
         "updated_at",
         "signed_off_by",
         "signed_off_at",
+        "deleted_by",
+        "deleted_at",
         "history_table",
     ]
     fieldsets = [
@@ -143,6 +152,7 @@ class ClaimAdmin(admin.ModelAdmin):
                     ("created_by", "created_at"),
                     ("updated_by", "updated_at"),
                     ("signed_off_by", "signed_off_at"),
+                    ("deleted_by", "deleted_at"),
                 ]
             },
         ),
@@ -150,7 +160,11 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return selectors_review.claims_with_link_counts(super().get_queryset(request))
+        # Deleted claims too, so a reviewer can find (DeletedFilter), read and restore them.
+        claims = Claim.with_deleted.all()
+        if ordering := self.get_ordering(request):
+            claims = claims.order_by(*ordering)
+        return selectors_review.claims_with_link_counts(claims)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None) -> list:
         # A claim's offsets point into its own article: it cannot be moved to another one.
@@ -161,7 +175,7 @@ class ClaimAdmin(admin.ModelAdmin):
         if obj is None:
             return [(None, {"fields": ["article", ("start", "end"), "verdict", "rationale"]})]
         fieldsets = list(super().get_fieldsets(request, obj))
-        if not services.can_sign_off(request.user) or obj.is_signed_off:
+        if not services.can_sign_off(request.user) or obj.is_signed_off or obj.is_deleted:
             verdict_fields = ("verdict", "rationale", "version")
             fieldsets = [fieldsets[0], ("Verdict", {"fields": verdict_fields}), *fieldsets[2:]]
         return fieldsets
@@ -212,12 +226,12 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_change_permission(request, obj) and (
-            obj is None or services.can_edit_claim(request.user, obj)
+            obj is None or (not obj.is_deleted and services.can_edit_claim(request.user, obj))
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return super().has_delete_permission(request, obj) and (
-            obj is None or services.can_delete_claim(request.user, obj)
+            obj is None or (not obj.is_deleted and services.can_delete_claim(request.user, obj))
         )
 
     def has_sign_off_permission(self, request: HttpRequest) -> bool:
@@ -307,14 +321,30 @@ class ClaimAdmin(admin.ModelAdmin):
         services.claim_delete(claim=obj.pk, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for pk in queryset.values_list("pk", flat=True):
+        for pk in _live(queryset).values_list("pk", flat=True):
             services.claim_delete(claim=pk, actor=request.user)
+
+    @admin.action(description="Restore selected deleted claims", permissions=["delete"])
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        restored, refused = 0, []
+        for pk in queryset.filter(deleted_at__isnull=False).values_list("pk", flat=True):
+            try:
+                services.claim_restore(claim=pk, actor=request.user)
+                restored += 1
+            except (PermissionDenied, ValidationError) as exc:
+                refused.append(f"claim {pk}: {_error_text(exc)}")
+        if restored:
+            self.message_user(request, f"{restored} claim(s) restored.")
+        for reason in refused:
+            self.message_user(request, f"Not restored: {reason}", messages.ERROR)
+        if not restored and not refused:
+            self.message_user(request, "None of the selected claims is deleted.", messages.WARNING)
 
     @admin.action(description="Sign off selected claims", permissions=["sign_off"])
     def sign_off(self, request: HttpRequest, queryset: QuerySet) -> None:
         try:
             changed = services.claims_sign_off(
-                claims=list(queryset.values_list("pk", flat=True)), reviewer=request.user
+                claims=list(_live(queryset).values_list("pk", flat=True)), reviewer=request.user
             )
         except (PermissionDenied, ValidationError) as exc:
             self.message_user(

@@ -21,6 +21,19 @@ class SignedOffFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    """Live claims unless asked: deleted ones wait here, restorable, until the purge."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("yes", "Deleted (restorable)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(deleted_at__isnull=self.value() != "yes")
+
+
 class LinkHealthFilter(admin.SimpleListFilter):
     title = "link health"
     parameter_name = "links"

@@ -8,6 +8,7 @@ import re
 from typing import Any, NoReturn
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -147,6 +148,7 @@ class ClaimViewSet(
         "partial_update": {"PATCH"},
         "destroy": {"DELETE"},
         "sign_off": {"POST"},
+        "restore": {"POST"},
     }
 
     def get_queryset(self) -> QuerySet:
@@ -218,6 +220,26 @@ class ClaimViewSet(
         )
         return self._respond(signed)
 
+    @extend_schema(
+        summary="Restore a deleted claim as itself, with its evidence and history",
+        description="The rules of deleting apply. If-Match (the version after the delete) "
+        "is optional here. A span another claim has taken since is refused (400).",
+        request=s.VersionSerializer,
+        responses={200: s.ClaimSerializer},
+        parameters=[IF_MATCH, ETAG],
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        # Deleted claims are outside get_queryset(): the service finds and checks this one.
+        if not (pk or "").isdigit():
+            raise Http404
+        data = self._valid(s.VersionSerializer, request.data or {})
+        version = expected_version(request, data.get("version"), required=False)
+        restored = services.claim_restore(
+            claim=int(pk), actor=request.user, expected_version=version
+        )
+        return self._respond(restored)
+
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         claim = self.get_object()
@@ -264,7 +286,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self) -> QuerySet:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return selectors.evidence_list_queryset()
-        return Evidence.objects.select_related("claim")
+        return Evidence.objects.select_related("claim").filter(claim__deleted_at__isnull=True)
 
     def _respond(self, evidence: Evidence, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.evidence_queryset().get(pk=evidence.pk)

@@ -1,4 +1,4 @@
-"""Creating, changing and deleting claims, one at a time or in bulk."""
+"""Creating and changing claims, one at a time or in bulk (deleting: ``deletion``)."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -11,7 +11,6 @@ from annotations.services.errors import (
     MSG_DUPLICATE_SPAN,
     MSG_END_PAST_BODY,
     MSG_NO_RIGHT_CREATE,
-    MSG_NO_RIGHT_DELETE,
     MSG_NO_RIGHT_EDIT,
     MSG_OFFSET_TYPE,
     MSG_QUOTE_MISMATCH,
@@ -28,7 +27,6 @@ from annotations.services.roles import (
     User,
     account,
     can_create_claims,
-    can_delete_claim,
     can_edit_claim,
     require,
 )
@@ -211,21 +209,6 @@ def claim_update(
     _save_claim(locked, update_fields=[*changes, "updated_by", "version", "updated_at"])
     record_history(claim=locked, action=HistoryEntry.Action.UPDATED, actor=actor, changes=changes)
     return locked
-
-
-@transaction.atomic
-def claim_delete(*, claim: Claim | int, actor: User, expected_version: int | None = None) -> None:
-    locked = lock_claim(claim)
-    require(can_delete_claim(actor, locked), MSG_NO_RIGHT_DELETE)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleClaimError(locked)
-    record_history(
-        claim=locked,
-        action=HistoryEntry.Action.DELETED,
-        actor=actor,
-        changes={"quote": [locked.quote, None], "verdict": [locked.verdict, None]},
-    )
-    locked.delete()
 
 
 def _each_claim(claims: Iterable[Claim | int], change: Any) -> int:

@@ -32,6 +32,11 @@ MSG_NO_RIGHT_SIGN_OFF = "Only reviewers can sign off claims."
 MSG_NO_RIGHT_DELETE = (
     "Analysts can delete only their own claims, and not once a reviewer has signed them off."
 )
+MSG_RESTORE_SPAN_TAKEN = (
+    "This claim cannot be restored: claim {other} now covers the same span ({start}-{end}). "
+    "Delete or move that claim first."
+)
+MSG_NOT_DELETED = "This claim is not deleted: there is nothing to restore."
 
 
 class ErrorCode(StrEnum):
@@ -50,6 +55,8 @@ class ErrorCode(StrEnum):
     URL_TOO_LONG = "url_too_long"
     SIGN_OFF_PENDING = "sign_off_pending"
     CLAIM_ORPHANED = "claim_orphaned"
+    RESTORE_SPAN_TAKEN = "restore_span_taken"
+    NOT_DELETED = "not_deleted"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:

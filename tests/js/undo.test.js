@@ -76,11 +76,3 @@ test("damaged storage starts an empty history", () => {
   storage.setItem("k", "{not json");
   assert.ok(!new UndoStack({ storage, key: "k" }).canUndo);
 });
-
-test("rename follows a claim recreated under a new id", () => {
-  const stack = new UndoStack();
-  stack.push({ kind: "claim", id: 1 });
-  stack.push({ kind: "evidence-add", claimId: 1, id: 40 });
-  stack.rename(1, 9);
-  assert.deepEqual(stack.done.map((e) => [e.id, e.claimId]), [[9, undefined], [40, 9]]);
-});

@@ -60,7 +60,7 @@ export const historyMethods = {
           this.openClaim(entry.id, { scroll: true });
           return Boolean(await this.deleteClaim({ undoable: false }));
         }
-        return this.recreateClaim(entry);
+        return this.restoreClaim(entry);
       }
       case "evidence-add":
       case "evidence-remove": {
@@ -94,22 +94,20 @@ export const historyMethods = {
     }
   },
 
-  /** Bring a deleted claim back from its snapshot, with its evidence. */
-  async recreateClaim(entry) {
-    const s = entry.snapshot;
-    const created = await this.createClaim(
-      { start: s.start, end: s.end, quote: s.quote, prefix: s.prefix, suffix: s.suffix },
-      { verdict: s.verdict, rationale: s.rationale },
-      { undoable: false },
-    );
-    if (!created) return false;
-    for (const ev of s.evidence || []) {
-      const result = await request("POST", `${this.api}evidence/`, { body: { claim: created.id, ...evidenceBody(ev) } });
-      if (result.ok) this.storeEvidence(created.id, result.data);
-    }
-    this.undoStack.rename(entry.id, created.id);
-    this.openClaim(created.id);
-    return true;
+  /** Bring a deleted claim back as itself: same id, evidence and history (the server keeps it). */
+  async restoreClaim(entry) {
+    return this.write("Restoring the claim", async () => {
+      const result = await request("POST", `${this.api}claims/${entry.id}/restore/`);
+      if (!result.ok) {
+        const why = result.status === 404 ? "it is no longer kept (deleted claims are purged after their retention period)." : errorText(result);
+        this.alert(`Could not restore the claim: ${why}`);
+        return false;
+      }
+      this.clearAlert();
+      this.storeClaim(result.data);
+      this.openClaim(result.data.id, { scroll: true });
+      return true;
+    });
   },
 
   async loadHistory(id) {

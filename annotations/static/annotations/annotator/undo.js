@@ -47,15 +47,6 @@ export class UndoStack {
     this.save();
   }
 
-  /** Rewrite entries naming a claim id (a claim recreated under a new id). */
-  rename(oldId, newId) {
-    for (const entry of [...this.done, ...this.undone]) {
-      if (entry.id === oldId) entry.id = newId;
-      if (entry.claimId === oldId) entry.claimId = newId;
-    }
-    this.save();
-  }
-
   get canUndo() {
     return this.done.length > 0;
   }
