@@ -92,7 +92,7 @@ def _change_lines(entry: HistoryEntry, names: dict[int, str]) -> list[ChangeLine
 
 def _label(model: type[Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(getattr(model._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:
         return name.replace("_", " ")
 

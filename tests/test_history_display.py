@@ -155,16 +155,16 @@ def test_api_history_shows_names_and_plain_values(signed_claim, analyst):
     assert summaries == ["Evidence created", "Claim signed off", "Claim created"]
     assert set(history[0]) == {"at", "actor_id", "actor", "subject", "action", "summary", "changes"}
     assert history[0]["actor"] == "olena"
-    assert {c["field"]: c["after"] for c in history[0]["changes"]} == {
+    assert {c["name"]: c["after"] for c in history[0]["changes"]} == {
         "url": URL,
         "stance": "Refutes",
         "excerpt": "The letter was never sent.",
         "note": "Archived copy",
     }
     signed = history[1]["changes"]
-    assert {"field": "signed_off_by", "label": "signed off by", "before": None,
+    assert {"name": "signed_off_by", "title": "signed off by", "before": None,
             "after": "Iryna Koval"} in signed  # fmt: skip
-    assert "verdict" not in {c["field"] for c in signed}
+    assert "verdict" not in {c["name"] for c in signed}
 
 
 def test_api_history_query_count_is_fixed(signed_claim, analyst, named_reviewer):

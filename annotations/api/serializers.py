@@ -230,8 +230,10 @@ class ArticleSerializer(ArticleListSerializer):
 
 
 class HistoryChangeSerializer(serializers.Serializer):
-    field = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="field", read_only=True, help_text="The field's code.")
+    title = serializers.CharField(
+        source="label", read_only=True, help_text="The field as named on screen."
+    )
     before = serializers.CharField(read_only=True, allow_null=True)
     after = serializers.CharField(read_only=True, allow_null=True)
 

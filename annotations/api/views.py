@@ -231,7 +231,7 @@ class ClaimViewSet(
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str | None = None) -> Response:
         # Deleted claims are outside get_queryset(): the service finds and checks this one.
-        if not (pk or "").isdigit():
+        if pk is None or not pk.isdigit():
             raise Http404
         data = self._valid(s.VersionSerializer, request.data or {})
         version = expected_version(request, data.get("version"), required=False)

@@ -21,7 +21,7 @@ from annotations.services.errors import (
 )
 from annotations.services.history import record_history
 from annotations.services.locking import lock_claim
-from annotations.services.roles import User, can_delete_claim, require
+from annotations.services.roles import User, account, can_delete_claim, require
 
 DELETE_FIELDS = ["deleted_at", "deleted_by", "updated_by", "version", "updated_at"]
 
@@ -34,8 +34,8 @@ def claim_delete(*, claim: Claim | int, actor: User, expected_version: int | Non
     if expected_version is not None and locked.version != expected_version:
         raise StaleClaimError(locked)
     locked.deleted_at = timezone.now()
-    locked.deleted_by = actor
-    locked.updated_by = actor
+    locked.deleted_by = account(actor)
+    locked.updated_by = account(actor)
     locked.version += 1
     locked.save(update_fields=DELETE_FIELDS)
     record_history(
@@ -86,7 +86,7 @@ def claim_restore(*, claim: Claim | int, actor: User, expected_version: int | No
                 raise invalid("start", message, ErrorCode.RESTORE_SPAN_TAKEN)
     locked.deleted_at = None
     locked.deleted_by = None
-    locked.updated_by = actor
+    locked.updated_by = account(actor)
     locked.version += 1
     locked.save(update_fields=[*DELETE_FIELDS, "is_orphaned"])
     record_history(claim=locked, action=HistoryEntry.Action.RESTORED, actor=actor, changes=changes)

@@ -72,7 +72,7 @@ def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
         return locked
     changes = {
         "signed_off_by": [locked.signed_off_by_id, None],
-        "signed_off_at": [locked.signed_off_at.isoformat(), None],
+        "signed_off_at": [locked.signed_off_at.isoformat() if locked.signed_off_at else None, None],
     }
     locked.signed_off_by = None
     locked.signed_off_at = None

@@ -308,7 +308,7 @@ def test_history_newest_first(analyst_api, analyst, ru_article, make_claim):
     assert [h["action"] for h in history] == ["updated", "created"]
     assert (history[0]["actor_id"], history[0]["actor"]) == (analyst.pk, "olena")
     assert history[0]["changes"] == [
-        {"field": "verdict", "label": "verdict", "before": "Pending", "after": "Verified"}
+        {"name": "verdict", "title": "verdict", "before": "Pending", "after": "Verified"}
     ]
     assert set(history[0]) == {"at", "actor_id", "actor", "subject", "action", "summary", "changes"}
 

@@ -1,5 +1,7 @@
 """Delete for good the claims deleted longer ago than the retention period."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         "ago; their history stays. Celery beat runs the same purge every CLAIM_PURGE_INTERVAL."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         purged = services.claims_purge_deleted()
         days = settings.CLAIM_DELETED_RETENTION_DAYS
         self.stdout.write(f"Purged {purged} claim(s) deleted over {days} days ago.")

@@ -141,7 +141,7 @@ export const historyMethods = {
               h(
                 "li",
                 {},
-                `${change.label}: `,
+                `${change.title}: `,
                 change.before === null ? null : h("del", {}, showValue(change.before)),
                 change.before === null ? null : " → ",
                 change.after === null ? h("em", {}, "removed") : h("ins", {}, showValue(change.after)),
