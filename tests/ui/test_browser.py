@@ -470,7 +470,8 @@ def test_network_errors_keep_the_input(open_browser, live_seeds, analyst_user):
     alert.get_by_text("cannot be reached").wait_for()
     assert page.get_by_label("Rationale").input_value() == typed
     page.get_by_role("button", name="Add evidence").click()
-    alert.get_by_text("cannot be reached").wait_for()
+    # The evidence's own alert: the form is cleared at once and filled again on failure.
+    alert.get_by_text("was not saved").wait_for()
     assert page.get_by_label("URL").input_value() == EVIDENCE_URL
     b.context.set_offline(False)
     alert.get_by_role("button", name="Try again").click()
