@@ -161,6 +161,12 @@ class _Part:
         self.items.append((key, make))
         self.sql.append((key, sql))
 
+    def add_csv(self, item: Col | ApiUrl, make: Maker) -> None:
+        """A CSV column for ``item``, named by its ``csv`` (True: its key; False: none)."""
+        name = item.key if item.csv is True else item.csv
+        if name:
+            self.csv.append((str(name), make))
+
     def bind(self, urls: Urls) -> Callable[[Row], Row]:
         items = [(key, make(urls)) for key, make in self.items]
         return lambda row: {key: get(row) for key, get in items}
@@ -230,18 +236,16 @@ def _compile(
             part.read(path)
             get, cell = _py_value(path, kind)
             part.add(item.key, get, _pg_value(f'{alias}."{column_name(model_field)}"', kind))
-            name = item.key if item.csv is True else item.csv
-            if csv and name:
-                part.csv.append((str(name), cell))
+            if csv:
+                part.add_csv(item, cell)
         elif isinstance(item, ApiUrl):
             path = prefix + "id"
             part.read(path)
             base = f"{item.collection}/"
             get = _url_maker(base, path)
             part.add(item.key, get, f"%(root)s || '{base}' || {alias}.\"id\" || '/'")
-            name = item.key if item.csv is True else item.csv
-            if csv and name:
-                part.csv.append((str(name), get))
+            if csv:
+                part.add_csv(item, get)
         elif isinstance(item, IsSet):
             path = prefix + item.column
             part.read(path)
