@@ -122,3 +122,17 @@ def make_claim(analyst):
         )
 
     return make
+
+
+@pytest.fixture
+def broken_article_list(client, analyst, monkeypatch):
+    """A signed-in client whose article list fails with a bug, to see the 500 page."""
+    from annotations import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.selectors, "article_list", broken)
+    client.force_login(analyst)
+    client.raise_request_exception = False
+    return client

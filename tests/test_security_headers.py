@@ -62,16 +62,8 @@ def test_login_pages_send_the_strict_policy(client, db):
     assert admin_login["Content-Security-Policy"] == ADMIN_CONTENT_SECURITY_POLICY
 
 
-def test_server_error_page_sends_the_strict_policy(client, analyst, monkeypatch):
-    from annotations import views
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("a bug")
-
-    monkeypatch.setattr(views.selectors, "article_list", broken)
-    client.force_login(analyst)
-    client.raise_request_exception = False
-    response = client.get("/")
+def test_server_error_page_sends_the_strict_policy(broken_article_list):
+    response = broken_article_list.get("/")
     assert response.status_code == 500
     assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 

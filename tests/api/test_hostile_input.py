@@ -195,15 +195,7 @@ def test_api_500_is_json(analyst_api, seeds, monkeypatch):
     assert "failed to answer" in response.json()["detail"]
 
 
-def test_web_500_stays_html(client, analyst, monkeypatch):
-    from annotations import views
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("a bug")
-
-    monkeypatch.setattr(views.selectors, "article_list", broken)
-    client.force_login(analyst)
-    client.raise_request_exception = False
-    response = client.get("/")
+def test_web_500_stays_html(broken_article_list):
+    response = broken_article_list.get("/")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
