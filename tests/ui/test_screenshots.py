@@ -100,6 +100,12 @@ def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
     page.locator("#panel").screenshot(path=out / "claim-list.png")
     page.locator("#claim-list .claim-item").first.click()
 
+    # Delete asks first, saying what goes with the claim.
+    page.get_by_role("button", name="Delete claim").click()
+    page.locator("#confirm-dialog").wait_for(state="visible")
+    page.screenshot(path=out / "delete-confirm.png")
+    page.locator("#confirm-dialog").get_by_role("button", name="Keep the claim").click()
+
     # A conflict: someone else changes the claim while the analyst types.
     services.claim_update(claim=claim, actor=analyst, verdict=Verdict.DISPUTED)
     page.get_by_label("Rationale").fill("Only WP reports the letter; no second source yet.")
@@ -134,5 +140,5 @@ def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
 
     screens = ("login", "article-list", "annotator", "selection-toolbar", "shortcuts")
     phones = ("phone-article-list", "phone-annotator", "phone-claim")
-    for name in (*screens, "claim-list", "conflict", *phones):
+    for name in (*screens, "claim-list", "delete-confirm", "conflict", *phones):
         assert (out / f"{name}.png").stat().st_size > 5_000
