@@ -14,11 +14,17 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
-from annotations.models import Claim, Evidence, HistoryEntry, Stance, Verdict
+from annotations.models import Assessment, Claim, Evidence, HistoryEntry, Stance, Verdict
 
 SYSTEM = "system"
 # Codes shown by their label; any other field ending in "_by" holds a user id.
-LABELLED_VALUES = {"verdict": dict(Verdict.choices), "stance": dict(Stance.choices)}
+LABELLED_VALUES = {
+    "verdict": dict(Verdict.choices),
+    "desk_verdict": dict(Verdict.choices),
+    "stance": dict(Stance.choices),
+}
+# An assessment's entry also says how it moved the claim's desk verdict.
+DESK_LABELS = {"desk_verdict": "desk verdict", "desk_rationale": "desk reasoning"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,10 @@ def history_lines(entries: list[HistoryEntry]) -> list[HistoryLine]:
 
 
 def _change_lines(entry: HistoryEntry, names: dict[int, str]) -> list[ChangeLine]:
-    model: type[Model] = Evidence if entry.subject == HistoryEntry.Subject.EVIDENCE else Claim
+    model: type[Model] = {
+        HistoryEntry.Subject.EVIDENCE: Evidence,
+        HistoryEntry.Subject.ASSESSMENT: Assessment,
+    }.get(HistoryEntry.Subject(entry.subject), Claim)
     lines = []
     for name, pair in entry.changes.items():
         old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
@@ -91,6 +100,8 @@ def _change_lines(entry: HistoryEntry, names: dict[int, str]) -> list[ChangeLine
 
 
 def _label(model: type[Model], name: str) -> str:
+    if name in DESK_LABELS:
+        return DESK_LABELS[name]
     try:
         return str(getattr(model._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:

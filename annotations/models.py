@@ -55,6 +55,12 @@ class Article(models.Model):
     source_file = models.CharField(
         max_length=255, blank=True, help_text="Name of the file the article was imported from."
     )
+    blind_review = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Blind double-checking: analysts see neither the other analysts' assessments "
+        "nor the desk verdict until they have submitted their own. Empty: the desk default.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,6 +88,10 @@ class LiveClaimManager(models.Manager["Claim"]):
 class Claim(models.Model):
     """A passage of an article and the desk's verdict on it.
 
+    Each analyst's own verdict and rationale is an ``Assessment``; ``verdict`` and
+    ``rationale`` here are the desk's, kept by ``services.assessments``: they follow the
+    assessments while these agree, and a reviewer's decision once one is made.
+
     A deleted claim is kept (``deleted_at``), with its evidence and history, until the
     retention period ends, so it can be restored as itself; ``objects`` leaves it out.
     """
@@ -96,8 +106,26 @@ class Claim(models.Model):
         default=False,
         help_text="The article text changed and the quote could not be found again.",
     )
-    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.PENDING)
-    rationale = models.TextField(blank=True)
+    verdict = models.CharField(
+        max_length=16,
+        choices=Verdict.choices,
+        default=Verdict.PENDING,
+        help_text="The desk verdict, which exports publish.",
+    )
+    rationale = models.TextField(blank=True, help_text="The desk's reasoning for its verdict.")
+    in_disagreement = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Analysts' verdicts differ and no reviewer has decided yet.",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims_created"
     )
@@ -115,6 +143,9 @@ class Claim(models.Model):
         related_name="claims_signed_off",
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    sign_off_withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="A later change withdrew the sign-off; none given since."
+    )
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -161,6 +192,131 @@ class Claim(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_decided(self) -> bool:
+        return self.decided_at is not None
+
+
+class Assessment(models.Model):
+    """One analyst's own verdict on a claim and why; a claim has at most one per analyst."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assessments")
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.PENDING)
+    rationale = models.TextField(blank=True)
+    # Plain defaults, not auto_now: migrated assessments keep their claims' times.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "analyst"], name="assessment_one_per_analyst_per_claim"
+            ),
+        ]
+        indexes = [models.Index(fields=["analyst", "verdict"])]
+
+    def __str__(self) -> str:
+        return f"{self.analyst} on claim {self.claim_id}: {self.verdict}"
+
+    @property
+    def is_submitted(self) -> bool:
+        """Pending is a highlight not judged yet: the blind rule waits for a verdict."""
+        return self.verdict != Verdict.PENDING
+
+
+class ArticleAssignment(models.Model):
+    """A reviewer handing an article to an analyst; several analysts make a double check."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments_given",
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "analyst"], name="assignment_one_per_analyst_per_article"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} → {self.analyst}"
+
+
+class Comment(models.Model):
+    """The discussion of a claim, apart from the rationales: anyone on the desk may write."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField()
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="comment_mentions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on claim {self.claim_id}"
+
+
+class Notification(models.Model):
+    """One line of a desk member's inbox."""
+
+    class Kind(models.TextChoices):
+        MENTIONED = "mentioned", "Mentioned"
+        ASSIGNED = "assigned", "Article assigned"
+        VERDICT_DECIDED = "verdict_decided", "Desk verdict decided"
+        SIGNED_OFF = "signed_off", "Signed off"
+        SIGN_OFF_WITHDRAWN = "sign_off_withdrawn", "Sign-off withdrawn"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications_caused",
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.kind}"
 
 
 class CheckState(models.Model):
@@ -285,12 +441,14 @@ class HistoryEntry(models.Model):
         RESTORED = "restored", "Restored"
         SIGNED_OFF = "signed_off", "Signed off"
         SIGN_OFF_REVOKED = "sign_off_revoked", "Sign-off revoked"
+        DECIDED = "decided", "Desk verdict decided"
         REANCHORED = "reanchored", "Re-anchored after a text change"
         ORPHANED = "orphaned", "Lost after a text change"
 
     class Subject(models.TextChoices):
         CLAIM = "claim", "Claim"
         EVIDENCE = "evidence", "Evidence"
+        ASSESSMENT = "assessment", "Assessment"
 
     claim = models.ForeignKey(
         Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="history"
@@ -298,6 +456,7 @@ class HistoryEntry(models.Model):
     claim_ref = models.PositiveBigIntegerField(help_text="The claim's id, kept after deletion.")
     subject = models.CharField(max_length=16, choices=Subject.choices)
     evidence_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    assessment_ref = models.PositiveBigIntegerField(null=True, blank=True)
     action = models.CharField(max_length=24, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
     actor = models.ForeignKey(

@@ -14,7 +14,8 @@ from typing import Any, TypedDict
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from annotations.models import Article, Claim, Evidence, SourceLink, Verdict
+from annotations.models import Article, Assessment, Claim, Evidence, SourceLink, Verdict
+from annotations.services.roles import User, is_reviewer
 
 
 def evidence_queryset() -> QuerySet[Evidence]:
@@ -32,6 +33,47 @@ def claims_queryset() -> QuerySet[Claim]:
         .defer("article__body")
         .prefetch_related(Prefetch("evidence", queryset=evidence_queryset()))
     )
+
+
+def blind_articles() -> Q:
+    """Articles under blind double-checking, their own setting or the desk default's."""
+    from django.conf import settings
+
+    if settings.BLIND_REVIEW_DEFAULT:
+        return ~Q(article__blind_review=False)
+    return Q(article__blind_review=True)
+
+
+def claims_visible_to(user: User, queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    """The claims ``user`` may see at all: on a blind article, an analyst sees only the ones
+    they hold an assessment on (their own highlights), so nobody's highlighting leads theirs.
+
+    Whether they may see the judgments on a claim they see is ``services.can_see_judgments``.
+    """
+    queryset = Claim.objects.all() if queryset is None else queryset
+    if is_reviewer(user):
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    own = Exists(Assessment.objects.filter(claim_id=OuterRef("pk"), analyst_id=user.pk))
+    return queryset.filter(~blind_articles() | Q(own))
+
+
+def claims_judged_visible_to(
+    user: User, queryset: QuerySet[Claim] | None = None
+) -> QuerySet[Claim]:
+    """The claims whose desk verdict ``user`` may read (exports publish nothing else to them)."""
+    queryset = Claim.objects.all() if queryset is None else queryset
+    if is_reviewer(user):
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    submitted = Exists(
+        Assessment.objects.filter(
+            claim_id=OuterRef("pk"), analyst_id=user.pk, verdict__in=Verdict.final()
+        )
+    )
+    return queryset.filter(~blind_articles() | Q(submitted))
 
 
 def evidence_list_queryset() -> QuerySet[Evidence]:

@@ -316,6 +316,8 @@ LINKCHECK_TIME_LIMIT = env_int("LINKCHECK_TIME_LIMIT", LINKCHECK_SOFT_TIME_LIMIT
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Deleted claims stay restorable (undo, the admin) this long, then the purge removes them.
 CLAIM_DELETED_RETENTION_DAYS = env_int("CLAIM_DELETED_RETENTION_DAYS", 30)
+# The review desk: blind double-checking for articles that do not set it themselves.
+BLIND_REVIEW_DEFAULT = env_bool("BLIND_REVIEW_DEFAULT", False)
 CLAIM_PURGE_INTERVAL = env_int("CLAIM_PURGE_INTERVAL", 6 * 3600)
 CELERY_BEAT_SCHEDULE = {
     "linkcheck-sweep": {

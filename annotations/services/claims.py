@@ -6,7 +6,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from annotations.anchoring import context_around
-from annotations.models import Article, Claim, HistoryEntry, Verdict
+from annotations.models import Article, Assessment, Claim, HistoryEntry, Verdict
+from annotations.services.assessments import (
+    article_is_blind,
+    assessment_submit,
+    claim_decide,
+    desk_update_fields,
+)
 from annotations.services.errors import (
     MSG_DUPLICATE_SPAN,
     MSG_END_PAST_BODY,
@@ -28,6 +34,7 @@ from annotations.services.roles import (
     account,
     can_create_claims,
     can_edit_claim,
+    is_reviewer,
     require,
 )
 from annotations.services.sign_off import claim_sign_off, withdraw_sign_off
@@ -120,11 +127,20 @@ def claim_create(
     verdict: str = Verdict.PENDING,
     rationale: str = "",
 ) -> Claim:
-    """Highlight a span as a claim. The prefix and suffix come from the body, not the caller."""
+    """Highlight a span as a claim, the author's verdict on it their own assessment.
+
+    On a blind article a span someone else has highlighted already is not refused: the
+    author's assessment joins that claim, and nothing tells them whose it was or what
+    they judged. The prefix and suffix come from the body, not the caller.
+    """
     require(can_create_claims(author), MSG_NO_RIGHT_CREATE)
     article = lock_article(article)  # an import running now must not move the text under us
-    quote = validate_claim_span(article=article, start=start, end=end, quote=quote)
     validate_verdict(verdict)
+    if article_is_blind(article):
+        joined = _join_blind_claim(article, start, end, quote, author, verdict, rationale)
+        if joined is not None:
+            return joined
+    quote = validate_claim_span(article=article, start=start, end=end, quote=quote)
     prefix, suffix = context_around(article.body, start, end)
     claim = Claim(
         article=article,
@@ -139,6 +155,9 @@ def claim_create(
         updated_by=account(author),
     )
     _save_claim(claim)
+    Assessment.objects.create(
+        claim=claim, analyst=claim.created_by, verdict=verdict, rationale=rationale
+    )
     record_history(
         claim=claim,
         action=HistoryEntry.Action.CREATED,
@@ -154,6 +173,32 @@ def claim_create(
     return claim
 
 
+def _join_blind_claim(
+    article: Article,
+    start: Any,
+    end: Any,
+    quote: str | None,
+    author: User,
+    verdict: str,
+    rationale: str,
+) -> Claim | None:
+    """The claim on this span that the author has not assessed yet, now with their assessment."""
+    if not isinstance(start, int) or not isinstance(end, int):
+        return None  # validate_claim_span says what is wrong
+    taken = (
+        Claim.objects.filter(article=article, start=start, end=end, is_orphaned=False)
+        .exclude(assessments__analyst_id=author.pk)
+        .first()
+    )
+    if taken is None:
+        return None
+    validate_claim_span(
+        article=article, start=start, end=end, quote=quote, exclude_claim_id=taken.pk
+    )
+    assessment_submit(claim=taken, analyst=author, verdict=verdict, rationale=rationale)
+    return Claim.objects.get(pk=taken.pk)
+
+
 @transaction.atomic
 def claim_update(
     *,
@@ -166,39 +211,67 @@ def claim_update(
     end: int | None = None,
     quote: str | None = None,
 ) -> Claim:
-    """Change a claim's verdict, rationale or span; ``None`` leaves a field as it is.
+    """Change a claim's span, or the actor's verdict and rationale; ``None`` leaves a field.
 
-    With ``expected_version`` the change applies only to that version (no lost
-    updates). A signed-off claim whose verdict, rationale or span changes loses
-    its sign-off: the reviewer signed off what it said before.
+    The verdict and rationale are the actor's own assessment when they created the claim
+    or have assessed it; from any other reviewer they are a decision of the desk verdict.
+    With ``expected_version`` the change applies only to that version (no lost updates).
+    A signed-off claim whose desk verdict, rationale or span changes loses its sign-off:
+    the reviewer signed off what it said before.
     """
     locked = lock_claim(claim)
-    require(can_edit_claim(actor, locked), MSG_NO_RIGHT_EDIT)
+    moves = start is not None or end is not None or quote is not None
+    judges = verdict is not None or rationale is not None
+    own = judges and (
+        locked.created_by_id == actor.pk
+        or Assessment.objects.filter(claim_id=locked.pk, analyst_id=actor.pk).exists()
+    )
+    require(
+        (not moves or can_edit_claim(actor, locked)) and (not judges or own or is_reviewer(actor)),
+        MSG_NO_RIGHT_EDIT,
+    )
     if expected_version is not None and locked.version != expected_version:
         raise StaleClaimError(locked)
     if verdict is not None:
         validate_verdict(verdict)
-    new_values: dict[str, Any] = {"verdict": verdict, "rationale": rationale}
-    if start is not None or end is not None or quote is not None:
-        new_start = locked.start if start is None else start
-        new_end = locked.end if end is None else end
-        new_quote = validate_claim_span(
-            article=locked.article,
-            start=new_start,
-            end=new_end,
-            quote=quote,
-            exclude_claim_id=locked.pk,
+    if moves:
+        locked = _move_claim(locked, actor, start=start, end=end, quote=quote)
+    if not judges:
+        return locked
+    if own:
+        assessment_submit(claim=locked, analyst=actor, verdict=verdict, rationale=rationale)
+    else:
+        claim_decide(
+            claim=locked, reviewer=actor, verdict=verdict or locked.verdict, reason=rationale
         )
-        prefix, suffix = context_around(locked.article.body, new_start, new_end)
-        new_values |= {
+    return lock_claim(locked.pk)
+
+
+def _move_claim(
+    locked: Claim, actor: User, *, start: int | None, end: int | None, quote: str | None
+) -> Claim:
+    """A new span for a locked claim, placed again if it had been lost."""
+    new_start = locked.start if start is None else start
+    new_end = locked.end if end is None else end
+    new_quote = validate_claim_span(
+        article=locked.article,
+        start=new_start,
+        end=new_end,
+        quote=quote,
+        exclude_claim_id=locked.pk,
+    )
+    prefix, suffix = context_around(locked.article.body, new_start, new_end)
+    changes = diff(
+        locked,
+        {
             "start": new_start,
             "end": new_end,
             "quote": new_quote,
             "prefix": prefix,
             "suffix": suffix,
             "is_orphaned": False,
-        }
-    changes = diff(locked, new_values)
+        },
+    )
     if not changes:
         return locked
     for field, (_, value) in changes.items():
@@ -206,7 +279,7 @@ def claim_update(
     withdraw_sign_off(locked, changes)
     locked.updated_by = account(actor)
     locked.version += 1
-    _save_claim(locked, update_fields=[*changes, "updated_by", "version", "updated_at"])
+    _save_claim(locked, update_fields=desk_update_fields(changes))
     record_history(claim=locked, action=HistoryEntry.Action.UPDATED, actor=actor, changes=changes)
     return locked
 
@@ -223,9 +296,9 @@ def _each_claim(claims: Iterable[Claim | int], change: Any) -> int:
 
 @transaction.atomic
 def claims_set_verdict(*, claims: Iterable[Claim | int], verdict: str, actor: User) -> int:
-    """Bulk verdict for the admin: all or nothing, each change in the history."""
+    """Bulk decision for the admin: all or nothing, each one in the history."""
     validate_verdict(verdict)
-    return _each_claim(claims, lambda pk: claim_update(claim=pk, actor=actor, verdict=verdict))
+    return _each_claim(claims, lambda pk: claim_decide(claim=pk, reviewer=actor, verdict=verdict))
 
 
 @transaction.atomic

@@ -29,6 +29,8 @@ MSG_CLAIM_ORPHANED = (
 MSG_NO_RIGHT_CREATE = "Only analysts and reviewers can create claims."
 MSG_NO_RIGHT_EDIT = "Analysts can only change their own claims; reviewers can change any."
 MSG_NO_RIGHT_SIGN_OFF = "Only reviewers can sign off claims."
+MSG_NO_RIGHT_ASSESS = "Only analysts and reviewers can assess claims."
+MSG_NO_RIGHT_DECIDE = "Only reviewers can decide the desk verdict."
 MSG_NO_RIGHT_DELETE = (
     "Analysts can delete only their own claims, and not once a reviewer has signed them off."
 )

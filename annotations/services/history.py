@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from annotations.models import Claim, Evidence, HistoryEntry
+from annotations.models import Assessment, Claim, Evidence, HistoryEntry
 from annotations.services.roles import Account, User
 
 
@@ -13,14 +13,21 @@ def record_history(
     actor: User | None,
     changes: dict[str, Any] | None = None,
     evidence: Evidence | None = None,
+    assessment: Assessment | None = None,
 ) -> HistoryEntry:
     """Record one write; a field whose value stays the same is left out, so no row says "x -> x"."""
     changes = {field: pair for field, pair in (changes or {}).items() if pair[0] != pair[1]}
+    subject = HistoryEntry.Subject.CLAIM
+    if evidence:
+        subject = HistoryEntry.Subject.EVIDENCE
+    elif assessment:
+        subject = HistoryEntry.Subject.ASSESSMENT
     return HistoryEntry.objects.create(
         claim=claim if claim.pk else None,
         claim_ref=claim.pk,
-        subject=HistoryEntry.Subject.EVIDENCE if evidence else HistoryEntry.Subject.CLAIM,
+        subject=subject,
         evidence_ref=evidence.pk if evidence else None,
+        assessment_ref=assessment.pk if assessment else None,
         action=action,
         changes=changes,
         actor=actor if isinstance(actor, Account) else None,

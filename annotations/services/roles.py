@@ -82,6 +82,11 @@ def can_sign_off(user: User) -> bool:
     return is_reviewer(user)
 
 
+def can_decide(user: User) -> bool:
+    """Deciding the desk verdict over the analysts' assessments is a reviewer's call."""
+    return is_reviewer(user)
+
+
 def claim_permissions(user: User, claim: Claim) -> dict[str, bool]:
     """What the user may do with the claim now, so the pages offer only that (and copy no rule)."""
     signable = claim.is_signed_off or (claim.verdict != Verdict.PENDING and not claim.is_orphaned)

@@ -18,18 +18,24 @@ from annotations.services.history import record_history
 from annotations.services.locking import lock_claim
 from annotations.services.roles import User, account, can_sign_off, require
 
-# What signing off, or revoking it, writes.
-SIGN_OFF_FIELDS = ["signed_off_by", "signed_off_at", "updated_by", "version", "updated_at"]
+# What revoking a sign-off writes; signing off also clears the mark of a withdrawn one.
+REVOKE_FIELDS = ["signed_off_by", "signed_off_at", "updated_by", "version", "updated_at"]
+SIGN_OFF_FIELDS = [*REVOKE_FIELDS, "sign_off_withdrawn_at"]
 
 
 def withdraw_sign_off(claim: Claim, changes: dict[str, list[Any]]) -> None:
-    """A reviewer signed off what the claim said before: a changed claim needs a new sign-off."""
+    """A reviewer signed off what the claim said before: a changed claim needs a new sign-off.
+
+    ``sign_off_withdrawn_at`` puts the claim in the review queue until it is signed off again;
+    callers save it with the other fields (``SIGN_OFF_WITHDRAWN``).
+    """
     if claim.is_signed_off:
         changes["signed_off_by"] = [claim.signed_off_by_id, None]
         signed_off_at = claim.signed_off_at
         changes["signed_off_at"] = [signed_off_at.isoformat() if signed_off_at else None, None]
         claim.signed_off_by = None
         claim.signed_off_at = None
+        claim.sign_off_withdrawn_at = timezone.now()
 
 
 @transaction.atomic
@@ -49,6 +55,7 @@ def claim_sign_off(
         return locked
     locked.signed_off_by = account(reviewer)
     locked.signed_off_at = timezone.now()
+    locked.sign_off_withdrawn_at = None
     locked.updated_by = account(reviewer)
     locked.version += 1
     locked.save(update_fields=SIGN_OFF_FIELDS)
@@ -78,7 +85,7 @@ def claim_revoke_sign_off(*, claim: Claim | int, reviewer: User) -> Claim:
     locked.signed_off_at = None
     locked.updated_by = account(reviewer)
     locked.version += 1
-    locked.save(update_fields=SIGN_OFF_FIELDS)
+    locked.save(update_fields=REVOKE_FIELDS)
     record_history(
         claim=locked, action=HistoryEntry.Action.SIGN_OFF_REVOKED, actor=reviewer, changes=changes
     )
