@@ -143,6 +143,37 @@ def test_reviewer_overrides_a_verdict_and_signs_off_from_the_claim_page(
     assert ("claim", "signed_off") in actions and ("evidence", "created") in actions
 
 
+def test_an_override_in_the_admin_is_a_decision_that_keeps_the_analysts_reasoning(
+    reviewer_client, reviewer, ru_article, make_claim, other_analyst
+):
+    claim = make_claim(ru_article, QUOTE, verdict="verified", rationale="Cited by <WP>.")
+    services.assessment_submit(claim=claim, analyst=other_analyst, verdict="disputed")
+    url = reverse("admin:annotations_claim_change", args=[claim.pk])
+    page = reviewer_client.get(url).content.decode()
+    assert "Cited by &lt;WP&gt;." in page and "Disputed" in page  # both assessments, escaped
+    claim.refresh_from_db()
+    assert claim.in_disagreement
+    start, end = span_of(ru_article, QUOTE)
+    form = {
+        "article": ru_article.pk,
+        "start": start,
+        "end": end,
+        "verdict": "unsourced",
+        "rationale": "Neither source holds up.",
+        "version": claim.version,
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
+    }
+    assert reviewer_client.post(url, form).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.verdict, claim.decided_by, claim.in_disagreement) == (
+        "unsourced",
+        reviewer,
+        False,
+    )
+    assert claim.assessments.get(analyst__username="olena").rationale == "Cited by <WP>."
+
+
 def test_a_stale_admin_form_is_refused(reviewer_client, ru_article, make_claim, analyst):
     claim = make_claim(ru_article, QUOTE)
     start, end = span_of(ru_article, QUOTE)

@@ -103,6 +103,7 @@ class ClaimAdmin(admin.ModelAdmin):
     list_display = [
         "quote_short",
         "verdict",
+        "in_disagreement",
         "article_title",
         "created_by",
         "evidence_count",
@@ -111,6 +112,7 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "verdict",
+        "in_disagreement",
         ("article", admin.RelatedOnlyFieldListFilter),
         "article__language",
         ("created_by", admin.RelatedOnlyFieldListFilter),
@@ -140,11 +142,30 @@ class ClaimAdmin(admin.ModelAdmin):
         "signed_off_at",
         "deleted_by",
         "deleted_at",
+        "in_disagreement",
+        "decided_by",
+        "decided_at",
+        "assessments_table",
         "history_table",
     ]
     fieldsets = [
         (None, {"fields": ["article", "in_context", "quote", "is_orphaned", ("start", "end")]}),
-        ("Verdict", {"fields": ["verdict", "rationale", "sign_off", "version"]}),
+        (
+            "Desk verdict",
+            {
+                "fields": [
+                    "verdict",
+                    "rationale",
+                    "in_disagreement",
+                    ("decided_by", "decided_at"),
+                    "sign_off",
+                    "version",
+                ],
+                "description": "What the desk publishes. Changing it records your decision; "
+                "the analysts' own assessments below keep their reasoning.",
+            },
+        ),
+        ("Assessments", {"fields": ["assessments_table"]}),
         (
             "Who and when",
             {
@@ -176,8 +197,9 @@ class ClaimAdmin(admin.ModelAdmin):
             return [(None, {"fields": ["article", ("start", "end"), "verdict", "rationale"]})]
         fieldsets = list(super().get_fieldsets(request, obj))
         if not services.can_sign_off(request.user) or obj.is_signed_off or obj.is_deleted:
-            verdict_fields = ("verdict", "rationale", "version")
-            fieldsets = [fieldsets[0], ("Verdict", {"fields": verdict_fields}), *fieldsets[2:]]
+            name, options = fieldsets[1]
+            fields = [f for f in options["fields"] if f != "sign_off"]
+            fieldsets = [fieldsets[0], (name, {**options, "fields": fields}), *fieldsets[2:]]
         return fieldsets
 
     # --- list columns
@@ -216,6 +238,12 @@ class ClaimAdmin(admin.ModelAdmin):
         return render_to_string(
             "admin/annotations/claim/in_context.html", {"claim": obj, "span": span}
         )
+
+    @admin.display(description="assessments")
+    def assessments_table(self, obj: Claim) -> str:
+        assessments = obj.assessments.select_related("analyst").order_by("created_at", "id")
+        rows = [(history_display.user_name(a.analyst), a) for a in assessments]
+        return render_to_string("admin/annotations/claim/assessments_table.html", {"rows": rows})
 
     @admin.display(description="history")
     def history_table(self, obj: Claim) -> str:
