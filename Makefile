@@ -40,7 +40,7 @@ run: migrate
 	@echo ""
 	@echo "  Workbench:   http://$(HOST):$(PORT)/"
 	@echo "  Review desk: http://$(HOST):$(PORT)/admin/"
-	@echo "  Demo logins: analyst / analyst-demo, reviewer / reviewer-demo"
+	@echo "  Demo logins: analyst / analyst-demo, analyst2 / analyst2-demo, reviewer / reviewer-demo"
 	@echo ""
 	@set -e; \
 	$(VENV)/bin/celery -A workbench worker --beat --pool threads --concurrency 4 \

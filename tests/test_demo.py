@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from annotations import services
-from annotations.models import Claim, Evidence
+from annotations.models import Assessment, Claim, Evidence
 
 
 def test_demo_data_refuses_to_run_without_debug(seeds, settings):
@@ -26,6 +26,10 @@ def test_demo_data_creates_users_and_claims_once(seeds, settings, capsys):
     assert Claim.objects.count() == 4
     assert set(Claim.objects.values_list("article__language", flat=True)) == {"ru", "uk"}
     assert Evidence.objects.count() == 2
+    assert Assessment.objects.count() == 6  # each claim's author, and the second analyst twice
+    assert list(Claim.objects.filter(in_disagreement=True).values_list("verdict", flat=True)) == [
+        "pending"
+    ]
     for claim in Claim.objects.select_related("article"):
         assert claim.article.body[claim.start : claim.end] == claim.quote
     assert "analyst / analyst-demo" in capsys.readouterr().out

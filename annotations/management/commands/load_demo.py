@@ -11,6 +11,7 @@ from annotations.models import Article, Claim, Stance, Verdict
 # with DEBUG off, so they never reach production.
 DEMO_USERS = [
     ("analyst", services.ANALYST, False),
+    ("analyst2", services.ANALYST, False),
     ("reviewer", services.REVIEWER, True),
 ]
 DEMO_CLAIMS = [
@@ -51,6 +52,24 @@ DEMO_CLAIMS = [
 ]
 
 
+# The second analyst's own assessments of some of those claims: one agrees, one does not,
+# so the desk has a disagreement for a reviewer to decide.
+SECOND_OPINIONS = [
+    (
+        "000_a3f1db39b846760f.txt",
+        "президент Венесуэлы написал письмо для Владимира Путина",
+        Verdict.VERIFIED,
+        "Reuters reports the same letter.",
+    ),
+    (
+        "001_3e1ff92a3d920351.txt",
+        "Той факт, що ми перекинули понад 10% наших військово-морських сил до Карибського басейну",
+        Verdict.VERIFIED,
+        "The interview transcript on the ministry's site has the 10% figure.",
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create demo users (analyst, reviewer) and a few example claims. Never for production."
 
@@ -65,6 +84,7 @@ class Command(BaseCommand):
             raise CommandError("Demo data is for development: set DEBUG=1 or pass --force.")
         User = get_user_model()
         users = {}
+        accounts = {}
         for username, role, staff in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"is_staff": staff}
@@ -73,7 +93,8 @@ class Command(BaseCommand):
                 user.set_password(f"{username}-demo")
                 user.save()
             user.groups.add(Group.objects.get(name=role))
-            users[role] = user
+            users.setdefault(role, user)
+            accounts[username] = user
         added = 0
         for source_file, quote, verdict, rationale, evidence in DEMO_CLAIMS:
             article = Article.objects.filter(source_file=source_file).first()
@@ -96,6 +117,17 @@ class Command(BaseCommand):
                     claim=claim, actor=users[services.ANALYST], url=url, title=title, stance=stance
                 )
             added += 1
+        for source_file, quote, verdict, rationale in SECOND_OPINIONS:
+            claim = Claim.objects.filter(
+                article__source_file=source_file, quote=quote, is_orphaned=False
+            ).first()
+            if (
+                claim is not None
+                and not claim.assessments.filter(analyst=accounts["analyst2"]).exists()
+            ):
+                services.assessment_submit(
+                    claim=claim, analyst=accounts["analyst2"], verdict=verdict, rationale=rationale
+                )
         self.stdout.write(f"Demo data ready ({added} new claims). Logins:")
         for username, role, _ in DEMO_USERS:
             self.stdout.write(f"  {role:9} {username} / {username}-demo")
