@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.models import User as Account
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -83,8 +84,8 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("Demo data is for development: set DEBUG=1 or pass --force.")
         User = get_user_model()
-        users = {}
-        accounts = {}
+        users: dict[str, Account] = {}
+        accounts: dict[str, Account] = {}
         for username, role, staff in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"is_staff": staff}
@@ -118,15 +119,15 @@ class Command(BaseCommand):
                 )
             added += 1
         for source_file, quote, verdict, rationale in SECOND_OPINIONS:
-            claim = Claim.objects.filter(
+            judged = Claim.objects.filter(
                 article__source_file=source_file, quote=quote, is_orphaned=False
             ).first()
             if (
-                claim is not None
-                and not claim.assessments.filter(analyst=accounts["analyst2"]).exists()
+                judged is not None
+                and not judged.assessments.filter(analyst=accounts["analyst2"]).exists()
             ):
                 services.assessment_submit(
-                    claim=claim, analyst=accounts["analyst2"], verdict=verdict, rationale=rationale
+                    claim=judged, analyst=accounts["analyst2"], verdict=verdict, rationale=rationale
                 )
         self.stdout.write(f"Demo data ready ({added} new claims). Logins:")
         for username, role, _ in DEMO_USERS:
