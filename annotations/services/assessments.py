@@ -170,8 +170,9 @@ def assessment_submit(
     assessment.updated_at = timezone.now()
     assessment.save()
     desk = follow_assessments(locked)
-    if desk:
-        save_desk(locked, analyst, desk)
+    # The claim's version moves even when the desk verdict does not: what the claim shows
+    # (its assessments) changed, and a client holding the old version must hear of it.
+    save_desk(locked, analyst, desk)
     record_history(
         claim=locked,
         action=HistoryEntry.Action.CREATED if created else HistoryEntry.Action.UPDATED,
