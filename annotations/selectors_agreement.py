@@ -1,0 +1,326 @@
+"""Agreement between the desk's analysts, read from their assessments (issue 10, item 3).
+
+What is compared, and why:
+
+- **Verdicts**: claims with two or more *submitted* assessments (verdict not pending). Per
+  article and desk-wide, for each pair of analysts who both submitted on a claim: the number
+  of such claims, observed agreement, Cohen's kappa and the confusion matrix (rows: the
+  analyst with the lower id). Desk-wide also Krippendorff's alpha (nominal) across all
+  analysts, every claim with two or more submitted verdicts counting whatever its number of
+  raters, and Fleiss' kappa only when every such claim has the same number of raters (it is
+  not defined otherwise; alpha is the figure for the general case). Observed agreement of
+  an article or the desk is pairwise: the share of agreeing pairs among all pairs of
+  submitted verdicts on one claim.
+- **Highlights**: per article, for each pair of analysts who both hold an assessment there
+  (pending or not), their spans are the claims they hold an assessment on. Since a second
+  analyst highlighting an existing span joins that claim rather than making a new one,
+  "holds an assessment" is what "highlighted it" means; the claim's creator is no better
+  witness. Orphaned claims are left out of highlights (their offsets no longer point into
+  the text) but not out of verdicts. See ``annotations.agreement.span_agreement``.
+
+The claims come filtered as the claims API filters them. The reads are a fixed number of
+aggregate queries whatever the desk's size: verdict pairs and the per-claim verdict
+profiles are counted by the database, and only the spans of claims that overlap another
+claim come back as rows (the others can only match themselves, which a count says).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Lead
+
+from annotations import agreement
+from annotations.models import Article, Assessment, Claim, Verdict
+
+CATEGORIES: list[str] = [str(v) for v in Verdict.final()]
+
+
+@dataclass(frozen=True)
+class PairFigures:
+    """Two analysts' verdicts on the claims both submitted on."""
+
+    first: int
+    second: int
+    items: int
+    observed_agreement: float | None
+    cohens_kappa: float | None
+    confusion: list[list[int]]
+
+
+@dataclass(frozen=True)
+class HighlightFigures:
+    """Two analysts' highlights on one article."""
+
+    first: int
+    second: int
+    first_spans: int
+    second_spans: int
+    exact_matches: int
+    overlap_matches: int
+    exact_f1: float | None
+    overlap_f1: float | None
+
+
+@dataclass
+class ArticleFigures:
+    article_id: int
+    title: str
+    items: int = 0
+    observed_agreement: float | None = None
+    pairs: list[PairFigures] = field(default_factory=list)
+    highlights: list[HighlightFigures] = field(default_factory=list)
+
+
+@dataclass
+class DeskFigures:
+    categories: list[str]
+    items: int
+    observed_agreement: float | None
+    krippendorff_alpha: float | None
+    fleiss_kappa: float | None
+    raters_per_item: int | None
+    pairs: list[PairFigures]
+    articles: list[ArticleFigures]
+    analysts: dict[int, str]
+
+
+Confusions = dict[tuple[int, int], list[list[int]]]
+
+
+def _pair_figures(confusions: Confusions) -> list[PairFigures]:
+    return [
+        PairFigures(
+            first=first,
+            second=second,
+            items=sum(map(sum, matrix)),
+            observed_agreement=agreement.observed_agreement(matrix),
+            cohens_kappa=agreement.cohens_kappa(matrix),
+            confusion=matrix,
+        )
+        for (first, second), matrix in sorted(confusions.items())
+    ]
+
+
+def _pairwise_agreement(confusions: Iterable[list[list[int]]]) -> float | None:
+    agreeing = total = 0
+    for matrix in confusions:
+        agreeing += sum(matrix[i][i] for i in range(len(matrix)))
+        total += sum(map(sum, matrix))
+    return agreeing / total if total else None
+
+
+def _assessment_pairs(claim_ids: QuerySet) -> list[tuple[int, bool, int, int, str, str, int]]:
+    """(article, orphaned, first analyst, second, first's verdict, second's, claims).
+
+    Every pair of assessments on one claim, pending ones too (they count as highlights).
+    """
+    rows = (
+        Assessment.objects.filter(claim_id__in=claim_ids)
+        .filter(claim__assessments__analyst_id__gt=F("analyst_id"))
+        .values_list(
+            "claim__article_id",
+            "claim__is_orphaned",
+            "analyst_id",
+            "claim__assessments__analyst_id",
+            "verdict",
+            "claim__assessments__verdict",
+        )
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return list(rows)
+
+
+def _verdict_profiles(claim_ids: QuerySet) -> list[tuple[int, tuple[int, ...], int]]:
+    """(article, submitted verdicts per category, claims with that profile), 2+ raters only.
+
+    Counted in the database: Django cannot group by an aggregate, so the per-claim counts
+    are wrapped in one GROUP BY of hand-built SQL around the ORM's own query.
+    """
+    names = [f"n_{i}" for i in range(len(CATEGORIES))]
+    per_claim = (
+        Claim.with_deleted.filter(pk__in=claim_ids)
+        .annotate(
+            **{
+                name: Count("assessments", filter=Q(assessments__verdict=category))
+                for name, category in zip(names, CATEGORIES, strict=True)
+            },
+            raters=Count("assessments", filter=Q(assessments__verdict__in=CATEGORIES)),
+        )
+        .filter(raters__gte=2)
+        .values_list("article_id", *names)
+        .order_by()
+    )
+    inner, params = per_claim.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ["article_id", *names])
+    sql = f"SELECT {columns}, COUNT(*) FROM ({inner}) per_claim GROUP BY {columns}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], tuple(row[1:-1]), row[-1]) for row in cursor.fetchall()]
+
+
+def _spans_held(claim_ids: QuerySet) -> list[tuple[int, int, int]]:
+    """(article, analyst, claims placed in the text that the analyst holds an assessment on)."""
+    return list(
+        Assessment.objects.filter(claim_id__in=claim_ids, claim__is_orphaned=False)
+        .values_list("claim__article_id", "analyst_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+
+
+def _overlapping_spans(claims: QuerySet[Claim]) -> list[tuple[int, int, int, int, int]]:
+    """(article, claim, start, end, analyst) for placed claims that overlap another one.
+
+    A claim overlaps a neighbour when, in start order within its article, an earlier claim
+    ends after it starts or the next one starts before it ends.
+    """
+    order = [F("start"), F("end"), F("id")]
+    contested = (
+        claims.filter(is_orphaned=False)
+        .annotate(
+            earlier_end=Window(
+                Max("end"),
+                partition_by=[F("article_id")],
+                order_by=order,
+                frame=RowRange(start=None, end=-1),
+            ),
+            next_start=Window(Lead("start"), partition_by=[F("article_id")], order_by=order),
+        )
+        .filter(Q(earlier_end__gt=F("start")) | Q(next_start__lt=F("end")))
+        .values("pk")
+    )
+    return list(
+        Assessment.objects.filter(claim_id__in=contested)
+        .values_list("claim__article_id", "claim_id", "claim__start", "claim__end", "analyst_id")
+        .order_by()
+    )
+
+
+def _highlights(
+    held: list[tuple[int, int, int]],
+    shared: dict[tuple[int, int, int], int],
+    contested: list[tuple[int, int, int, int, int]],
+) -> dict[int, list[HighlightFigures]]:
+    """Per article, the highlight figures of every pair of analysts working on it.
+
+    A claim that overlaps no other claim can only match itself, so it adds one exact and
+    one overlap match to every pair holding it: those come from the counts. The spans of
+    overlapping claims are matched one to one (``agreement.span_agreement``).
+    """
+    spans_per: dict[int, dict[int, int]] = defaultdict(dict)
+    for article_id, analyst_id, n in held:
+        spans_per[article_id][analyst_id] = n
+    contested_spans: dict[tuple[int, int], set[tuple[int, int]]] = defaultdict(set)
+    contested_claims: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for article_id, claim_id, start, end, analyst_id in contested:
+        contested_spans[(article_id, analyst_id)].add((start, end))
+        contested_claims[(article_id, analyst_id)].add(claim_id)
+    result: dict[int, list[HighlightFigures]] = {}
+    for article_id, analysts in spans_per.items():
+        figures = []
+        for first, second in combinations(sorted(analysts), 2):
+            both = shared.get((article_id, first, second), 0)
+            a = contested_claims.get((article_id, first), set())
+            b = contested_claims.get((article_id, second), set())
+            plain_shared = both - len(a & b)
+            spans = agreement.span_agreement(
+                contested_spans.get((article_id, first), set()),
+                contested_spans.get((article_id, second), set()),
+            )
+            exact = plain_shared + spans.exact_matches
+            overlap = plain_shared + spans.overlap_matches
+            total = analysts[first] + analysts[second]
+            figures.append(
+                HighlightFigures(
+                    first=first,
+                    second=second,
+                    first_spans=analysts[first],
+                    second_spans=analysts[second],
+                    exact_matches=exact,
+                    overlap_matches=overlap,
+                    exact_f1=2 * exact / total if total else None,
+                    overlap_f1=2 * overlap / total if total else None,
+                )
+            )
+        result[article_id] = figures
+    return result
+
+
+def desk_agreement(claims: QuerySet[Claim]) -> DeskFigures:
+    """Every agreement figure for ``claims`` (already filtered), in six queries."""
+    claim_ids = claims.order_by().values("pk")
+    index = {category: i for i, category in enumerate(CATEGORIES)}
+    size = len(CATEGORIES)
+
+    by_article: dict[int, Confusions] = defaultdict(dict)
+    desk: Confusions = defaultdict(lambda: [[0] * size for _ in range(size)])
+    shared: dict[tuple[int, int, int], int] = defaultdict(int)
+    for article_id, orphaned, first, second, v1, v2, n in _assessment_pairs(claim_ids):
+        if not orphaned:
+            shared[(article_id, first, second)] += n
+        if v1 in index and v2 in index:
+            cell = by_article[article_id].setdefault(
+                (first, second), [[0] * size for _ in range(size)]
+            )
+            cell[index[v1]][index[v2]] += n
+            desk[(first, second)][index[v1]][index[v2]] += n
+
+    profiles = _verdict_profiles(claim_ids)
+    items_per_article: dict[int, int] = defaultdict(int)
+    desk_profiles: dict[tuple[int, ...], int] = defaultdict(int)
+    for article_id, profile, n in profiles:
+        items_per_article[article_id] += n
+        desk_profiles[profile] += n
+    # One row per claim, as the statistics take them: a few distinct profiles, repeated.
+    rows = np.repeat(
+        np.array(list(desk_profiles), dtype=np.int64).reshape(-1, size),
+        list(desk_profiles.values()),
+        axis=0,
+    )
+    raters = {sum(profile) for profile in desk_profiles}
+
+    highlights = _highlights(_spans_held(claim_ids), shared, _overlapping_spans(claims))
+
+    article_ids = set(by_article) | set(highlights) | set(items_per_article)
+    titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
+    articles = []
+    for article_id in sorted(article_ids):
+        confusions = by_article.get(article_id, {})
+        articles.append(
+            ArticleFigures(
+                article_id=article_id,
+                title=titles.get(article_id, ""),
+                items=items_per_article.get(article_id, 0),
+                observed_agreement=_pairwise_agreement(confusions.values()),
+                pairs=_pair_figures(confusions),
+                highlights=highlights.get(article_id, []),
+            )
+        )
+
+    analyst_ids = {a for pair in desk for a in pair} | {
+        a for figures in highlights.values() for h in figures for a in (h.first, h.second)
+    }
+    analysts = {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in get_user_model().objects.filter(pk__in=analyst_ids)
+    }
+    return DeskFigures(
+        categories=CATEGORIES,
+        items=int(rows.shape[0]),
+        observed_agreement=_pairwise_agreement(desk.values()),
+        krippendorff_alpha=agreement.krippendorff_alpha(rows),
+        fleiss_kappa=agreement.fleiss_kappa(rows) if len(raters) == 1 else None,
+        raters_per_item=next(iter(raters)) if len(raters) == 1 else None,
+        pairs=_pair_figures(desk),
+        articles=articles,
+        analysts=analysts,
+    )
