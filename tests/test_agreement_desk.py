@@ -2,41 +2,13 @@
 
 import pytest
 
-from annotations import selectors_agreement, services
-from annotations.models import Assessment, Claim
-from tests import support
-from tests.conftest import span_of
+from annotations import selectors_agreement
+from annotations.models import Claim
+from tests import agreement_cases, support
+from tests.agreement_cases import assess, bulk_double_checked
 
+double_checked = agreement_cases.double_checked  # the fixture, shared
 pytestmark = pytest.mark.django_db
-
-LONG = "Николас Мадуро также обращался к Китаю и Ирану"
-SHORTER = "Николас Мадуро также обращался к Китаю"  # 38 of 46 code points: overlaps by half
-
-
-def assess(claim, who, verdict):
-    return services.assessment_submit(claim=claim, analyst=who, verdict=verdict)
-
-
-@pytest.fixture
-def double_checked(ru_article, make_claim, analyst, other_analyst):
-    """Olena and Pavlo on the Russian article, as in the module's docstring.
-
-    Verdicts on three claims both submitted: (verified, verified), (disputed, verified),
-    (unsourced, unsourced); a fourth Pavlo holds pending. Olena's long claim and Pavlo's
-    shorter one overlap by half; Olena has one more claim alone.
-    """
-    c1 = make_claim(ru_article, "Венесуэла просит Россию", verdict="verified")
-    c2 = make_claim(ru_article, "президент Венесуэлы", verdict="disputed")
-    c3 = make_claim(ru_article, "ремонте радаров", verdict="unsourced")
-    c4 = make_claim(ru_article, "военных самолетов", verdict="verified")
-    make_claim(ru_article, LONG, verdict="verified")
-    make_claim(ru_article, "Си Цзиньпину")
-    assess(c1, other_analyst, "verified")
-    assess(c2, other_analyst, "verified")
-    assess(c3, other_analyst, "unsourced")
-    assess(c4, other_analyst, "pending")
-    make_claim(ru_article, SHORTER, author=other_analyst, verdict="disputed")
-    return ru_article
 
 
 def test_pair_figures_per_article_and_desk_wide(double_checked, analyst, other_analyst):
@@ -124,32 +96,6 @@ def test_nothing_to_compare_gives_none_not_an_error(ru_article, make_claim):
     assert figures.observed_agreement is None
     # One analyst on the article: no pair, so no highlight figures either.
     assert [a.highlights for a in figures.articles] == [[]]
-
-
-def bulk_double_checked(article, n: int, first, second) -> None:
-    """``n`` claims both analysts assessed, and every fifth shadowed by one of the second's
-    alone that overlaps it (fixture data only: rows in bulk, no services)."""
-    verdicts = ["verified", "disputed", "unsourced"]
-    spans = [(10 * i, 10 * i + 6, True) for i in range(n)]
-    spans += [(10 * i + 1, 10 * i + 7, False) for i in range(0, n, 5)]
-    claims = Claim.objects.bulk_create(
-        Claim(
-            article=article,
-            start=start,
-            end=end,
-            quote=article.body[start:end],
-            created_by=first,
-            updated_by=first,
-        )
-        for start, end, _ in spans
-    )
-    Assessment.objects.bulk_create(
-        [
-            Assessment(claim=claim, analyst=who, verdict=verdicts[(i + k * (i % 2)) % 3])
-            for i, (claim, (_, _, both)) in enumerate(zip(claims, spans, strict=True))
-            for k, who in enumerate((first, second) if both else (second,))
-        ]
-    )
 
 
 @pytest.mark.parametrize("n", [5, 60])

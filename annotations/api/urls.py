@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import exports, views
+from annotations.api import agreement, exports, views
 
 app_name = "api"
 
@@ -17,5 +17,6 @@ router.register("source-links", views.SourceLinkViewSet, basename="sourcelink")
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("export/claims", exports.ExportClaimsView.as_view(), name="export-claims"),
+    path("agreement/", agreement.AgreementView.as_view(), name="agreement"),
     path("", include(router.urls)),
 ]

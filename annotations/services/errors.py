@@ -31,6 +31,9 @@ MSG_NO_RIGHT_EDIT = "Analysts can only change their own claims; reviewers can ch
 MSG_NO_RIGHT_SIGN_OFF = "Only reviewers can sign off claims."
 MSG_NO_RIGHT_ASSESS = "Only analysts and reviewers can assess claims."
 MSG_NO_RIGHT_DECIDE = "Only reviewers can decide the desk verdict."
+MSG_NO_RIGHT_AGREEMENT = (
+    "Only reviewers can see the agreement between analysts: it shows how each one judged."
+)
 MSG_NO_RIGHT_DELETE = (
     "Analysts can delete only their own claims, and not once a reviewer has signed them off."
 )

@@ -87,6 +87,12 @@ def can_decide(user: User) -> bool:
     return is_reviewer(user)
 
 
+def can_see_agreement(user: User) -> bool:
+    """Reviewers only, blind articles or not: the confusion matrices show how each analyst
+    judged (and on a desk of two, what the other one said), which the blind rule hides."""
+    return is_reviewer(user)
+
+
 def claim_permissions(user: User, claim: Claim) -> dict[str, bool]:
     """What the user may do with the claim now, so the pages offer only that (and copy no rule)."""
     signable = claim.is_signed_off or (claim.verdict != Verdict.PENDING and not claim.is_orphaned)

@@ -1,0 +1,115 @@
+"""``GET /api/v1/agreement/``: how far the analysts agree, on the claims the claim filters pick.
+
+Reviewers only (``services.can_see_agreement``). The figures and what they are computed on
+are described in ``annotations.selectors_agreement``; a figure the data cannot define is
+``null``.
+"""
+
+from typing import Any
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations import selectors_agreement, services
+from annotations.api.filters import ClaimFilter
+from annotations.models import Claim
+from annotations.selectors_agreement import DeskFigures
+
+CONFUSION_HELP = (
+    "Counts of claims: rows are the first analyst's verdict, columns the second's, both in "
+    "the order of categories."
+)
+
+
+class PairSerializer(serializers.Serializer):
+    first = serializers.IntegerField(help_text="Analyst id (the lower of the two).")
+    second = serializers.IntegerField(help_text="Analyst id.")
+    items = serializers.IntegerField(help_text="Claims both submitted a verdict on.")
+    observed_agreement = serializers.FloatField(allow_null=True)
+    cohens_kappa = serializers.FloatField(
+        allow_null=True, help_text="Null with no claims, or when both used one verdict only."
+    )
+    confusion = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()), help_text=CONFUSION_HELP
+    )
+
+
+class HighlightSerializer(serializers.Serializer):
+    first = serializers.IntegerField(help_text="Analyst id (the lower of the two).")
+    second = serializers.IntegerField(help_text="Analyst id.")
+    first_spans = serializers.IntegerField(help_text="Claims the first holds an assessment on.")
+    second_spans = serializers.IntegerField()
+    exact_matches = serializers.IntegerField()
+    overlap_matches = serializers.IntegerField(
+        help_text="Spans paired one to one whose common part is at least half the longer one."
+    )
+    exact_f1 = serializers.FloatField(allow_null=True)
+    overlap_f1 = serializers.FloatField(allow_null=True)
+
+
+class ArticleAgreementSerializer(serializers.Serializer):
+    article = serializers.IntegerField(source="article_id")
+    title = serializers.CharField()
+    items = serializers.IntegerField(help_text="Claims with two or more submitted verdicts.")
+    observed_agreement = serializers.FloatField(
+        allow_null=True, help_text="Agreeing pairs of verdicts among all pairs on one claim."
+    )
+    pairs = PairSerializer(many=True)
+    highlights = HighlightSerializer(many=True)
+
+
+class AnalystSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AgreementSerializer(serializers.Serializer):
+    categories = serializers.ListField(
+        child=serializers.CharField(), help_text="The verdicts compared, in matrix order."
+    )
+    items = serializers.IntegerField(help_text="Claims with two or more submitted verdicts.")
+    observed_agreement = serializers.FloatField(allow_null=True)
+    krippendorff_alpha = serializers.FloatField(
+        allow_null=True, help_text="Nominal, across all analysts; missing verdicts allowed."
+    )
+    fleiss_kappa = serializers.FloatField(
+        allow_null=True,
+        help_text="Only when every claim compared has the same number of raters; else null.",
+    )
+    raters_per_item = serializers.IntegerField(allow_null=True)
+    pairs = PairSerializer(many=True, help_text="Each pair of analysts over the whole desk.")
+    articles = ArticleAgreementSerializer(many=True)
+    analysts = serializers.SerializerMethodField(help_text="Names for the analyst ids above.")
+
+    @extend_schema_field(AnalystSerializer(many=True))
+    def get_analysts(self, instance: DeskFigures) -> list[dict[str, Any]]:
+        return [{"id": pk, "name": name} for pk, name in sorted(instance.analysts.items())]
+
+
+class AgreementView(APIView):
+    """Agreement between analysts on the claims the filters pick (reviewers only)."""
+
+    permission_classes = [IsAuthenticated]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClaimFilter
+    queryset = Claim.objects.none()
+
+    @extend_schema(
+        summary="Agreement between analysts (reviewers only)",
+        filters=True,
+        responses=AgreementSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        if not services.can_see_agreement(request.user):
+            raise PermissionDenied(services.MSG_NO_RIGHT_AGREEMENT)
+        filterset = ClaimFilter(request.query_params, queryset=Claim.objects.all())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        figures = selectors_agreement.desk_agreement(filterset.qs)
+        return Response(AgreementSerializer(figures).data)
