@@ -3,11 +3,13 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from annotations.admin.agreement import agreement_view
 from annotations.api.docs import RedocView, SchemaView, SwaggerView, redoc_bundle
 
 admin.site.site_header = "Fact-checking workbench: review desk"
 admin.site.site_title = "Review desk"
 admin.site.index_title = "Claims, evidence and source links"
+admin.site.index_template = "admin/annotations/index.html"  # links the agreement page
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -19,6 +21,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("healthz", healthz),
+    path("admin/agreement/", admin.site.admin_view(agreement_view), name="admin-agreement"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("annotations.api.urls", namespace="api")),
     path("api/schema/", SchemaView.as_view(), name="schema"),

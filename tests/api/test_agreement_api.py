@@ -122,3 +122,16 @@ def test_the_schema_documents_it(reviewer_api):
     )
     assert component["properties"]["krippendorff_alpha"]["nullable"] is True
     assert {"401", "403", "400"} <= set(operation["responses"])
+
+
+def test_the_answer_has_exactly_the_declared_fields(reviewer_api, double_checked):
+    from annotations.api import agreement as view
+
+    body = reviewer_api.get(URL).json()
+
+    assert set(body) == set(view.AgreementSerializer().fields)
+    assert set(body["pairs"][0]) == set(view.PairSerializer().fields)
+    article = body["articles"][0]
+    assert set(article) == set(view.ArticleAgreementSerializer().fields)
+    assert set(article["highlights"][0]) == set(view.HighlightSerializer().fields)
+    assert set(body["analysts"][0]) == set(view.AnalystSerializer().fields)
