@@ -290,7 +290,8 @@ def desk_agreement(claims: QuerySet[Claim]) -> DeskFigures:
 
     highlights = _highlights(_spans_held(claim_ids), shared, _overlapping_spans(claims))
 
-    article_ids = set(by_article) | set(highlights) | set(items_per_article)
+    # Articles where two analysts met: a verdict pair or a pair of highlighters.
+    article_ids = set(by_article) | {pk for pk, figures in highlights.items() if figures}
     titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
     articles = []
     for article_id in sorted(article_ids):

@@ -142,3 +142,43 @@ def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
     phones = ("phone-article-list", "phone-annotator", "phone-claim")
     for name in (*screens, "claim-list", "delete-confirm", "conflict", *phones):
         assert (out / f"{name}.png").stat().st_size > 5_000
+
+
+def test_screenshot_of_the_agreement_page(open_browser, live_seeds, tmp_path):
+    """The review desk's agreement page: two analysts who judged the same claims."""
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    from tests import support
+
+    analyst = get_user_model().objects.get(username="analyst")
+    second = support.make_user("mykola", services.ANALYST, first_name="Mykola", last_name="K.")
+    judged = {
+        "Николас Мадуро также обращался к Китаю и Ирану": ("disputed", "disputed"),
+        "президент Венесуэлы написал письмо": ("verified", "verified"),
+        "ремонте радаров и военных самолетов": ("verified", "unsourced"),
+        "Пресс-служба": ("unsourced", "unsourced"),
+    }
+    for article in live_seeds.values():
+        for quote, (first, other) in judged.items():
+            if quote not in article.body:
+                continue
+            start = article.body.index(quote)
+            claim = services.claim_create(
+                article=article,
+                start=start,
+                end=start + len(quote),
+                quote=quote,
+                author=analyst,
+                verdict=first,
+            )
+            services.assessment_submit(claim=claim, analyst=second, verdict=other)
+
+    b = open_browser()
+    b.login("reviewer", "reviewer-demo")
+    b.page.goto("/admin/agreement/")
+    b.page.wait_for_selector("#agreement-articles")
+    b.page.screenshot(path=out / "agreement.png", full_page=True)
+    assert (out / "agreement.png").stat().st_size > 5_000
