@@ -31,6 +31,7 @@ from itertools import combinations
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.expressions import RowRange
@@ -158,7 +159,10 @@ def _verdict_profiles(claim_ids: QuerySet) -> list[tuple[int, tuple[int, ...], i
         .values_list("article_id", *names)
         .order_by()
     )
-    inner, params = per_claim.query.sql_with_params()
+    try:
+        inner, params = per_claim.query.sql_with_params()
+    except EmptyResultSet:  # a filter that no claim can pass (``article=-1``): none()
+        return []
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in ["article_id", *names])
     sql = f"SELECT {columns}, COUNT(*) FROM ({inner}) per_claim GROUP BY {columns}"

@@ -51,6 +51,7 @@ def recreate_database() -> None:
 
 def setup_django() -> None:
     tmp = tempfile.mkdtemp(prefix="bench-desk-")
+    (Path(tmp) / "static").mkdir()  # WhiteNoise warns without it
     os.environ.update(DATA_DIR=tmp, DATABASE_URL=DB_URL, DEBUG="0")
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")

@@ -89,6 +89,14 @@ def test_the_claim_filters_apply(
     assert verified_desk.json()["items"] == 1
 
 
+@pytest.mark.parametrize("article", [-1, 0, 10**30])
+def test_an_article_no_claim_can_have_is_an_empty_answer(reviewer_api, double_checked, article):
+    response = reviewer_api.get(URL, {"article": article})
+
+    assert response.status_code == 200
+    assert (response.json()["items"], response.json()["articles"]) == (0, [])
+
+
 @pytest.mark.parametrize("query", [{"signed_off": "maybe"}, {"article": "x"}, {"verdict": "odd"}])
 def test_a_bad_filter_is_a_400_naming_it(reviewer_api, query):
     response = reviewer_api.get(URL, query)
