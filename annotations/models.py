@@ -369,6 +369,17 @@ class SourceLink(CheckState):
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Attempts made by the latest check (retries included)."
     )
+    # The latest Wayback Machine submission (``WaybackCapture`` keeps each), kept here so that
+    # every link response reads it without a join.
+    wayback_status = models.CharField(
+        max_length=16, blank=True, help_text="Latest Wayback submission; empty: never submitted."
+    )
+    wayback_url = models.URLField(
+        max_length=2200, blank=True, help_text="The latest Wayback Machine copy (memento)."
+    )
+    wayback_archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the Wayback Machine captured that copy."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["outcome", "last_checked_at"])]
@@ -393,6 +404,65 @@ class LinkCheck(CheckState):
 
     def __str__(self) -> str:
         return f"{self.source_link.url}: {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class WaybackStatus(models.TextChoices):
+    PENDING = "pending", "Submitted, waiting for the Wayback Machine"
+    SUCCESS = "success", "Archived by the Wayback Machine"
+    ERROR = "error", "The Wayback Machine could not archive it"
+
+
+class WaybackCapture(models.Model):
+    """One submission of a source link to the Internet Archive's Save Page Now 2 API.
+
+    ``annotations.wayback.service`` moves it on, one step (a submission or a status poll) per
+    task run; ``step`` fences those runs, so a message delivered twice acts once.
+    """
+
+    source_link = models.ForeignKey(
+        SourceLink, on_delete=models.CASCADE, related_name="wayback_captures"
+    )
+    status = models.CharField(
+        max_length=16, choices=WaybackStatus.choices, default=WaybackStatus.PENDING
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest POST /save (the rate limit counts these)."
+    )
+    job_id = models.CharField(max_length=100, blank=True, help_text="SPN2's id of the capture.")
+    memento_url = models.URLField(max_length=2200, blank=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="The memento's timestamp: when the archive captured it."
+    )
+    status_ext = models.CharField(
+        max_length=64, blank=True, help_text="SPN2's error code, e.g. error:not-found."
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Submissions made.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Bookkeeping of the background steps.
+    step = models.PositiveIntegerField(default=0)
+    next_step_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next step is due (the sweep looks here)."
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        get_latest_by = "requested_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_link"],
+                condition=Q(status="pending"),
+                name="wayback_one_pending_capture_per_link",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_step_at"]),
+            models.Index(fields=["submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_link.url}: {self.status}"
 
 
 class Evidence(models.Model):

@@ -15,6 +15,7 @@ from django.conf import settings
 from annotations import services
 from annotations.linkcheck import service
 from annotations.linkcheck.service import RunStatus
+from annotations.wayback import service as wayback
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,63 @@ def send_link_checks(link_ids: list[int], *, force: bool) -> list[int]:
             exc_info=True,
         )
         return link_ids[sent:]
+    return []
+
+
+# A Wayback step is fenced by its number (a second delivery does nothing), so it is
+# acknowledged only once done, like a link check.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=None,  # the service bounds submissions (WAYBACK_MAX_RETRIES) and polls
+)
+def advance_wayback_capture(self: Task, capture_id: int, step: int = 0) -> str:
+    """One step of a Wayback submission (submit, or poll its job); again later if not done."""
+    outcome, next_step = wayback.capture_advance(capture_id=capture_id, step=step)
+    if outcome.delay is not None:
+        raise self.retry(
+            kwargs={"capture_id": capture_id, "step": next_step},
+            countdown=outcome.delay,
+        )
+    return outcome.status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_wayback_captures() -> int:
+    """Periodic (Celery beat): queue again the Wayback captures whose next step is overdue."""
+    return wayback.captures_sweep()
+
+
+def send_wayback_steps(steps: list[tuple[int, int]]) -> list[int]:
+    """Send Wayback steps (capture id, step number) to the broker; returns the unsent ids.
+
+    As with the link checks, a broker that cannot be reached never fails the caller.
+    """
+    app = advance_wayback_capture.app
+    sent = 0
+    try:
+        if app.conf.task_always_eager:
+            for capture_id, step in steps:
+                advance_wayback_capture.apply_async(kwargs={"capture_id": capture_id, "step": step})
+            return []
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
+            for capture_id, step in steps:
+                advance_wayback_capture.apply_async(
+                    kwargs={"capture_id": capture_id, "step": step},
+                    connection=connection,
+                    retry=False,
+                )
+                sent += 1
+    except Exception:
+        log.warning(
+            "Could not queue %s Wayback submission(s); the sweep queues them later.",
+            len(steps) - sent,
+            exc_info=True,
+        )
+        return [capture_id for capture_id, _ in steps[sent:]]
     return []
 
 

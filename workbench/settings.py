@@ -312,6 +312,29 @@ if LINKCHECK_REDIS_URL == "database":
 LINKCHECK_LIMIT_PREFIX = env_str("LINKCHECK_LIMIT_PREFIX", "linkcheck")
 LINKCHECK_SOFT_TIME_LIMIT = env_int("LINKCHECK_SOFT_TIME_LIMIT", LINKCHECK_TOTAL_TIMEOUT + 30)
 LINKCHECK_TIME_LIMIT = env_int("LINKCHECK_TIME_LIMIT", LINKCHECK_SOFT_TIME_LIMIT + 30)
+# --- Wayback Machine submissions (annotations.wayback) -----------------------------------------
+# On when both keys are set (https://archive.org/account/s3.php): each newly cited link is also
+# sent to Save Page Now 2. The limits are SPN2's published ones for an authenticated account
+# (12 captures a minute, counted over the last 60 s); WAYBACK_MAX_ACTIVE is ours, to stay clear
+# of its "limit of active sessions".
+WAYBACK_ACCESS_KEY = env_str("WAYBACK_ACCESS_KEY")
+WAYBACK_SECRET_KEY = env_str("WAYBACK_SECRET_KEY")
+WAYBACK_API_URL = env_str("WAYBACK_API_URL", "https://web.archive.org").rstrip("/")
+WAYBACK_IF_NOT_ARCHIVED_WITHIN = env_str("WAYBACK_IF_NOT_ARCHIVED_WITHIN", "1h")
+# Further SPN2 capture options, e.g. "capture_screenshot=1,capture_all=1".
+WAYBACK_CAPTURE_OPTIONS = env_list("WAYBACK_CAPTURE_OPTIONS", "skip_first_archive=1")
+WAYBACK_CAPTURES_PER_MINUTE = env_int("WAYBACK_CAPTURES_PER_MINUTE", 12)
+WAYBACK_MAX_ACTIVE = env_int("WAYBACK_MAX_ACTIVE", 4)
+WAYBACK_POLL_INTERVAL = env_int("WAYBACK_POLL_INTERVAL", 15)
+WAYBACK_POLL_TIMEOUT = env_int("WAYBACK_POLL_TIMEOUT", 900)
+WAYBACK_TIMEOUT = env_int("WAYBACK_TIMEOUT", 30)
+WAYBACK_MAX_RETRIES = env_int("WAYBACK_MAX_RETRIES", 5)
+WAYBACK_RETRY_BASE = env_int("WAYBACK_RETRY_BASE", 60)
+WAYBACK_RETRY_MAX = env_int("WAYBACK_RETRY_MAX", 3600)
+WAYBACK_SWEEP_INTERVAL = env_int("WAYBACK_SWEEP_INTERVAL", 900)
+WAYBACK_USER_AGENT = env_str(
+    "WAYBACK_USER_AGENT", f"FactcheckWorkbench-Wayback/0.1 (citation archiving; +{DESK_URL})"
+)
 # A queue name of its own lets test runs and several desks share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Deleted claims stay restorable (undo, the admin) this long, then the purge removes them.
@@ -327,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-deleted-claims": {
         "task": "annotations.tasks.purge_deleted_claims",
         "schedule": CLAIM_PURGE_INTERVAL,
+    },
+    "wayback-sweep": {
+        "task": "annotations.tasks.sweep_wayback_captures",
+        "schedule": WAYBACK_SWEEP_INTERVAL,
     },
 }
 

@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from annotations import selectors_review, services
 from annotations.linkcheck import service as linkcheck
-from annotations.models import LinkCheck, SourceLink
+from annotations.models import LinkCheck, SourceLink, WaybackCapture
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -48,6 +49,37 @@ class LinkCheckInline(admin.TabularInline):
         return False
 
 
+WAYBACK_CAPTURE_FIELDS = (
+    "requested_at",
+    "status",
+    "memento",
+    "archived_at",
+    "attempts",
+    "status_ext",
+    "error",
+    "finished_at",
+)
+
+
+class WaybackCaptureInline(admin.TabularInline):
+    """Each submission to the Wayback Machine, read-only: the service writes them."""
+
+    model = WaybackCapture
+    extra = 0
+    can_delete = False
+    fields = WAYBACK_CAPTURE_FIELDS
+    readonly_fields = WAYBACK_CAPTURE_FIELDS
+    ordering = ["-requested_at", "-id"]
+    verbose_name = "Wayback Machine submission"
+
+    @admin.display(description="Wayback copy")
+    def memento(self, obj: WaybackCapture) -> str:
+        return _memento_link(obj.memento_url)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(SourceLink)
 class SourceLinkAdmin(admin.ModelAdmin):
     list_display = ["url", "outcome", "http_status", "last_checked_at", "citations"]
@@ -72,12 +104,19 @@ class SourceLinkAdmin(admin.ModelAdmin):
         "text_changed_at",
         "check_requested_at",
         "attempts",
+        "wayback_copy",
+        "wayback_status",
+        "wayback_archived_at",
     ]
-    exclude = ["error_detail"]
-    inlines = [LinkCheckInline]
+    exclude = ["error_detail", "wayback_url"]
+    inlines = [LinkCheckInline, WaybackCaptureInline]
+
+    @admin.display(description="Wayback copy")
+    def wayback_copy(self, obj: SourceLink) -> str:
+        return _memento_link(obj.wayback_url)
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [] if services.is_reviewer(request.user) else list(self.exclude)
+        return ["wayback_url"] if services.is_reviewer(request.user) else list(self.exclude)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return _with_detail(request, list(self.readonly_fields))
@@ -108,3 +147,7 @@ def _with_detail(request: HttpRequest, fields: list[str]) -> list[str]:
         return fields
     at = fields.index("error") + 1
     return [*fields[:at], "error_detail", *fields[at:]]
+
+
+def _memento_link(url: str) -> str:
+    return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, url) if url else "-"

@@ -87,6 +87,27 @@ class MeSerializer(serializers.Serializer):
         return services.can_sign_off(user)
 
 
+class WaybackSerializer(serializers.Serializer):
+    """The link's latest Wayback Machine submission (read from the link row: no extra query)."""
+
+    status = serializers.CharField(
+        source="wayback_status",
+        read_only=True,
+        help_text="pending, success or error; empty when never submitted.",
+    )
+    memento_url = serializers.CharField(
+        source="wayback_url",
+        read_only=True,
+        help_text="The latest Wayback Machine copy (https://web.archive.org/web/TIMESTAMP/URL).",
+    )
+    archived_at = serializers.DateTimeField(
+        source="wayback_archived_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the Wayback Machine captured that copy.",
+    )
+
+
 class SourceLinkSerializer(serializers.ModelSerializer):
     """A source link's latest check, the same fields as exports show."""
 
@@ -99,11 +120,12 @@ class SourceLinkSerializer(serializers.ModelSerializer):
     error_detail = serializers.SerializerMethodField(
         help_text="Reviewers only (empty for everyone else): what a blocked host resolved to."
     )
+    wayback = WaybackSerializer(source="*", read_only=True)
 
     class Meta:
         model = SourceLink
         # The same link state as in exports; the reviewers' detail is the API's alone.
-        fields = [*records.LINK_FIELDS, "error_detail"]
+        fields = [*records.LINK_FIELDS, "error_detail", "wayback"]
         read_only_fields = fields
 
     def get_error_detail(self, link: SourceLink) -> str:

@@ -19,6 +19,7 @@ from annotations.services.errors import (
 from annotations.services.history import diff, evidence_record, record_history
 from annotations.services.locking import lock_claim
 from annotations.services.roles import User, account, can_edit_claim, require
+from annotations.wayback import service as wayback
 
 
 def normalise_url(url: str) -> str:
@@ -85,6 +86,7 @@ def evidence_add(
         changes=evidence_record(evidence),
     )
     evidence_link_attached(evidence=evidence)  # checks the link once this commits
+    wayback.link_cited(link=link)  # and, when the desk archives there, submits it once
     return evidence
 
 
@@ -130,6 +132,7 @@ def evidence_update(
     )
     if "url" in changes:
         evidence_link_attached(evidence=locked)  # a new source: track it afresh, check it
+        wayback.link_cited(link=locked.source_link)
     elif "excerpt" in changes:
         evidence_excerpt_changed(evidence=locked)
     return locked

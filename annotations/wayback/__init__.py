@@ -1,0 +1,1 @@
+"""Wayback Machine submissions: each newly cited link sent to Save Page Now 2 (SPN2)."""
