@@ -8,7 +8,6 @@ configured (``WAYBACK_API_URL``), never a cited URL, so the link checker's addre
 
 import json
 import logging
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -95,15 +94,14 @@ def capture_options() -> dict[str, str]:
         name, _, value = item.partition("=")
         name = name.strip()
         if name not in CAPTURE_OPTIONS:
-            raise ImproperlyConfigured(
-                f"WAYBACK_CAPTURE_OPTIONS: {name!r} is not one of {', '.join(sorted(CAPTURE_OPTIONS))}."
-            )
+            known = ", ".join(sorted(CAPTURE_OPTIONS))
+            raise ImproperlyConfigured(f"WAYBACK_CAPTURE_OPTIONS: {name!r} is not one of {known}.")
         options[name] = value.strip() or "1"
     return options
 
 
 def submit(url: str) -> Answer:
-    """Ask SPN2 to capture ``url`` unless it holds a copy newer than WAYBACK_IF_NOT_ARCHIVED_WITHIN."""
+    """Ask SPN2 to capture ``url``, unless its copy is newer than WAYBACK_IF_NOT_ARCHIVED_WITHIN."""
     form = {"url": url, **capture_options()}
     if settings.WAYBACK_IF_NOT_ARCHIVED_WITHIN:
         form["if_not_archived_within"] = settings.WAYBACK_IF_NOT_ARCHIVED_WITHIN
@@ -174,7 +172,7 @@ def _call(method: str, path: str, body: bytes | None) -> dict[str, Any] | Answer
             http_status = response.status
     except HTTPError as exc:
         return _http_error(exc)
-    except (URLError, HTTPException, OSError, socket.timeout) as exc:
+    except (URLError, HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         return Answer(Kind.TRANSIENT, message=f"The Wayback Machine could not be reached: {reason}")
     try:
@@ -221,7 +219,8 @@ def _http_error(exc: HTTPError) -> Answer:
     if isinstance(decoded, dict) and decoded.get("status_ext"):
         return _error(decoded)
     return Answer(
-        Kind.FAILED, message=message or f"The Wayback Machine answered HTTP {exc.code}.",
+        Kind.FAILED,
+        message=message or f"The Wayback Machine answered HTTP {exc.code}.",
         http_status=exc.code,
     )
 

@@ -115,10 +115,7 @@ def capture_advance(*, capture_id: int, step: int) -> tuple[Step, int]:
     if not enabled():
         _finish(capture, Answer(Kind.FAILED, message=MSG_NOT_CONFIGURED))
         return Step(WaybackStatus.ERROR), capture.step
-    if capture.job_id:
-        outcome = _poll(capture, now)
-    else:
-        outcome = _submit(capture, now)
+    outcome = _poll(capture, now) if capture.job_id else _submit(capture, now)
     if outcome.delay is not None:
         WaybackCapture.objects.filter(pk=capture.pk).update(
             next_step_at=now + timedelta(seconds=outcome.delay)
@@ -212,7 +209,10 @@ def _finish(capture: WaybackCapture, answer: Answer) -> None:
     )
     link_fields: dict[str, object] = {"wayback_status": capture.status}
     if capture.status == WaybackStatus.SUCCESS:
-        link_fields |= {"wayback_url": capture.memento_url, "wayback_archived_at": capture.archived_at}
+        link_fields |= {
+            "wayback_url": capture.memento_url,
+            "wayback_archived_at": capture.archived_at,
+        }
     # A failure leaves an earlier copy's link in place: that copy still exists.
     SourceLink.objects.filter(pk=capture.source_link_id).update(**link_fields)
 
@@ -234,9 +234,9 @@ def submission_slot_take(*, capture: WaybackCapture, now: datetime | None = None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["wayback:submit"])
-        taken = WaybackCapture.objects.filter(
-            pk=capture.pk, status=WaybackStatus.PENDING
-        ).update(submitted_at=now, attempts=F("attempts") + 1, job_id="")
+        taken = WaybackCapture.objects.filter(pk=capture.pk, status=WaybackStatus.PENDING).update(
+            submitted_at=now, attempts=F("attempts") + 1, job_id=""
+        )
         if not taken:
             return False
         recent = WaybackCapture.objects.filter(submitted_at__gt=now - timedelta(seconds=WINDOW))

@@ -3,7 +3,8 @@
 ``POST /save`` (form: url, if_not_archived_within, options) and ``GET /save/status/{job_id}``,
 both behind ``Authorization: LOW key:secret``. What a URL meets is chosen by its last path
 segment (a scenario), each a script of submit answers and of status answers, the last one
-repeated (status answers are counted per scenario, across its jobs). Nothing here reaches the real service.
+repeated (status answers are counted per scenario, across its jobs). Nothing here reaches
+the real service.
 """
 
 import hashlib

@@ -77,9 +77,7 @@ def test_an_error_about_the_page_is_final(wayback, cite, eager):
         "flaky",  # the job failed on SPN2's side (error:browsing-timeout)
     ],
 )
-def test_too_many_captures_and_service_failures_are_submitted_again(
-    wayback, cite, eager, scenario
-):
+def test_too_many_captures_and_service_failures_are_submitted_again(wayback, cite, eager, scenario):
     capture = capture_of(cite(STORY.format(scenario)))
     assert capture.status == "success"
     assert capture.attempts == 2
@@ -128,7 +126,7 @@ def test_changing_a_citation_to_a_new_url_submits_that_link(
 
 
 def test_broker_down_the_evidence_is_saved_and_the_sweep_submits_later(
-    wayback, claim, analyst, django_capture_on_commit_callbacks
+    wayback, claim, analyst, django_capture_on_commit_callbacks, monkeypatch
 ):
     from workbench.celery import app
 
@@ -136,12 +134,17 @@ def test_broker_down_the_evidence_is_saved_and_the_sweep_submits_later(
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     before = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{closed}/0"
+    dead = f"redis://127.0.0.1:{closed}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # Celery reads this before its own setting
+    app.conf.broker_url = dead
+    app._pool = None  # connections are pooled per broker URL: start one for the dead broker
     try:
         with django_capture_on_commit_callbacks(execute=True):
             evidence = services.evidence_add(claim=claim, actor=analyst, url=STORY.format("ok"))
     finally:
+        monkeypatch.undo()
         app.conf.broker_url = before
+        app._pool = None
     capture = capture_of(evidence)
     assert capture.status == "pending" and capture.attempts == 0
     assert capture.next_step_at < timezone.now() - timedelta(seconds=60)  # due for the sweep
@@ -198,11 +201,40 @@ def test_at_most_max_active_jobs_running(settings):
     assert wayback_service.submission_slot_take(capture=captures[2], now=now)
 
 
-def test_a_capture_without_a_slot_waits_without_calling_the_archive(wayback, claim, analyst, settings):
+def test_a_capture_without_a_slot_waits_without_calling_the_archive(
+    wayback, claim, analyst, settings
+):
     settings.WAYBACK_CAPTURES_PER_MINUTE = 0
     evidence = services.evidence_add(claim=claim, actor=analyst, url=STORY.format("ok"))
     capture = capture_of(evidence)
-    outcome, step = wayback_service.capture_advance(capture_id=capture.pk, step=capture.step)
-    assert outcome.status == "busy" and 0 < outcome.delay
+    outcome, _ = wayback_service.capture_advance(capture_id=capture.pk, step=capture.step)
+    assert outcome.status == "busy" and outcome.delay > 0
     assert wayback.requests == []
     assert capture_of(evidence).attempts == 0
+
+
+# --- Where the desk sees it
+
+
+def test_the_api_shows_the_memento_read_only(wayback, cite, eager, client, analyst):
+    evidence = cite(STORY.format("ok"))
+    client.force_login(analyst)
+    body = client.get(f"/api/v1/source-links/{evidence.source_link_id}/").json()
+    capture = capture_of(evidence)
+    assert body["wayback"] == {
+        "status": "success",
+        "memento_url": capture.memento_url,
+        "archived_at": "2026-12-02T10:15:00Z",
+    }
+    evidence_body = client.get(f"/api/v1/evidence/{evidence.pk}/").json()
+    assert evidence_body["link"]["wayback"]["memento_url"] == capture.memento_url
+
+
+def test_the_source_link_admin_page_links_the_memento(wayback, cite, eager, client, reviewer):
+    evidence = cite(STORY.format("ok"))
+    client.force_login(reviewer)
+    page = client.get(f"/admin/annotations/sourcelink/{evidence.source_link_id}/change/")
+    assert page.status_code == 200
+    memento = capture_of(evidence).memento_url
+    assert f'<a href="{memento}" rel="noopener noreferrer">' in page.content.decode()
+    assert 'name="wayback_url"' not in page.content.decode()  # shown, never edited
