@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,155 +14,400 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('body', models.TextField(help_text='Canonical plain text (NFC); claim offsets point into it.')),
-                ('language', models.CharField(help_text='BCP 47 code, e.g. ru or uk.', max_length=35)),
-                ('source_name', models.CharField(blank=True, max_length=200)),
-                ('source_url', models.URLField(blank=True, max_length=2000)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('content_hash', models.CharField(help_text='SHA-256 of the body.', max_length=64)),
-                ('source_file', models.CharField(blank=True, help_text='Name of the file the article was imported from.', max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Canonical plain text (NFC); claim offsets point into it."
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(help_text="BCP 47 code, e.g. ru or uk.", max_length=35),
+                ),
+                ("source_name", models.CharField(blank=True, max_length=200)),
+                ("source_url", models.URLField(blank=True, max_length=2000)),
+                ("published_on", models.DateField(blank=True, null=True)),
+                ("content_hash", models.CharField(help_text="SHA-256 of the body.", max_length=64)),
+                (
+                    "source_file",
+                    models.CharField(
+                        blank=True,
+                        help_text="Name of the file the article was imported from.",
+                        max_length=255,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-published_on', 'title'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('source_file', ''), _negated=True), fields=('source_file',), name='article_unique_source_file')],
+                "ordering": ["-published_on", "title"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("source_file", ""), _negated=True),
+                        fields=("source_file",),
+                        name="article_unique_source_file",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.PositiveIntegerField(help_text='Offset in Unicode code points, inclusive.')),
-                ('end', models.PositiveIntegerField(help_text='Offset in Unicode code points, exclusive.')),
-                ('quote', models.TextField()),
-                ('prefix', models.CharField(blank=True, max_length=64)),
-                ('suffix', models.CharField(blank=True, max_length=64)),
-                ('is_orphaned', models.BooleanField(default=False, help_text='The article text changed and the quote could not be found again.')),
-                ('verdict', models.CharField(choices=[('pending', 'Pending'), ('verified', 'Verified'), ('disputed', 'Disputed'), ('unsourced', 'Unsourced')], default='pending', max_length=16)),
-                ('rationale', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='annotations.article')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims_created', to=settings.AUTH_USER_MODEL)),
-                ('signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims_signed_off', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims_updated', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "start",
+                    models.PositiveIntegerField(
+                        help_text="Offset in Unicode code points, inclusive."
+                    ),
+                ),
+                (
+                    "end",
+                    models.PositiveIntegerField(
+                        help_text="Offset in Unicode code points, exclusive."
+                    ),
+                ),
+                ("quote", models.TextField()),
+                ("prefix", models.CharField(blank=True, max_length=64)),
+                ("suffix", models.CharField(blank=True, max_length=64)),
+                (
+                    "is_orphaned",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The article text changed and the quote could not be found again.",
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("verified", "Verified"),
+                            ("disputed", "Disputed"),
+                            ("unsourced", "Unsourced"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("signed_off_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to="annotations.article",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims_created",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims_signed_off",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims_updated",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article_id', 'start', 'end', 'id'],
-                'permissions': [('sign_off_claim', 'Can sign off claims')],
+                "ordering": ["article_id", "start", "end", "id"],
+                "permissions": [("sign_off_claim", "Can sign off claims")],
             },
         ),
         migrations.CreateModel(
-            name='HistoryEntry',
+            name="HistoryEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('claim_ref', models.PositiveBigIntegerField(help_text="The claim's id, kept after deletion.")),
-                ('subject', models.CharField(choices=[('claim', 'Claim'), ('evidence', 'Evidence')], max_length=16)),
-                ('evidence_ref', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('signed_off', 'Signed off'), ('sign_off_revoked', 'Sign-off revoked'), ('reanchored', 'Re-anchored after a text change'), ('orphaned', 'Lost after a text change')], max_length=24)),
-                ('changes', models.JSONField(blank=True, default=dict, help_text='{field: [old, new]}')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, help_text='Empty for changes made by the system (imports).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='history_entries', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='history', to='annotations.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "claim_ref",
+                    models.PositiveBigIntegerField(
+                        help_text="The claim's id, kept after deletion."
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[("claim", "Claim"), ("evidence", "Evidence")], max_length=16
+                    ),
+                ),
+                ("evidence_ref", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("deleted", "Deleted"),
+                            ("signed_off", "Signed off"),
+                            ("sign_off_revoked", "Sign-off revoked"),
+                            ("reanchored", "Re-anchored after a text change"),
+                            ("orphaned", "Lost after a text change"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "changes",
+                    models.JSONField(blank=True, default=dict, help_text="{field: [old, new]}"),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for changes made by the system (imports).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="history_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="history",
+                        to="annotations.claim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'history entries',
-                'ordering': ['-at', '-id'],
+                "verbose_name_plural": "history entries",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SourceLink',
+            name="SourceLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=2000, unique=True)),
-                ('outcome', models.CharField(choices=[('pending', 'Not checked yet'), ('ok', 'OK'), ('redirected', 'Redirected'), ('broken', 'Broken'), ('timeout', 'Timed out'), ('unreachable', 'Unreachable'), ('blocked', 'Blocked by the safety policy'), ('invalid', 'Invalid URL')], default='pending', max_length=16)),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('final_url', models.URLField(blank=True, max_length=2000)),
-                ('page_title', models.CharField(blank=True, max_length=500)),
-                ('content_type', models.CharField(blank=True, max_length=200)),
-                ('text_sha256', models.CharField(blank=True, max_length=64)),
-                ('error', models.TextField(blank=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=2000, unique=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Not checked yet"),
+                            ("ok", "OK"),
+                            ("redirected", "Redirected"),
+                            ("broken", "Broken"),
+                            ("timeout", "Timed out"),
+                            ("unreachable", "Unreachable"),
+                            ("blocked", "Blocked by the safety policy"),
+                            ("invalid", "Invalid URL"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("http_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("final_url", models.URLField(blank=True, max_length=2000)),
+                ("page_title", models.CharField(blank=True, max_length=500)),
+                ("content_type", models.CharField(blank=True, max_length=200)),
+                ("text_sha256", models.CharField(blank=True, max_length=64)),
+                ("error", models.TextField(blank=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['outcome', 'last_checked_at'], name='annotations_outcome_2e3fb6_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["outcome", "last_checked_at"], name="annotations_outcome_2e3fb6_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LinkCheck',
+            name="LinkCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('checked_at', models.DateTimeField()),
-                ('outcome', models.CharField(choices=[('pending', 'Not checked yet'), ('ok', 'OK'), ('redirected', 'Redirected'), ('broken', 'Broken'), ('timeout', 'Timed out'), ('unreachable', 'Unreachable'), ('blocked', 'Blocked by the safety policy'), ('invalid', 'Invalid URL')], max_length=16)),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('final_url', models.URLField(blank=True, max_length=2000)),
-                ('redirect_chain', models.JSONField(blank=True, default=list)),
-                ('content_type', models.CharField(blank=True, max_length=200)),
-                ('page_title', models.CharField(blank=True, max_length=500)),
-                ('content_length', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('body_truncated', models.BooleanField(default=False)),
-                ('body_sha256', models.CharField(blank=True, max_length=64)),
-                ('text_sha256', models.CharField(blank=True, max_length=64)),
-                ('response_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('source_link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='annotations.sourcelink')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("checked_at", models.DateTimeField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Not checked yet"),
+                            ("ok", "OK"),
+                            ("redirected", "Redirected"),
+                            ("broken", "Broken"),
+                            ("timeout", "Timed out"),
+                            ("unreachable", "Unreachable"),
+                            ("blocked", "Blocked by the safety policy"),
+                            ("invalid", "Invalid URL"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("http_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("final_url", models.URLField(blank=True, max_length=2000)),
+                ("redirect_chain", models.JSONField(blank=True, default=list)),
+                ("content_type", models.CharField(blank=True, max_length=200)),
+                ("page_title", models.CharField(blank=True, max_length=500)),
+                ("content_length", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("body_truncated", models.BooleanField(default=False)),
+                ("body_sha256", models.CharField(blank=True, max_length=64)),
+                ("text_sha256", models.CharField(blank=True, max_length=64)),
+                ("response_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "source_link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="annotations.sourcelink",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-checked_at', '-id'],
-                'get_latest_by': 'checked_at',
+                "ordering": ["-checked_at", "-id"],
+                "get_latest_by": "checked_at",
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text='The URL as the analyst gave it.', max_length=2000)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('excerpt', models.TextField(blank=True, help_text='Quoted from the source.')),
-                ('note', models.TextField(blank=True)),
-                ('stance', models.CharField(choices=[('supports', 'Supports'), ('refutes', 'Refutes'), ('context', 'Context')], default='supports', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence_added', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='annotations.claim')),
-                ('source_link', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='annotations.sourcelink')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(help_text="The URL as the analyst gave it.", max_length=2000),
+                ),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("excerpt", models.TextField(blank=True, help_text="Quoted from the source.")),
+                ("note", models.TextField(blank=True)),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=[
+                            ("supports", "Supports"),
+                            ("refutes", "Refutes"),
+                            ("context", "Context"),
+                        ],
+                        default="supports",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence_added",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="annotations.claim",
+                    ),
+                ),
+                (
+                    "source_link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="annotations.sourcelink",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'ordering': ['claim_id', 'created_at', 'id'],
+                "verbose_name_plural": "evidence",
+                "ordering": ["claim_id", "created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['verdict'], name='annotations_verdict_8250dd_idx'),
+            model_name="claim",
+            index=models.Index(fields=["verdict"], name="annotations_verdict_8250dd_idx"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['updated_at'], name='annotations_updated_feacf1_idx'),
+            model_name="claim",
+            index=models.Index(fields=["updated_at"], name="annotations_updated_feacf1_idx"),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='claim_start_before_end'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__lt", models.F("end"))), name="claim_start_before_end"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_orphaned', False)), fields=('article', 'start', 'end'), name='claim_unique_span_per_article'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_orphaned", False)),
+                fields=("article", "start", "end"),
+                name="claim_unique_span_per_article",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_off_at__isnull', True), ('signed_off_by__isnull', True)), models.Q(('signed_off_at__isnull', False), ('signed_off_by__isnull', False)), _connector='OR'), name='claim_sign_off_complete'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("signed_off_at__isnull", True), ("signed_off_by__isnull", True)),
+                    models.Q(("signed_off_at__isnull", False), ("signed_off_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="claim_sign_off_complete",
+            ),
         ),
         migrations.AddIndex(
-            model_name='historyentry',
-            index=models.Index(fields=['claim_ref', 'at'], name='annotations_claim_r_e66da4_idx'),
+            model_name="historyentry",
+            index=models.Index(fields=["claim_ref", "at"], name="annotations_claim_r_e66da4_idx"),
         ),
     ]

@@ -4,85 +4,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0001_initial'),
+        ("annotations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evidence',
-            name='cited_text_sha256',
-            field=models.CharField(blank=True, help_text='Text hash of the source as first seen once cited.', max_length=64),
+            model_name="evidence",
+            name="cited_text_sha256",
+            field=models.CharField(
+                blank=True,
+                help_text="Text hash of the source as first seen once cited.",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='excerpt_found',
-            field=models.BooleanField(blank=True, help_text='Is the excerpt still on the page? Empty: unknown.', null=True),
+            model_name="evidence",
+            name="excerpt_found",
+            field=models.BooleanField(
+                blank=True, help_text="Is the excerpt still on the page? Empty: unknown.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='source_changed_at',
-            field=models.DateTimeField(blank=True, help_text="When the source's text first differed from that.", null=True),
+            model_name="evidence",
+            name="source_changed_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the source's text first differed from that.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='linkcheck',
-            name='attempt',
+            model_name="linkcheck",
+            name="attempt",
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='linkcheck',
-            name='will_retry',
-            field=models.BooleanField(default=False, help_text='A transient failure: the check is tried again later.'),
+            model_name="linkcheck",
+            name="will_retry",
+            field=models.BooleanField(
+                default=False, help_text="A transient failure: the check is tried again later."
+            ),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Attempts made by the latest check (retries included).'),
+            model_name="sourcelink",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Attempts made by the latest check (retries included)."
+            ),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='body_sha256',
+            model_name="sourcelink",
+            name="body_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='body_truncated',
+            model_name="sourcelink",
+            name="body_truncated",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='check_requested_at',
+            model_name="sourcelink",
+            name="check_requested_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='checking_until',
-            field=models.DateTimeField(blank=True, help_text='Lease of the check running now (per-host limit).', null=True),
+            model_name="sourcelink",
+            name="checking_until",
+            field=models.DateTimeField(
+                blank=True, help_text="Lease of the check running now (per-host limit).", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='content_length',
+            model_name="sourcelink",
+            name="content_length",
             field=models.PositiveBigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='host',
+            model_name="sourcelink",
+            name="host",
             field=models.CharField(blank=True, db_index=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='redirect_chain',
+            model_name="sourcelink",
+            name="redirect_chain",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='response_ms',
+            model_name="sourcelink",
+            name="response_ms",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='text_changed_at',
-            field=models.DateTimeField(blank=True, help_text="When the page's text (not its markup) last changed.", null=True),
+            model_name="sourcelink",
+            name="text_changed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the page's text (not its markup) last changed.",
+                null=True,
+            ),
         ),
     ]

@@ -9,7 +9,9 @@ OLD_BLOCKED = re.compile(
     r"^(?P<prefix>.*?)(?P<host>\S+) \((?P<address>[0-9A-Fa-f:.]+)\) is (?P<reason>.+?)"
     r"(?: \(embedded in [^)]*\))?; the link checker does not connect there\.$"
 )
-OLD_NOT_AN_ADDRESS = re.compile(r"^(?P<prefix>.*?)(?P<host>\S+) resolved to .*, which is not an IP address$")
+OLD_NOT_AN_ADDRESS = re.compile(
+    r"^(?P<prefix>.*?)(?P<host>\S+) resolved to .*, which is not an IP address$"
+)
 
 
 def policy_wording(error: str) -> str | None:
@@ -37,21 +39,24 @@ def hide_resolved_addresses(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0004_hash_existing_tokens'),
+        ("annotations", "0004_hash_existing_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='linkcheck',
-            name='error_detail',
-            field=models.TextField(blank=True, help_text='For reviewers only: what a blocked host resolved to.'),
+            model_name="linkcheck",
+            name="error_detail",
+            field=models.TextField(
+                blank=True, help_text="For reviewers only: what a blocked host resolved to."
+            ),
         ),
         migrations.AddField(
-            model_name='sourcelink',
-            name='error_detail',
-            field=models.TextField(blank=True, help_text='For reviewers only: what a blocked host resolved to.'),
+            model_name="sourcelink",
+            name="error_detail",
+            field=models.TextField(
+                blank=True, help_text="For reviewers only: what a blocked host resolved to."
+            ),
         ),
         migrations.RunPython(hide_resolved_addresses, migrations.RunPython.noop),
     ]

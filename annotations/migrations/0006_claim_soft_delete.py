@@ -7,45 +7,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0005_link_error_detail'),
+        ("annotations", "0005_link_error_detail"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='claim',
-            options={'base_manager_name': 'with_deleted', 'default_manager_name': 'objects', 'ordering': ['article_id', 'start', 'end', 'id'], 'permissions': [('sign_off_claim', 'Can sign off claims')]},
+            name="claim",
+            options={
+                "base_manager_name": "with_deleted",
+                "default_manager_name": "objects",
+                "ordering": ["article_id", "start", "end", "id"],
+                "permissions": [("sign_off_claim", "Can sign off claims")],
+            },
         ),
         migrations.AlterModelManagers(
-            name='claim',
+            name="claim",
             managers=[
-                ('with_deleted', django.db.models.manager.Manager()),
-                ('objects', django.db.models.manager.Manager()),
+                ("with_deleted", django.db.models.manager.Manager()),
+                ("objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.RemoveConstraint(
-            model_name='claim',
-            name='claim_unique_span_per_article',
+            model_name="claim",
+            name="claim_unique_span_per_article",
         ),
         migrations.AddField(
-            model_name='claim',
-            name='deleted_at',
+            model_name="claim",
+            name="deleted_at",
             field=models.DateTimeField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='deleted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='claims_deleted', to=settings.AUTH_USER_MODEL),
+            model_name="claim",
+            name="deleted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="claims_deleted",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='historyentry',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('restored', 'Restored'), ('signed_off', 'Signed off'), ('sign_off_revoked', 'Sign-off revoked'), ('reanchored', 'Re-anchored after a text change'), ('orphaned', 'Lost after a text change')], max_length=24),
+            model_name="historyentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("deleted", "Deleted"),
+                    ("restored", "Restored"),
+                    ("signed_off", "Signed off"),
+                    ("sign_off_revoked", "Sign-off revoked"),
+                    ("reanchored", "Re-anchored after a text change"),
+                    ("orphaned", "Lost after a text change"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True), ('is_orphaned', False)), fields=('article', 'start', 'end'), name='claim_unique_span_per_article'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("deleted_at__isnull", True), ("is_orphaned", False)),
+                fields=("article", "start", "end"),
+                name="claim_unique_span_per_article",
+            ),
         ),
     ]

@@ -7,125 +7,331 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0006_claim_soft_delete'),
+        ("annotations", "0006_claim_soft_delete"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='blind_review',
-            field=models.BooleanField(blank=True, help_text="Blind double-checking: analysts see neither the other analysts' assessments nor the desk verdict until they have submitted their own. Empty: the desk default.", null=True),
+            model_name="article",
+            name="blind_review",
+            field=models.BooleanField(
+                blank=True,
+                help_text="Blind double-checking: analysts see neither the other analysts' assessments nor the desk verdict until they have submitted their own. Empty: the desk default.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='decided_at',
+            model_name="claim",
+            name="decided_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='claims_decided', to=settings.AUTH_USER_MODEL),
+            model_name="claim",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims_decided",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='in_disagreement',
-            field=models.BooleanField(db_index=True, default=False, help_text="Analysts' verdicts differ and no reviewer has decided yet."),
+            model_name="claim",
+            name="in_disagreement",
+            field=models.BooleanField(
+                db_index=True,
+                default=False,
+                help_text="Analysts' verdicts differ and no reviewer has decided yet.",
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='sign_off_withdrawn_at',
-            field=models.DateTimeField(blank=True, help_text='A later change withdrew the sign-off; none given since.', null=True),
+            model_name="claim",
+            name="sign_off_withdrawn_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="A later change withdrew the sign-off; none given since.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historyentry',
-            name='assessment_ref',
+            model_name="historyentry",
+            name="assessment_ref",
             field=models.PositiveBigIntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='rationale',
+            model_name="claim",
+            name="rationale",
             field=models.TextField(blank=True, help_text="The desk's reasoning for its verdict."),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='verdict',
-            field=models.CharField(choices=[('pending', 'Pending'), ('verified', 'Verified'), ('disputed', 'Disputed'), ('unsourced', 'Unsourced')], default='pending', help_text='The desk verdict, which exports publish.', max_length=16),
+            model_name="claim",
+            name="verdict",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("verified", "Verified"),
+                    ("disputed", "Disputed"),
+                    ("unsourced", "Unsourced"),
+                ],
+                default="pending",
+                help_text="The desk verdict, which exports publish.",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='historyentry',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('restored', 'Restored'), ('signed_off', 'Signed off'), ('sign_off_revoked', 'Sign-off revoked'), ('decided', 'Desk verdict decided'), ('reanchored', 'Re-anchored after a text change'), ('orphaned', 'Lost after a text change')], max_length=24),
+            model_name="historyentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("deleted", "Deleted"),
+                    ("restored", "Restored"),
+                    ("signed_off", "Signed off"),
+                    ("sign_off_revoked", "Sign-off revoked"),
+                    ("decided", "Desk verdict decided"),
+                    ("reanchored", "Re-anchored after a text change"),
+                    ("orphaned", "Lost after a text change"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='historyentry',
-            name='subject',
-            field=models.CharField(choices=[('claim', 'Claim'), ('evidence', 'Evidence'), ('assessment', 'Assessment')], max_length=16),
+            model_name="historyentry",
+            name="subject",
+            field=models.CharField(
+                choices=[
+                    ("claim", "Claim"),
+                    ("evidence", "Evidence"),
+                    ("assessment", "Assessment"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='comments', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='annotations.claim')),
-                ('mentions', models.ManyToManyField(blank=True, related_name='comment_mentions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="annotations.claim",
+                    ),
+                ),
+                (
+                    "mentions",
+                    models.ManyToManyField(
+                        blank=True, related_name="comment_mentions", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['claim_id', 'created_at', 'id'],
+                "ordering": ["claim_id", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ArticleAssignment',
+            name="ArticleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assigned_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('analyst', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to=settings.AUTH_USER_MODEL)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='annotations.article')),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assignments_given', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "analyst",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="annotations.article",
+                    ),
+                ),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assignments_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assigned_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('article', 'analyst'), name='assignment_one_per_analyst_per_article')],
+                "ordering": ["-assigned_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("article", "analyst"), name="assignment_one_per_analyst_per_article"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('pending', 'Pending'), ('verified', 'Verified'), ('disputed', 'Disputed'), ('unsourced', 'Unsourced')], default='pending', max_length=16)),
-                ('rationale', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('analyst', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='annotations.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("verified", "Verified"),
+                            ("disputed", "Disputed"),
+                            ("unsourced", "Unsourced"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "analyst",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="annotations.claim",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['claim_id', 'created_at', 'id'],
-                'indexes': [models.Index(fields=['analyst', 'verdict'], name='annotations_analyst_58318c_idx')],
-                'constraints': [models.UniqueConstraint(fields=('claim', 'analyst'), name='assessment_one_per_analyst_per_claim')],
+                "ordering": ["claim_id", "created_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["analyst", "verdict"], name="annotations_analyst_58318c_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("claim", "analyst"), name="assessment_one_per_analyst_per_claim"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('mentioned', 'Mentioned'), ('assigned', 'Article assigned'), ('verdict_decided', 'Desk verdict decided'), ('signed_off', 'Signed off'), ('sign_off_withdrawn', 'Sign-off withdrawn')], max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications_caused', to=settings.AUTH_USER_MODEL)),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications', to='annotations.article')),
-                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications', to='annotations.claim')),
-                ('comment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notifications', to='annotations.comment')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mentioned", "Mentioned"),
+                            ("assigned", "Article assigned"),
+                            ("verdict_decided", "Desk verdict decided"),
+                            ("signed_off", "Signed off"),
+                            ("sign_off_withdrawn", "Sign-off withdrawn"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notifications_caused",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notifications",
+                        to="annotations.article",
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notifications",
+                        to="annotations.claim",
+                    ),
+                ),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notifications",
+                        to="annotations.comment",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'read_at'], name='annotations_recipie_df6284_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["recipient", "read_at"], name="annotations_recipie_df6284_idx"
+                    )
+                ],
             },
         ),
     ]
