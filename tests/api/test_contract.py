@@ -44,6 +44,7 @@ EVIDENCE_KEYS = {
 }
 LINK_KEYS = {
     "error_detail",
+    "wayback",
     "id",
     "url",
     "outcome",
