@@ -43,6 +43,14 @@ class LinkOutcome(models.TextChoices):
         return [cls.BROKEN, cls.TIMEOUT, cls.UNREACHABLE, cls.BLOCKED, cls.INVALID]
 
 
+class TextSource(models.TextChoices):
+    """Which text of a page a check compared: the article's main text, or (when no main text
+    was found) every visible word."""
+
+    MAIN = "main", "Main text"
+    VISIBLE = "visible", "Visible text"
+
+
 class Article(models.Model):
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=120, unique=True)
@@ -334,7 +342,18 @@ class CheckState(models.Model):
     content_length = models.PositiveBigIntegerField(null=True, blank=True)
     body_truncated = models.BooleanField(default=False)
     body_sha256 = models.CharField(max_length=64, blank=True)
-    text_sha256 = models.CharField(max_length=64, blank=True)
+    text_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Hash of every visible word of the page."
+    )
+    main_text_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Hash of the article's main text, when one was found."
+    )
+    text_source = models.CharField(
+        max_length=8,
+        choices=TextSource.choices,
+        blank=True,
+        help_text="The text that decided whether the page changed.",
+    )
     response_ms = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)  # names the policy; every desk role may read it
     error_detail = models.TextField(
@@ -480,7 +499,15 @@ class Evidence(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # What the link checks found about this citation.
     cited_text_sha256 = models.CharField(
-        max_length=64, blank=True, help_text="Text hash of the source as first seen once cited."
+        max_length=64,
+        blank=True,
+        help_text="Visible-text hash of the source as first seen once cited.",
+    )
+    cited_main_text_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Main-text hash of the source as first seen once cited (or at the first check "
+        "that found a main text).",
     )
     source_changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the source's text first differed from that."

@@ -11,6 +11,12 @@ same limits in one process. Run:
 
     .venv/bin/python benchmarks/linkcheck_throughput.py [--workers 2 --threads 8]
         [--database-url postgres://postgres@127.0.0.1:5432/wb_bench] [--broker redis://...]
+        [--page news] [--main-text both]
+
+``--page news`` serves a seed-sized news page (tests/linkcheck/newspage.py, 24 hourly
+variants) instead of a one-line page; ``--main-text both`` runs the pipeline twice in the
+same run, main-text extraction off (LINKCHECK_MAIN_TEXT=false, the visible text only, as
+before) and on, and prints the milliseconds per page of each extraction, measured in-process.
 """
 
 import argparse
@@ -31,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import support  # noqa: E402
+from tests.linkcheck.newspage import news_page  # noqa: E402
 
 HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]
 PER_HOST_URLS = 10
@@ -45,7 +52,12 @@ PAGE = (
 # --- The 50 slow hosts (their own process, so they do not share the clients' GIL)
 
 
-def serve(port_box, ready, stats) -> None:
+def pages(kind: str) -> list[bytes]:
+    return [news_page(hour) for hour in range(24)] if kind == "news" else [PAGE]
+
+
+def serve(port_box, ready, stats, kind: str = "tiny") -> None:
+    bodies = pages(kind)
     active: Counter = Counter()
     peak: Counter = Counter()
 
@@ -53,7 +65,9 @@ def serve(port_box, ready, stats) -> None:
         host = writer.get_extra_info("sockname")[0]
         try:
             request = await reader.readline()
-            tag = request.split(b" ")[1].split(b"/")[1].decode() if request.count(b" ") else ""
+            target = request.split(b" ")[1].split(b"/") if request.count(b" ") else [b""] * 3
+            tag = target[1].decode()
+            body = bodies[int(target[-1] or 0) % len(bodies)] if len(target) > 2 else PAGE
             host = f"{tag}:{host}"
             while True:
                 line = await reader.readline()
@@ -64,8 +78,8 @@ def serve(port_box, ready, stats) -> None:
             await asyncio.sleep(DELAY)
             writer.write(
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                + f"Content-Length: {len(PAGE)}\r\nConnection: close\r\n\r\n".encode()
-                + PAGE
+                + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
             )
             await writer.drain()
             active[host] -= 1
@@ -151,7 +165,7 @@ print(json.dumps({"wall": wall, "queued": queued, "outcomes": outcomes,
 """
 
 
-def pipeline(args, targets: list[str]) -> dict:
+def pipeline(args, targets: list[str], main_text: bool = True) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="lc-bench-"))
     queue = f"lc-bench-{uuid.uuid4().hex[:8]}"
     broker = args.broker if support.service_reachable(args.broker, 6379) else "filesystem://"
@@ -166,6 +180,7 @@ def pipeline(args, targets: list[str]) -> dict:
         "LINKCHECK_PER_HOST": str(LIMIT),
         "LINKCHECK_LIMIT_PREFIX": queue,
         "LOG_LEVEL": "WARNING",
+        "LINKCHECK_MAIN_TEXT": "true" if main_text else "false",
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -201,12 +216,32 @@ def pipeline(args, targets: list[str]) -> dict:
         result = json.loads(done.stdout.strip().splitlines()[-1])
         result["broker"] = broker.split(":", 1)[0]
         result["database"] = "postgresql" if args.database_url else "sqlite"
+        result["main_text"] = "on" if main_text else "off"
         return result
     finally:
         for worker in workers:
             support.stop_worker(worker, timeout=20)
         shutil.rmtree(folder, ignore_errors=True)
         support.purge_redis_keys(broker, queue)
+
+
+def extraction_times(bodies: list[bytes], rounds: int = 20) -> str:
+    """Milliseconds per page of each text extraction, in this process, one page at a time."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
+    from annotations.linkcheck import pagetext
+
+    def per_page(extract) -> float:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for body in bodies:
+                extract(pagetext.decode_body(body, "utf-8"), "text/html; charset=utf-8")
+        return (time.perf_counter() - started) / (rounds * len(bodies)) * 1000
+
+    visible, main = per_page(pagetext.extract), per_page(pagetext.extract_main)
+    return (
+        f"extraction per page: visible text {visible:.2f} ms, main text (trafilatura)"
+        f" {main:.2f} ms ({main / visible:.1f}x the visible text's)"
+    )
 
 
 def main() -> None:
@@ -223,41 +258,59 @@ def main() -> None:
         default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/1"),
         help="Redis URL (the filesystem transport when it is not reachable)",
     )
+    parser.add_argument(
+        "--page", choices=["tiny", "news"], default="tiny", help="what every host serves"
+    )
+    parser.add_argument(
+        "--main-text",
+        choices=["on", "off", "both"],
+        default="on",
+        help="main-text extraction in the pipeline (both: one run each, off first)",
+    )
     args = parser.parse_args()
+    if args.database_url and args.main_text == "both":
+        parser.error("--main-text both needs the throw-away SQLite databases")
 
     port_box = multiprocessing.Value("i", 0)
     ready = multiprocessing.Event()
     manager = multiprocessing.Manager()
     stats = manager.dict()
-    server = multiprocessing.Process(target=serve, args=(port_box, ready, stats), daemon=True)
+    server = multiprocessing.Process(
+        target=serve, args=(port_box, ready, stats, args.page), daemon=True
+    )
     server.start()
     ready.wait(10)
     port = port_box.value
     try:
         ideal = len(HOSTS) * PER_HOST_URLS / (len(HOSTS) * LIMIT) * DELAY
         ref_wall = asyncio.run(reference(urls(port, "ref")))
-        result = pipeline(args, urls(port, "pipe"))
+        modes = {"on": [True], "off": [False], "both": [False, True]}[args.main_text]
+        results = [pipeline(args, urls(port, "pipe"), main_text=mode) for mode in modes]
         time.sleep(0.3)
         count = len(HOSTS) * PER_HOST_URLS
         print(
             f"{count} URLs over {len(HOSTS)} hosts, {DELAY * 1000:.0f} ms each, "
-            f"per-host limit {LIMIT}: ideal bound {ideal:.2f} s"
+            f"per-host limit {LIMIT}, {args.page} page ({len(pages(args.page)[0])} bytes):"
+            f" ideal bound {ideal:.2f} s"
         )
         print(
             f"reference (bare asyncio loop): {ref_wall:.2f} s, {count / ref_wall:.0f}/s, "
             f"{ref_wall / ideal:.2f}x ideal"
         )
-        print(
-            f"pipeline ({result['broker']} broker, {result['database']}, {args.workers} workers"
-            f" x {args.threads} threads): {result['wall']:.2f} s, {count / result['wall']:.0f}/s,"
-            f" {result['wall'] / ideal:.2f}x ideal, {result['wall'] / ref_wall:.2f}x reference"
-            f" (queuing took {result['queued']:.2f} s)"
-        )
-        print(
-            f"outcomes {result['outcomes']}, links with a history row: {result['checks']},"
-            f" most requests at once on one host: {stats.get('pipe')}"
-            f" (reference: {stats.get('ref')})"
-        )
+        for result in results:
+            print(
+                f"pipeline (main text {result['main_text']}, {result['broker']} broker,"
+                f" {result['database']}, {args.workers} workers x {args.threads} threads):"
+                f" {result['wall']:.2f} s, {count / result['wall']:.0f}/s,"
+                f" {result['wall'] / ideal:.2f}x ideal, {result['wall'] / ref_wall:.2f}x reference"
+                f" (queuing took {result['queued']:.2f} s)"
+            )
+            print(
+                f"  outcomes {result['outcomes']}, links with a history row: {result['checks']},"
+                f" most requests at once on one host: {stats.get('pipe')}"
+                f" (reference: {stats.get('ref')})"
+            )
+        print(extraction_times(pages(args.page)))
     finally:
         server.terminate()
 

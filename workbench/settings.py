@@ -267,7 +267,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # It logs an ERROR for every page it finds no article in; the check handles that.
+        "trafilatura": {"level": "CRITICAL"},
+    },
 }
 
 # --- Source-link checks (annotations.linkcheck) ---------------------------------------------
@@ -294,6 +298,9 @@ LINKCHECK_MAX_REDIRECTS = env_int("LINKCHECK_MAX_REDIRECTS", 10)
 LINKCHECK_MAX_HEADERS = env_int("LINKCHECK_MAX_HEADERS", 100)
 LINKCHECK_MAX_HEADER_LINE = env_int("LINKCHECK_MAX_HEADER_LINE", 8192)
 LINKCHECK_ALLOWED_HOSTS = env_list("LINKCHECK_ALLOWED_HOSTS")
+# "Changed" compares the article's main text (trafilatura); off, only the visible text is
+# hashed and compared, as before (the comparison rules of linkcheck.record handle both).
+LINKCHECK_MAIN_TEXT = env_bool("LINKCHECK_MAIN_TEXT", True)
 LINKCHECK_MAX_RETRIES = env_int("LINKCHECK_MAX_RETRIES", 4)
 LINKCHECK_RETRY_BASE = env_int("LINKCHECK_RETRY_BASE", 30)
 LINKCHECK_RETRY_MAX = env_int("LINKCHECK_RETRY_MAX", 1800)

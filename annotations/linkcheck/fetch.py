@@ -31,8 +31,14 @@ from urllib.parse import urljoin
 
 from annotations import weburl
 from annotations.linkcheck import safety
-from annotations.linkcheck.pagetext import decode_body, detect_charset, extract
-from annotations.models import LinkOutcome
+from annotations.linkcheck.pagetext import (
+    decode_body,
+    detect_charset,
+    extract,
+    extract_main,
+    normalise_text,
+)
+from annotations.models import LinkOutcome, TextSource
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -55,6 +61,7 @@ class FetchPolicy:
     allowed_hosts: tuple[str, ...] = ()
     max_headers: int = 100
     max_header_line: int = 8192
+    main_text: bool = True  # hash the article's main text too (trafilatura)
 
     @classmethod
     def from_settings(cls) -> "FetchPolicy":
@@ -70,6 +77,7 @@ class FetchPolicy:
             allowed_hosts=tuple(settings.LINKCHECK_ALLOWED_HOSTS),
             max_headers=settings.LINKCHECK_MAX_HEADERS,
             max_header_line=settings.LINKCHECK_MAX_HEADER_LINE,
+            main_text=settings.LINKCHECK_MAIN_TEXT,
         )
 
 
@@ -86,8 +94,10 @@ class FetchResult:
     content_length: int | None = None
     body_truncated: bool = False
     body_sha256: str = ""
-    text_sha256: str = ""
-    text: str = ""  # whitespace-normalised, for the excerpt search; not stored
+    text_sha256: str = ""  # of the visible text
+    main_text_sha256: str = ""  # of the main text, when trafilatura found one
+    text_source: str = ""  # which text decides "changed" and the excerpt search: main, visible
+    text: str = ""  # that text, whitespace-normalised, for the excerpt search; not stored
     response_ms: int | None = None
     error: str = ""  # for everyone on the desk: names the policy, never a resolved address
     error_detail: str = ""  # for reviewers: what a blocked host resolved to
@@ -339,9 +349,7 @@ def fetch(
             result.body_truncated = truncated
             result.body_sha256 = sha256(body)
             result.charset = detect_charset(body, result.content_type)
-            title, text = extract(decode_body(body, result.charset), result.content_type)
-            result.page_title, result.text = title, text
-            result.text_sha256 = sha256(text) if text else ""
+            _read_text(result, decode_body(body, result.charset), policy)
             if 200 <= status < 300:
                 result.outcome = REDIRECTED if result.redirect_chain else OK
             else:
@@ -384,6 +392,19 @@ def fetch(
         return result
     finally:
         result.response_ms = int((time.monotonic() - started) * 1000)
+
+
+def _read_text(result: FetchResult, decoded: str, policy: FetchPolicy) -> None:
+    """The title, both texts and their hashes; the main text decides when there is one."""
+    title, text = extract(decoded, result.content_type)
+    result.page_title, result.text = title, text
+    result.text_sha256 = sha256(text) if text else ""
+    result.text_source = TextSource.VISIBLE if text else ""
+    main = extract_main(decoded, result.content_type) if policy.main_text and text else None
+    if main:
+        result.text = normalise_text(main)
+        result.main_text_sha256 = sha256(result.text)
+        result.text_source = TextSource.MAIN
 
 
 def _request(

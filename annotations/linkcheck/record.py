@@ -4,6 +4,14 @@ when the attempt is final, and the flags of the citations of a page that answere
 ``check_state`` is the one mapping from a fetch result to the fields both models share
 (``CheckState``); ``link_record`` applies one attempt to its link, so a batch is recorded
 link by link in memory and written in a fixed number of queries.
+
+"Changed" means the article's main text changed. Every check keeps both hashes (the visible
+text's ``text_sha256`` and, when trafilatura found an article, ``main_text_sha256``), and
+``text_changed`` compares like with like: the main texts when both sides have one, else the
+visible texts. So the switch to main text flips nothing by itself: a link or citation whose
+baseline predates it (a visible hash only) is compared by its visible text once more, and
+from that check on it has a main-text baseline too and is compared by that. A page where
+no article is found is compared by its visible text, as before.
 """
 
 import unicodedata
@@ -25,6 +33,8 @@ from annotations.models import CheckState, Evidence, LinkCheck, LinkOutcome, Sou
 ANSWERED = {LinkOutcome.OK, LinkOutcome.REDIRECTED}
 
 STATE_FIELDS = [field.name for field in CheckState._meta.fields]
+# A link keeps these from its last check that read a text (a 404 or a timeout reads none).
+TEXT_FIELDS = ("text_sha256", "main_text_sha256", "text_source")
 
 
 @dataclass(frozen=True)
@@ -48,10 +58,19 @@ def check_state(result: FetchResult) -> dict[str, Any]:
         "body_truncated": result.body_truncated,
         "body_sha256": result.body_sha256,
         "text_sha256": result.text_sha256,
+        "main_text_sha256": result.main_text_sha256,
+        "text_source": result.text_source,
         "response_ms": result.response_ms,
         "error": result.error,
         "error_detail": result.error_detail if result.error_detail != result.error else "",
     }
+
+
+def text_changed(before_visible: str, before_main: str, after: FetchResult) -> bool:
+    """Did the page's text change since the baseline (a visible and maybe a main hash)?"""
+    if before_main and after.main_text_sha256:
+        return before_main != after.main_text_sha256
+    return bool(before_visible) and before_visible != after.text_sha256
 
 
 def link_record(link: SourceLink, entry: Attempt, now: datetime) -> bool:
@@ -66,15 +85,16 @@ def link_record(link: SourceLink, entry: Attempt, now: datetime) -> bool:
         return False
     result = entry.result
     state = check_state(result)
-    text_sha256 = state.pop("text_sha256")
+    text_state = {name: state.pop(name) for name in TEXT_FIELDS}  # kept from the last read
     for name, value in state.items():
         setattr(link, name, value)
     link.last_checked_at = now
-    if result.outcome not in ANSWERED or not text_sha256:
+    if result.outcome not in ANSWERED or not result.text_sha256:
         return False
-    if link.text_sha256 and link.text_sha256 != text_sha256:
+    if text_changed(link.text_sha256, link.main_text_sha256, result):
         link.text_changed_at = now
-    link.text_sha256 = text_sha256
+    for name, value in text_state.items():
+        setattr(link, name, value)
     return True
 
 
@@ -131,28 +151,36 @@ def _update_rows(objects: Sequence[Model], fields: list[str]) -> None:
 
 
 def _update_citations(answered: dict[int, FetchResult], now: datetime) -> None:
-    """Flag each citing evidence item whose source text changed or lost its excerpt."""
+    """Flag each citing evidence item whose source text changed or lost its excerpt.
+
+    A citation's baseline is what the first read after citing found; one cited before main
+    texts were hashed gets its main-text baseline from the first check that finds one, after
+    that check compared the visible texts (``text_changed``).
+    """
+    fields = ["cited_text_sha256", "cited_main_text_sha256", "source_changed_at", "excerpt_found"]
     changed = []
     for evidence in Evidence.objects.filter(source_link_id__in=list(answered)).only(
-        "id", "source_link_id", "excerpt", "cited_text_sha256", "source_changed_at", "excerpt_found"
+        "id", "source_link_id", "excerpt", *fields
     ):
         result = answered[evidence.source_link_id]
-        before = (evidence.cited_text_sha256, evidence.source_changed_at, evidence.excerpt_found)
+        before = [getattr(evidence, name) for name in fields]
         if not evidence.cited_text_sha256:
             evidence.cited_text_sha256 = result.text_sha256
-        elif evidence.cited_text_sha256 != result.text_sha256 and not evidence.source_changed_at:
-            evidence.source_changed_at = now
+            evidence.cited_main_text_sha256 = result.main_text_sha256
+        else:
+            if not evidence.source_changed_at and text_changed(
+                evidence.cited_text_sha256, evidence.cited_main_text_sha256, result
+            ):
+                evidence.source_changed_at = now
+            if not evidence.cited_main_text_sha256:
+                evidence.cited_main_text_sha256 = result.main_text_sha256
         evidence.excerpt_found = excerpt_found(
             evidence.excerpt, result.text, truncated=result.body_truncated
         )
-        if before != (
-            evidence.cited_text_sha256,
-            evidence.source_changed_at,
-            evidence.excerpt_found,
-        ):
+        if before != [getattr(evidence, name) for name in fields]:
             changed.append(evidence)
     if changed:
-        _update_rows(changed, ["cited_text_sha256", "source_changed_at", "excerpt_found"])
+        _update_rows(changed, fields)
 
 
 _QUOTES = str.maketrans({c: '"' for c in "«»„“”‟″"} | {c: "'" for c in "‘’‚‛′"} | {"—": "-"})

@@ -362,11 +362,16 @@ def evidence_link_attached(*, evidence: Evidence) -> None:
     quotes an excerpt: whether that is on the page is known only from a fresh read of it.
     """
     link = evidence.source_link
-    evidence.cited_text_sha256 = link.text_sha256 if link.outcome in ANSWERED else ""
+    answered = link.outcome in ANSWERED
+    evidence.cited_text_sha256 = link.text_sha256 if answered else ""
+    evidence.cited_main_text_sha256 = link.main_text_sha256 if answered else ""
     evidence.source_changed_at = None
     evidence.excerpt_found = None
     Evidence.objects.filter(pk=evidence.pk).update(
-        cited_text_sha256=evidence.cited_text_sha256, source_changed_at=None, excerpt_found=None
+        cited_text_sha256=evidence.cited_text_sha256,
+        cited_main_text_sha256=evidence.cited_main_text_sha256,
+        source_changed_at=None,
+        excerpt_found=None,
     )
     link_check_request(link=link, reread=bool(evidence.excerpt))
 

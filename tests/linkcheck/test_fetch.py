@@ -32,9 +32,11 @@ def test_ok_page_with_utf8_title_and_hashes(web):
     assert body_len and body_len > 100
     assert len(result.body_sha256) == 64 and len(result.text_sha256) == 64
     assert result.body_sha256 != result.text_sha256
-    # The text hash is over the visible text, whitespace-normalised.
+    # Both hashes are over whitespace-normalised text; here the article is the whole page.
     assert result.text == ("Заява Міністерство закордонних справ заявило про нові санкції.")
-    assert result.text_sha256 == hashlib.sha256(result.text.encode()).hexdigest()
+    assert result.text_source == "main"
+    assert result.main_text_sha256 == hashlib.sha256(result.text.encode()).hexdigest()
+    assert result.text_sha256 == result.main_text_sha256
     assert result.response_ms is not None
     assert not result.error
 
