@@ -98,6 +98,7 @@ class FetchResult:
     main_text_sha256: str = ""  # of the main text, when trafilatura found one
     text_source: str = ""  # which text decides "changed" and the excerpt search: main, visible
     text: str = ""  # that text, whitespace-normalised, for the excerpt search; not stored
+    body: bytes = b""  # as read (up to the cap), until the text is read from it; not stored
     response_ms: int | None = None
     error: str = ""  # for everyone on the desk: names the policy, never a resolved address
     error_detail: str = ""  # for reviewers: what a blocked host resolved to
@@ -296,8 +297,13 @@ def fetch(
     policy: FetchPolicy,
     *,
     resolver: safety.Resolver = safety.system_resolver,
+    read: bool = True,
 ) -> FetchResult:
-    """Fetch ``url`` following redirects; never raises for anything the network does."""
+    """Fetch ``url`` following redirects; never raises for anything the network does.
+
+    With ``read=False`` the body is kept and its text is left for ``read_text`` to read:
+    CPU work that the link checks do after freeing the host's slot.
+    """
     started = time.monotonic()
     clock = _Clock(policy.total_timeout)
     resolver = _within(clock, resolver)
@@ -349,7 +355,9 @@ def fetch(
             result.body_truncated = truncated
             result.body_sha256 = sha256(body)
             result.charset = detect_charset(body, result.content_type)
-            _read_text(result, decode_body(body, result.charset), policy)
+            result.body = body
+            if read:
+                read_text(result, policy)
             if 200 <= status < 300:
                 result.outcome = REDIRECTED if result.redirect_chain else OK
             else:
@@ -394,8 +402,12 @@ def fetch(
         result.response_ms = int((time.monotonic() - started) * 1000)
 
 
-def _read_text(result: FetchResult, decoded: str, policy: FetchPolicy) -> None:
-    """The title, both texts and their hashes; the main text decides when there is one."""
+def read_text(result: FetchResult, policy: FetchPolicy) -> FetchResult:
+    """The title, both texts and their hashes of a fetched body; the main text decides when
+    there is one. Does nothing for a fetch that got no body (or was read already)."""
+    if not result.charset or result.text_source:
+        return result
+    decoded = decode_body(result.body, result.charset)
     title, text = extract(decoded, result.content_type)
     result.page_title, result.text = title, text
     result.text_sha256 = sha256(text) if text else ""
@@ -405,6 +417,7 @@ def _read_text(result: FetchResult, decoded: str, policy: FetchPolicy) -> None:
         result.text = normalise_text(main)
         result.main_text_sha256 = sha256(result.text)
         result.text_source = TextSource.MAIN
+    return result
 
 
 def _request(

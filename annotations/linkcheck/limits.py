@@ -168,14 +168,17 @@ def run_under_slots(
     lease: float,
     wait: float,
     on_done: Callable[[int, T], None] | None = None,
+    then: Callable[[T], T] | None = None,
 ) -> dict[int, T]:
     """``work(link_id)`` for each link of ``hosts`` (link id: host) once it has its host's slot.
 
     The works run at once, a thread each; this thread alone takes slots (and frees the
     database's), polling for up to ``wait`` seconds, and calls ``on_done(link_id, result)`` as
-    each work ends, so a result is kept as soon as it is known. A link that got no slot in
-    that time is missing from the result. An exception from a work is raised once every work
-    has ended. Interrupted (a time limit), it returns at once without waiting for the works.
+    each work ends, so a result is kept as soon as it is known. ``then(result)`` is work that
+    needs no slot (reading a page's text): it runs in the work's thread once the slot is free,
+    so the host's next link does not wait for it. A link that got no slot in that time is
+    missing from the result. An exception from a work is raised once every work has ended.
+    Interrupted (a time limit), it returns at once without waiting for the works.
     """
     futures: dict[int, Future[T]] = {}
     held: dict[int, str] = {}  # database slots of works that may still run
@@ -188,6 +191,9 @@ def run_under_slots(
             future = futures.pop(link_id)
             if link_id in held:  # free the row for this host's next links
                 slots.release(hosts[link_id], held.pop(link_id))
+                if then is not None and future.exception() is None:
+                    futures[link_id] = pool.submit(then, future.result())
+                    continue
             if (error := future.exception()) is not None:
                 errors.append(error)
                 continue
@@ -204,7 +210,7 @@ def run_under_slots(
                 if slots.leases_rows:
                     held[link_id] = token
                 futures[link_id] = pool.submit(
-                    _work_then_release, slots, work, link_id, host, token
+                    _work_then_release, slots, work, link_id, host, token, then
                 )
             if not waiting:
                 break
@@ -219,13 +225,21 @@ def run_under_slots(
 
 
 def _work_then_release(
-    slots: HostSlots, work: Callable[[int], T], link_id: int, host: str, token: str
+    slots: HostSlots,
+    work: Callable[[int], T],
+    link_id: int,
+    host: str,
+    token: str,
+    then: Callable[[T], T] | None = None,
 ) -> T:
     try:
-        return work(link_id)
+        result = work(link_id)
     finally:
         if not slots.leases_rows:  # a Redis lease is freed as soon as its work ends
             try:
                 slots.release(host, token)
             except Exception:  # the lease expires on its own
                 log.warning("Could not release the host slot for %s", host, exc_info=True)
+    if then is not None and not slots.leases_rows:  # a database slot is freed by the caller
+        result = then(result)
+    return result

@@ -13,8 +13,6 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-import trafilatura
-
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
@@ -147,6 +145,8 @@ def extract_main(text: str, content_type: str) -> str | None:
     """
     if not text.strip() or not _is_html(text, content_type):
         return None
+    import trafilatura  # on first use: it takes a second or two, which no web process needs
+
     try:
         found = trafilatura.extract(
             text,

@@ -233,6 +233,7 @@ def links_check_run(
     def fetched(pk: int, result: fetching.FetchResult) -> None:
         outcomes[pk], entry = _classify(by_pk[pk], result, attempt=attempt, final=final)
         links_check_record(attempts=[entry])
+        result.body = b""  # the batch keeps its results; not their bodies
 
     try:
         _fetch_under_slots(todo, slots, started, fetched)
@@ -313,7 +314,10 @@ def _fetch_under_slots(
 
     def work(pk: int) -> fetching.FetchResult:
         started.add(pk)
-        return fetching.fetch(urls[pk], policy)
+        return fetching.fetch(urls[pk], policy, read=False)
+
+    def read(result: fetching.FetchResult) -> fetching.FetchResult:
+        return fetching.read_text(result, policy)
 
     return limits.run_under_slots(
         slots,
@@ -322,6 +326,7 @@ def _fetch_under_slots(
         lease=float(settings.LINKCHECK_TIME_LIMIT),
         wait=float(settings.LINKCHECK_HOST_WAIT),
         on_done=on_done,
+        then=read,
     )
 
 

@@ -149,3 +149,39 @@ def test_an_error_in_a_work_is_raised_after_the_others_end(db):
             wait=1,
         )
     assert finished == [links[1].pk]
+
+
+@pytest.mark.parametrize("store", ["database", "redis"])
+def test_the_text_is_read_after_the_host_slot_is_freed(db, store):
+    """With one slot per host, the second link's fetch starts while the first's text is still
+    being read: reading (``then``) does not hold the host."""
+    from tests import support
+    from tests.linkcheck.test_worker import redis_url
+
+    if store == "redis":
+        if not support.service_reachable(redis_url(), 6379):
+            pytest.skip("needs Redis")
+        slots: limits.HostSlots = limits.RedisHostSlots(
+            redis_url(), limit=1, prefix=f"lc-test-{time.monotonic_ns()}"
+        )
+    else:
+        slots = limits.DatabaseHostSlots(limit=1)
+    links = SourceLink.objects.bulk_create(
+        SourceLink(url=f"https://a.example/{i}") for i in range(2)
+    )
+    second_started = threading.Event()
+
+    def work(link_id: int) -> int:
+        if link_id == links[1].pk:
+            second_started.set()
+        return link_id
+
+    def then(result: int) -> int:
+        if result == links[0].pk:
+            assert second_started.wait(5), "the next link waited for the text to be read"
+        return result * 10
+
+    results = limits.run_under_slots(
+        slots, {link.pk: "a.example" for link in links}, work, lease=30, wait=10, then=then
+    )
+    assert results == {link.pk: link.pk * 10 for link in links}
