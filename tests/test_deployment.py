@@ -94,17 +94,19 @@ def test_production_pins_are_complete():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = [Requirement(spec) for spec in project["dependencies"]]
     seen: set[str] = set()
+    seen_extras: set[tuple[str, str]] = set()  # a package met again with an extra needs more
     while wanted:
         requirement = wanted.pop()
         name = canonicalize_name(requirement.name)
-        if name in seen:
+        extras = {e for e in requirement.extras or {""} if (name, e) not in seen_extras}
+        if not extras:
             continue
         seen.add(name)
+        seen_extras.update((name, e) for e in extras)
         assert name in production, f"{name} is needed in production but not pinned there"
         assert metadata.version(name) == production[name], name
         for spec in metadata.requires(name) or []:
             child = Requirement(spec)
-            extras = requirement.extras or {""}
             if child.marker is None or any(child.marker.evaluate({"extra": e}) for e in extras):
                 wanted.append(child)
     assert seen == set(production), f"pinned but unused: {set(production) - seen}"
