@@ -416,6 +416,9 @@ class LinkCheck(CheckState):
     will_retry = models.BooleanField(
         default=False, help_text="A transient failure: the check is tried again later."
     )
+    archive_error = models.TextField(
+        blank=True, help_text="Why the page this check read was not archived (tried again later)."
+    )
 
     class Meta:
         ordering = ["-checked_at", "-id"]
@@ -515,6 +518,14 @@ class Evidence(models.Model):
     excerpt_found = models.BooleanField(
         null=True, blank=True, help_text="Is the excerpt still on the page? Empty: unknown."
     )
+    pinned_snapshot = models.ForeignKey(
+        "Snapshot",
+        on_delete=models.PROTECT,  # what the analyst saw is never pruned
+        null=True,
+        blank=True,
+        related_name="pinned_by",
+        help_text="The archived copy taken when this citation was made.",
+    )
 
     class Meta:
         ordering = ["claim_id", "created_at", "id"]
@@ -522,6 +533,48 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+
+class Snapshot(models.Model):
+    """One archived capture of a source link: a WARC file (request and response records, or a
+    request and a ``revisit`` record when the body is one already stored) in the snapshot
+    storage. Written by ``linkcheck.archive``; read back with ``snapshot_read``.
+    """
+
+    source_link = models.ForeignKey(SourceLink, on_delete=models.CASCADE, related_name="snapshots")
+    link_check = models.ForeignKey(
+        LinkCheck, on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshots"
+    )
+    captured_at = models.DateTimeField()
+    url = models.URLField(max_length=2000, help_text="The URL the body came from (final hop).")
+    http_status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=200, blank=True)
+    body_sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(help_text="Bytes of the body kept.")
+    truncated = models.BooleanField(default=False, help_text="The body was cut at the cap.")
+    storage_key = models.CharField(max_length=500, unique=True)
+    stored_bytes = models.PositiveBigIntegerField(help_text="Size of the WARC file.")
+    warc_record_id = models.CharField(max_length=100, help_text="Of the response or revisit.")
+    refers_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,  # a revisit needs its original's body
+        null=True,
+        blank=True,
+        related_name="revisits",
+        help_text="For a revisit: the snapshot that holds the identical body.",
+    )
+
+    class Meta:
+        ordering = ["-captured_at", "-id"]
+        get_latest_by = "captured_at"
+        indexes = [models.Index(fields=["source_link", "body_sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.url} at {self.captured_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_revisit(self) -> bool:
+        return self.refers_to_id is not None
 
 
 class HistoryEntry(models.Model):

@@ -62,6 +62,18 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _snapshot_storage(settings, tmp_path_factory):
+    """Archived copies of the pages checked go to a folder of the test's own, not DATA_DIR."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "snapshots": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("snapshots"))},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttles():
     """Failure counts (API tokens) live in the process's cache: each test starts at zero."""
     from django.core.cache import cache

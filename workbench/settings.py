@@ -172,6 +172,18 @@ STORAGES = {
             else "annotations.staticfiles.ModuleManifestStaticFilesStorage"
         )
     },
+    # Archived copies of cited pages (WARC files, see ARCHIVE_* below). Any Django storage
+    # backend will do (object storage included): swap the backend here, no code changes.
+    "snapshots": {
+        "BACKEND": env_str(
+            "ARCHIVE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": (
+            {"location": env_str("ARCHIVE_DIR", str(DATA_DIR / "snapshots"))}
+            if not env_str("ARCHIVE_STORAGE_BACKEND")
+            else {}
+        ),
+    },
 }
 
 # --- Login throttling (django-axes) ---------------------------------------------------------
@@ -342,6 +354,17 @@ WAYBACK_SWEEP_INTERVAL = env_int("WAYBACK_SWEEP_INTERVAL", 900)
 WAYBACK_USER_AGENT = env_str(
     "WAYBACK_USER_AGENT", f"FactcheckWorkbench-Wayback/0.1 (citation archiving; +{DESK_URL})"
 )
+# Archived copies: each check that reads a page (ok or redirected) keeps it as a WARC file in
+# the "snapshots" storage. Bodies are kept up to ARCHIVE_MAX_BODY_BYTES (never more than the
+# fetch reads, LINKCHECK_MAX_BODY_BYTES), cut and marked beyond; a link's files together stay
+# under ARCHIVE_QUOTA_PER_LINK bytes (the oldest unpinned copies go first); of an unchanged
+# page the latest ARCHIVE_KEEP_UNCHANGED captures are kept (pinned ones always).
+ARCHIVE_ENABLED = env_bool("ARCHIVE_ENABLED", True)
+ARCHIVE_MAX_BODY_BYTES = env_int("ARCHIVE_MAX_BODY_BYTES", 2 * 1024 * 1024)
+ARCHIVE_QUOTA_PER_LINK = env_int("ARCHIVE_QUOTA_PER_LINK", 50 * 1024 * 1024)
+ARCHIVE_KEEP_UNCHANGED = env_int("ARCHIVE_KEEP_UNCHANGED", 5)
+if ARCHIVE_KEEP_UNCHANGED < 1:
+    raise ImproperlyConfigured("ARCHIVE_KEEP_UNCHANGED must be at least 1.")
 # A queue name of its own lets test runs and several desks share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Deleted claims stay restorable (undo, the admin) this long, then the purge removes them.

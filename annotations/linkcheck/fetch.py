@@ -62,6 +62,7 @@ class FetchPolicy:
     max_headers: int = 100
     max_header_line: int = 8192
     main_text: bool = True  # hash the article's main text too (trafilatura)
+    keep_exchange: bool = False  # keep the final request and answer, body included (archiving)
 
     @classmethod
     def from_settings(cls) -> "FetchPolicy":
@@ -78,7 +79,23 @@ class FetchPolicy:
             max_headers=settings.LINKCHECK_MAX_HEADERS,
             max_header_line=settings.LINKCHECK_MAX_HEADER_LINE,
             main_text=settings.LINKCHECK_MAIN_TEXT,
+            keep_exchange=settings.ARCHIVE_ENABLED,
         )
+
+
+@dataclass
+class Exchange:
+    """The final hop's request and answer as they went over the wire (for the archive)."""
+
+    url: str
+    request_target: str
+    request_headers: list[tuple[str, str]]
+    http_version: str  # "HTTP/1.1"
+    status: int
+    reason: str
+    response_headers: list[tuple[str, str]]  # as sent: order, case and repeats kept
+    body: bytes  # up to the cap, as it came (after de-chunking, not decoded)
+    truncated: bool
 
 
 @dataclass
@@ -104,6 +121,7 @@ class FetchResult:
     error_detail: str = ""  # for reviewers: what a blocked host resolved to
     transient: bool = False  # worth trying again later
     retry_after: float | None = None  # seconds, from a Retry-After header
+    exchange: Exchange | None = None  # with ``keep_exchange``, once a page answered
 
 
 class _Deadline(Exception):
@@ -269,6 +287,17 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+def _host_header(host: str, port: int, scheme: str) -> str:
+    """The Host header as ``http.client`` writes it (IPv6 in brackets, port if not default)."""
+    try:
+        name = host.encode("ascii").decode()
+    except UnicodeEncodeError:
+        name = host.encode("idna").decode()
+    name = f"[{name}]" if ":" in name else name
+    default = 443 if scheme == "https" else 80
+    return name if port == default else f"{name}:{port}"
+
+
 # --- The fetch
 
 
@@ -333,7 +362,13 @@ def fetch(
                 result.error = str(exc)
                 result.transient = exc.transient
                 return result
-            status, headers, body, truncated = _request(scheme, destination, target, policy, clock)
+            answer = _request(scheme, destination, target, policy, clock)
+            status, headers, body, truncated = (
+                answer.status,
+                answer.headers,
+                answer.body,
+                answer.truncated,
+            )
             result.http_status = status
             location = headers.get("location")
             if status in REDIRECT_STATUSES and location:
@@ -347,6 +382,18 @@ def fetch(
                 current = next_url
                 continue
             result.final_url = current
+            if policy.keep_exchange:
+                result.exchange = Exchange(
+                    url=current,
+                    request_target=target,
+                    request_headers=answer.request_headers,
+                    http_version=answer.http_version,
+                    status=status,
+                    reason=answer.reason,
+                    response_headers=answer.header_list,
+                    body=body,
+                    truncated=truncated,
+                )
             result.content_type = headers.get("content-type", "")[:200]
             declared = headers.get("content-length", "")
             result.content_length = (
@@ -420,14 +467,26 @@ def read_text(result: FetchResult, policy: FetchPolicy) -> FetchResult:
     return result
 
 
+@dataclass
+class _Answer:
+    status: int
+    reason: str
+    http_version: str
+    header_list: list[tuple[str, str]]
+    headers: dict[str, str]  # lower-cased names, the last of repeats
+    body: bytes  # up to the cap
+    truncated: bool
+    request_headers: list[tuple[str, str]]
+
+
 def _request(
     scheme: str,
     destination: safety.Destination,
     target: str,
     policy: FetchPolicy,
     clock: _Clock,
-) -> tuple[int, dict[str, str], bytes, bool]:
-    """One GET to the checked addresses: (status, headers, body up to the cap, cut?)."""
+) -> _Answer:
+    """One GET to the checked addresses: the status, headers and body up to the cap."""
     connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     last_error: OSError | None = None
     for address in destination.addresses:
@@ -445,14 +504,23 @@ def _request(
         try:
             sock.settimeout(clock.left(policy.read_timeout))
             connection.putrequest("GET", target, skip_accept_encoding=True)
-            connection.putheader("User-Agent", policy.user_agent)
-            connection.putheader("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-            connection.putheader("Accept-Encoding", "identity")
-            connection.putheader("Connection", "close")
+            sent = [
+                ("User-Agent", policy.user_agent),
+                ("Accept", "text/html,application/xhtml+xml,*/*;q=0.8"),
+                ("Accept-Encoding", "identity"),
+                ("Connection", "close"),
+            ]
+            for name, value in sent:
+                connection.putheader(name, value)
             connection.endheaders()
+            # putrequest wrote the Host header itself; the archive's copy of the request
+            # spells it the same way.
+            request_headers = [("Host", _host_header(destination.host, destination.port, scheme))]
+            request_headers += sent
             response = connection.getresponse()
             response.fp.header_lines = None  # type: ignore[attr-defined]  # the headers are read; chunk-size lines keep the cap
-            headers = {name.lower(): value for name, value in response.getheaders()}
+            header_list = response.getheaders()
+            headers = {name.lower(): value for name, value in header_list}
             chunks: list[bytes] = []
             size = 0
             truncated = False
@@ -468,7 +536,16 @@ def _request(
                     break
             body = b"".join(chunks)[: policy.max_body_bytes]
             response.close()
-            return response.status, headers, body, truncated
+            return _Answer(
+                status=response.status,
+                reason=response.reason,
+                http_version="HTTP/1.0" if response.version == 10 else "HTTP/1.1",
+                header_list=header_list,
+                headers=headers,
+                body=body,
+                truncated=truncated,
+                request_headers=request_headers,
+            )
         finally:
             connection.close()
             sock.close()

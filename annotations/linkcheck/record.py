@@ -26,6 +26,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from annotations.columns import column_field, column_name
+from annotations.linkcheck import archive
 from annotations.linkcheck.fetch import FetchResult
 from annotations.models import CheckState, Evidence, LinkCheck, LinkOutcome, SourceLink
 
@@ -43,6 +44,7 @@ class Attempt:
     result: FetchResult
     attempt: int = 1
     will_retry: bool = False
+    capture: archive.Capture | None = None  # the archived copy of the page, if one was read
 
 
 def check_state(result: FetchResult) -> dict[str, Any]:
@@ -109,10 +111,18 @@ def links_check_record(*, attempts: list[Attempt]) -> list[LinkCheck]:
             checked_at=now,
             attempt=entry.attempt,
             will_retry=entry.will_retry,
+            archive_error=entry.capture.error if entry.capture else "",
             **check_state(entry.result),
         )
         for entry in attempts
     )
+    captured = [
+        (check, entry.capture)
+        for check, entry in zip(checks, attempts, strict=True)
+        if entry.capture and not entry.capture.error
+    ]
+    if captured:
+        archive.snapshots_record(captured, archive.ArchivePolicy.from_settings())
     answered = {
         entry.link_id: entry.result
         for entry in attempts

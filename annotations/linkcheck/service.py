@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from annotations.linkcheck import archive, limits
 from annotations.linkcheck import fetch as fetching
-from annotations.linkcheck import limits
 from annotations.linkcheck.record import ANSWERED, Attempt, links_check_record
 from annotations.models import Claim, Evidence, SourceLink
 
@@ -229,14 +229,17 @@ def links_check_run(
         todo = _claim(todo, outcomes, now)
     by_pk = {link.pk: link for link in todo}
     started: set[int] = set()
+    captures: dict[int, archive.Capture | None] = {}
 
     def fetched(pk: int, result: fetching.FetchResult) -> None:
-        outcomes[pk], entry = _classify(by_pk[pk], result, attempt=attempt, final=final)
+        outcomes[pk], entry = _classify(
+            by_pk[pk], result, attempt=attempt, final=final, capture=captures.pop(pk, None)
+        )
         links_check_record(attempts=[entry])
         result.body = b""  # the batch keeps its results; not their bodies
 
     try:
-        _fetch_under_slots(todo, slots, started, fetched)
+        _fetch_under_slots(todo, slots, started, fetched, captures)
     except SoftTimeLimitExceeded:
         overran = sorted(started - outcomes.keys())
         log.warning("Link batch cut by its soft time limit while fetching %s", overran)
@@ -306,15 +309,25 @@ def _fetch_under_slots(
     slots: limits.HostSlots,
     started: set[int],
     on_done: Callable[[int, fetching.FetchResult], None],
+    captures: dict[int, archive.Capture | None],
 ) -> dict[int, fetching.FetchResult]:
     """Fetch each link once its host has a slot, handing each result to ``on_done`` at once;
-    links still waiting after the wait are left out. ``started`` gathers the links fetched."""
+    links still waiting after the wait are left out. ``started`` gathers the links fetched.
+
+    The page a fetch read is archived in the same thread (``captures``), beside the other
+    fetches, so archiving never waits for them nor they for it.
+    """
     policy = fetching.FetchPolicy.from_settings()
+    archiving = archive.ArchivePolicy.from_settings()
     urls = {link.pk: link.url for link in todo}
+    stored = archive.stored_bodies(urls) if archiving.enabled else {}
 
     def work(pk: int) -> fetching.FetchResult:
         started.add(pk)
-        return fetching.fetch(urls[pk], policy, read=False)
+        result = fetching.fetch(urls[pk], policy, read=False)
+        captures[pk] = archive.capture(pk, result, stored.get(pk, {}), archiving)
+        result.exchange = None  # the body is stored now; do not hold it until recorded
+        return result
 
     def read(result: fetching.FetchResult) -> fetching.FetchResult:
         return fetching.read_text(result, policy)
@@ -331,7 +344,12 @@ def _fetch_under_slots(
 
 
 def _classify(
-    link: SourceLink, result: fetching.FetchResult, *, attempt: int, final: bool
+    link: SourceLink,
+    result: fetching.FetchResult,
+    *,
+    attempt: int,
+    final: bool,
+    capture: archive.Capture | None = None,
 ) -> tuple[RunOutcome, Attempt]:
     """Final or to be tried again: transient failures retry until ``LINKCHECK_MAX_RETRIES``."""
     will_retry = result.transient and attempt < settings.LINKCHECK_MAX_RETRIES + 1 and not final
@@ -340,7 +358,7 @@ def _classify(
         outcome = RunOutcome(RunStatus.RETRY, delay=delay, outcome=result.outcome)
     else:
         outcome = RunOutcome(RunStatus.DONE, outcome=result.outcome)
-    return outcome, Attempt(link.pk, result, attempt, will_retry)
+    return outcome, Attempt(link.pk, result, attempt, will_retry, capture)
 
 
 def _busy() -> RunOutcome:
@@ -360,7 +378,8 @@ def _already_done(link: SourceLink, now: datetime) -> bool:
 
 
 def evidence_link_attached(*, evidence: Evidence) -> None:
-    """A citation is (re)attached to its link: start its change tracking from what we know.
+    """A citation is (re)attached to its link: start its change tracking from what we know,
+    and pin the archived copy it cites (``archive.pin_at_citation``; else the next capture).
 
     Called by ``evidence_add`` and by ``evidence_update`` when the URL changes, inside their
     transaction; then asks for a check. The freshness window may skip it, unless the citation
@@ -372,11 +391,13 @@ def evidence_link_attached(*, evidence: Evidence) -> None:
     evidence.cited_main_text_sha256 = link.main_text_sha256 if answered else ""
     evidence.source_changed_at = None
     evidence.excerpt_found = None
+    evidence.pinned_snapshot = archive.pin_at_citation(link)
     Evidence.objects.filter(pk=evidence.pk).update(
         cited_text_sha256=evidence.cited_text_sha256,
         cited_main_text_sha256=evidence.cited_main_text_sha256,
         source_changed_at=None,
         excerpt_found=None,
+        pinned_snapshot=evidence.pinned_snapshot,
     )
     link_check_request(link=link, reread=bool(evidence.excerpt))
 

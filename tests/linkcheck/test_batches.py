@@ -98,10 +98,13 @@ def queries_for_batch(web, size: int) -> int:
 
 
 def test_a_batch_takes_a_fixed_number_of_queries_per_link(db, web, settings):
-    """Read the batch once; per link: take its host slot (a database lease: savepoint, update,
-    release, and PostgreSQL's advisory lock), free it, and record it (savepoint, lock, insert
-    the history, update the link, read citations, release)."""
+    """Read the batch and what the archive holds for it once; per link: take its host slot (a
+    database lease: savepoint, update, release, and PostgreSQL's advisory lock), free it, and
+    record it (savepoint, lock, insert the history, update the link, read citations, release)
+    with its archived copy (insert it, pin it to citations, read the link's copies to prune)."""
     settings.LINKCHECK_PER_HOST = 10
-    per_link = 3 + (connection.vendor == "postgresql") + 1 + 6
-    assert queries_for_batch(web, 2) == 1 + 2 * per_link
-    assert queries_for_batch(web, 6) == 1 + 6 * per_link
+    per_link = 3 + (connection.vendor == "postgresql") + 1 + 6 + 3
+    assert queries_for_batch(web, 2) == 2 + 2 * per_link
+    assert queries_for_batch(web, 6) == 2 + 6 * per_link
+    settings.ARCHIVE_ENABLED = False
+    assert queries_for_batch(web, 5) == 1 + 5 * (per_link - 3)
