@@ -7,16 +7,18 @@ limit 2 in Redis or the database, database writes included), and the clock stops
 link has its result. Each task checks a batch of LINKCHECK_BATCH_SIZE links (default 20)
 with concurrent fetches. The ideal bound at an effective concurrency of 100 (50 hosts x 2) is
 500 / 100 x 0.1 s = 0.5 s. The reference is a bare asyncio loop doing the same GETs under the
-same limits in one process. Run:
+same limits in one process.
+
+The pipeline runs twice in the same run, archiving off and on (``ARCHIVE_ENABLED``), each in
+two rounds over the same links: in the second round half the pages changed, half did not,
+so the archive writes a full copy of the changed ones and a revisit record for the others.
+Pages are about 40 KB of HTML, each URL its own. It reports the archive's bytes per snapshot
+with deduplication and as they would be without it (each unchanged capture stored whole, the
+size of the copy it revisits). Run:
 
     .venv/bin/python benchmarks/linkcheck_throughput.py [--workers 2 --threads 8]
         [--database-url postgres://postgres@127.0.0.1:5432/wb_bench] [--broker redis://...]
-        [--page news] [--main-text both]
-
-``--page news`` serves a seed-sized news page (tests/linkcheck/newspage.py, 24 hourly
-variants) instead of a one-line page; ``--main-text both`` runs the pipeline twice in the
-same run, main-text extraction off (LINKCHECK_MAIN_TEXT=false, the visible text only, as
-before) and on, and prints the milliseconds per page of each extraction, measured in-process.
+        [--repeat 1]
 """
 
 import argparse
@@ -37,27 +39,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import support  # noqa: E402
-from tests.linkcheck.newspage import news_page  # noqa: E402
 
 HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]
 PER_HOST_URLS = 10
 DELAY = 0.1
 LIMIT = 2
-PAGE = (
-    b"<!doctype html><html><head><meta charset='utf-8'><title>Bench page</title></head>"
-    b"<body><p>Some article text for the hash.</p></body></html>"
-)
+FILLER = " ".join(f"word{(i * 7919) % 1009}" for i in range(5000))  # about 40 KB
+
+
+def page(path: str, version: int) -> bytes:
+    """Each URL its own page; ``version`` changes it (the second round, half the pages)."""
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Bench {path}</title></head>"
+        f"<body><p>Article {path}, version {version}.</p><p>{FILLER}</p></body></html>"
+    ).encode()
 
 
 # --- The 50 slow hosts (their own process, so they do not share the clients' GIL)
 
 
-def pages(kind: str) -> list[bytes]:
-    return [news_page(hour) for hour in range(24)] if kind == "news" else [PAGE]
-
-
-def serve(port_box, ready, stats, kind: str = "tiny") -> None:
-    bodies = pages(kind)
+def serve(port_box, ready, stats, round_box) -> None:
     active: Counter = Counter()
     peak: Counter = Counter()
 
@@ -65,9 +66,8 @@ def serve(port_box, ready, stats, kind: str = "tiny") -> None:
         host = writer.get_extra_info("sockname")[0]
         try:
             request = await reader.readline()
-            target = request.split(b" ")[1].split(b"/") if request.count(b" ") else [b""] * 3
-            tag = target[1].decode()
-            body = bodies[int(target[-1] or 0) % len(bodies)] if len(target) > 2 else PAGE
+            path = request.split(b" ")[1].decode() if request.count(b" ") else "/"
+            tag = path.split("/")[1] if path.count("/") else ""
             host = f"{tag}:{host}"
             while True:
                 line = await reader.readline()
@@ -76,6 +76,8 @@ def serve(port_box, ready, stats, kind: str = "tiny") -> None:
             active[host] += 1
             peak[host] = max(peak[host], active[host])
             await asyncio.sleep(DELAY)
+            changes = path.rsplit("/", 1)[-1].isdigit() and int(path.rsplit("/", 1)[-1]) % 2
+            body = page(f"{host}{path}", round_box.value if changes else 1)
             writer.write(
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
                 + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
@@ -150,22 +152,37 @@ Evidence.objects.bulk_create(Evidence(claim=claim, source_link=l, url=l.url, add
 
 RUN = """
 import json, time
+from django.db.models import Q, Sum
+from django.utils import timezone
 from annotations.linkcheck import service
-from annotations.models import SourceLink
+from annotations.models import LinkCheck, Snapshot, SourceLink
 ids = list(SourceLink.objects.values_list("pk", flat=True))
+since = timezone.now()
 started = time.perf_counter()
 service.links_request_checks(links=ids, force=True)
 queued = time.perf_counter() - started
-while SourceLink.objects.filter(last_checked_at__isnull=True).exists():
+undone = Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=since)
+while SourceLink.objects.filter(undone).exists():
     time.sleep(0.01)
 wall = time.perf_counter() - started
 outcomes = sorted(set(SourceLink.objects.values_list("outcome", flat=True)))
-print(json.dumps({"wall": wall, "queued": queued, "outcomes": outcomes,
-                  "checks": SourceLink.objects.filter(checks__isnull=False).count()}))
+snapshots = list(Snapshot.objects.values_list("pk", "refers_to_id", "stored_bytes"))
+size = {pk: stored for pk, _, stored in snapshots}
+print(json.dumps({
+    "wall": wall, "queued": queued, "outcomes": outcomes,
+    "checks": SourceLink.objects.filter(checks__isnull=False).distinct().count(),
+    "archive_errors": LinkCheck.objects.exclude(archive_error="").count(),
+    "snapshots": len(snapshots),
+    "revisits": sum(1 for _, ref, _ in snapshots if ref),
+    "stored": sum(size.values()),
+    "undeduplicated": sum(size[ref] if ref else stored for _, ref, stored in snapshots),
+    "body": Snapshot.objects.filter(refers_to__isnull=True).aggregate(b=Sum("size"))["b"] or 0,
+}))
 """
 
 
-def pipeline(args, targets: list[str], main_text: bool = True) -> dict:
+def pipeline(args, targets: list[str], *, archive: bool, round_box) -> list[dict]:
+    """Two rounds over the same links (half the pages change in between); a result each."""
     folder = Path(tempfile.mkdtemp(prefix="lc-bench-"))
     queue = f"lc-bench-{uuid.uuid4().hex[:8]}"
     broker = args.broker if support.service_reachable(args.broker, 6379) else "filesystem://"
@@ -179,8 +196,9 @@ def pipeline(args, targets: list[str], main_text: bool = True) -> dict:
         "LINKCHECK_ALLOWED_HOSTS": "127.0.0.0/8",
         "LINKCHECK_PER_HOST": str(LIMIT),
         "LINKCHECK_LIMIT_PREFIX": queue,
+        "LINKCHECK_FORCE_COALESCE": "0",  # the second round re-checks at once
+        "ARCHIVE_ENABLED": "1" if archive else "0",
         "LOG_LEVEL": "WARNING",
-        "LINKCHECK_MAIN_TEXT": "true" if main_text else "false",
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -204,44 +222,31 @@ def pipeline(args, targets: list[str], main_text: bool = True) -> dict:
             )
         for worker in workers:
             support.wait_worker_ready(worker, timeout=60)
-        done = subprocess.run(
-            [*manage, "shell", "-c", RUN],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        result["broker"] = broker.split(":", 1)[0]
-        result["database"] = "postgresql" if args.database_url else "sqlite"
-        result["main_text"] = "on" if main_text else "off"
-        return result
+        results = []
+        for round_number in (1, 2):
+            round_box.value = round_number
+            done = subprocess.run(
+                [*manage, "shell", "-c", RUN],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result["broker"] = broker.split(":", 1)[0]
+            result["database"] = "postgresql" if args.database_url else "sqlite"
+            result["files"] = sum(
+                path.stat().st_size for path in (folder / "snapshots").rglob("*.warc.gz")
+            )
+            results.append(result)
+        return results
     finally:
         for worker in workers:
             support.stop_worker(worker, timeout=20)
         shutil.rmtree(folder, ignore_errors=True)
         support.purge_redis_keys(broker, queue)
-
-
-def extraction_times(bodies: list[bytes], rounds: int = 20) -> str:
-    """Milliseconds per page of each text extraction, in this process, one page at a time."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
-    from annotations.linkcheck import pagetext
-
-    def per_page(extract) -> float:
-        started = time.perf_counter()
-        for _ in range(rounds):
-            for body in bodies:
-                extract(pagetext.decode_body(body, "utf-8"), "text/html; charset=utf-8")
-        return (time.perf_counter() - started) / (rounds * len(bodies)) * 1000
-
-    visible, main = per_page(pagetext.extract), per_page(pagetext.extract_main)
-    return (
-        f"extraction per page: visible text {visible:.2f} ms, main text (trafilatura)"
-        f" {main:.2f} ms ({main / visible:.1f}x the visible text's)"
-    )
 
 
 def main() -> None:
@@ -251,68 +256,98 @@ def main() -> None:
         "--threads", type=int, default=8, help="worker threads (each checks a batch at once)"
     )
     parser.add_argument(
-        "--database-url", default="", help="an empty database; default: a throw-away SQLite file"
+        "--database-url",
+        default="",
+        help="an empty database (emptied between runs); default: a throw-away SQLite file",
     )
     parser.add_argument(
         "--broker",
         default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/1"),
         help="Redis URL (the filesystem transport when it is not reachable)",
     )
-    parser.add_argument(
-        "--page", choices=["tiny", "news"], default="tiny", help="what every host serves"
-    )
-    parser.add_argument(
-        "--main-text",
-        choices=["on", "off", "both"],
-        default="on",
-        help="main-text extraction in the pipeline (both: one run each, off first)",
-    )
+    parser.add_argument("--repeat", type=int, default=1, help="off/on pairs to run")
     args = parser.parse_args()
-    if args.database_url and args.main_text == "both":
-        parser.error("--main-text both needs the throw-away SQLite databases")
 
     port_box = multiprocessing.Value("i", 0)
+    round_box = multiprocessing.Value("i", 1)
     ready = multiprocessing.Event()
     manager = multiprocessing.Manager()
     stats = manager.dict()
     server = multiprocessing.Process(
-        target=serve, args=(port_box, ready, stats, args.page), daemon=True
+        target=serve, args=(port_box, ready, stats, round_box), daemon=True
     )
     server.start()
     ready.wait(10)
     port = port_box.value
+    count = len(HOSTS) * PER_HOST_URLS
+    ideal = count / (len(HOSTS) * LIMIT) * DELAY
     try:
-        ideal = len(HOSTS) * PER_HOST_URLS / (len(HOSTS) * LIMIT) * DELAY
-        ref_wall = asyncio.run(reference(urls(port, "ref")))
-        modes = {"on": [True], "off": [False], "both": [False, True]}[args.main_text]
-        results = [pipeline(args, urls(port, "pipe"), main_text=mode) for mode in modes]
-        time.sleep(0.3)
-        count = len(HOSTS) * PER_HOST_URLS
         print(
             f"{count} URLs over {len(HOSTS)} hosts, {DELAY * 1000:.0f} ms each, "
-            f"per-host limit {LIMIT}, {args.page} page ({len(pages(args.page)[0])} bytes):"
-            f" ideal bound {ideal:.2f} s"
+            f"per-host limit {LIMIT}: ideal bound {ideal:.2f} s; pages of {len(page('x', 1))} B"
         )
-        print(
-            f"reference (bare asyncio loop): {ref_wall:.2f} s, {count / ref_wall:.0f}/s, "
-            f"{ref_wall / ideal:.2f}x ideal"
-        )
-        for result in results:
-            print(
-                f"pipeline (main text {result['main_text']}, {result['broker']} broker,"
-                f" {result['database']}, {args.workers} workers x {args.threads} threads):"
-                f" {result['wall']:.2f} s, {count / result['wall']:.0f}/s,"
-                f" {result['wall'] / ideal:.2f}x ideal, {result['wall'] / ref_wall:.2f}x reference"
-                f" (queuing took {result['queued']:.2f} s)"
-            )
-            print(
-                f"  outcomes {result['outcomes']}, links with a history row: {result['checks']},"
-                f" most requests at once on one host: {stats.get('pipe')}"
-                f" (reference: {stats.get('ref')})"
-            )
-        print(extraction_times(pages(args.page)))
+        for _ in range(args.repeat):
+            ref_walls = [asyncio.run(reference(urls(port, "ref")))]
+            runs = {}
+            for archive in (False, True):
+                if args.database_url:
+                    reset_database(args.database_url)
+                runs[archive] = pipeline(
+                    args, urls(port, "pipe"), archive=archive, round_box=round_box
+                )
+                time.sleep(0.3)
+            ref_walls.append(asyncio.run(reference(urls(port, "ref"))))
+            report(runs, ref_walls, ideal, count, args, stats)
     finally:
         server.terminate()
+
+
+def reset_database(url: str) -> None:
+    """The second pipeline run needs an empty database too."""
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    sql = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE); CREATE DATABASE "{name}"'
+    for statement in sql.split("; "):
+        subprocess.run(["psql", admin, "-qc", statement], check=True)
+
+
+def report(runs: dict, ref_walls: list[float], ideal: float, count: int, args, stats) -> None:
+    ref = min(ref_walls)
+    print(
+        f"reference (bare asyncio loop): {', '.join(f'{w:.2f}' for w in ref_walls)} s "
+        f"(before, after), {count / ref:.0f}/s, {ref / ideal:.2f}x ideal"
+    )
+    first = runs[False][0]
+    print(
+        f"pipeline: {first['broker']} broker, {first['database']}, {args.workers} workers"
+        f" x {args.threads} threads"
+    )
+    for archive, rounds in runs.items():
+        for n, result in enumerate(rounds, 1):
+            print(
+                f"  archiving {'on ' if archive else 'off'} round {n}: {result['wall']:.2f} s,"
+                f" {count / result['wall']:.0f}/s, {result['wall'] / ideal:.2f}x ideal,"
+                f" {result['wall'] / ref:.2f}x reference (queuing {result['queued']:.2f} s);"
+                f" outcomes {result['outcomes']}, links checked {result['checks']}"
+            )
+    for n in (0, 1):
+        off, on = runs[False][n]["wall"], runs[True][n]["wall"]
+        print(f"  round {n + 1}: archiving on takes {on / off:.2f}x the time of archiving off")
+    final = runs[True][1]
+    per = final["stored"] / final["snapshots"]
+    undeduplicated = final["undeduplicated"] / final["snapshots"]
+    print(
+        f"archive after two rounds: {final['snapshots']} snapshots ({final['revisits']}"
+        f" revisits), {final['stored']} B in the database, {final['files']} B on disk,"
+        f" archive errors {final['archive_errors']}"
+    )
+    print(
+        f"  bytes per snapshot: {per:.0f} with deduplication, {undeduplicated:.0f} without"
+        f" ({per / undeduplicated:.2f}x); bodies kept {final['body']} B"
+    )
+    print(
+        f"  most requests at once on one host: {stats.get('pipe')} (reference: {stats.get('ref')})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from annotations import selectors_review, services
 from annotations.linkcheck import service as linkcheck
-from annotations.models import LinkCheck, SourceLink, WaybackCapture
+from annotations.models import LinkCheck, Snapshot, SourceLink, WaybackCapture
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -29,6 +29,7 @@ LINK_CHECK_FIELDS = (
     "error",
     "attempt",
     "will_retry",
+    "archive_error",
 )
 
 
@@ -81,6 +82,50 @@ class WaybackCaptureInline(admin.TabularInline):
         return False
 
 
+SNAPSHOT_FIELDS = (
+    "captured_at",
+    "http_status",
+    "content_type",
+    "size",
+    "truncated",
+    "body_sha256",
+    "stored",
+    "pins",
+)
+
+
+class SnapshotInline(admin.TabularInline):
+    """The link's archived copies, read-only (written by the checks alone)."""
+
+    model = Snapshot
+    fk_name = "source_link"
+    extra = 0
+    can_delete = False
+    fields = SNAPSHOT_FIELDS
+    readonly_fields = SNAPSHOT_FIELDS
+    ordering = ["-captured_at", "-id"]
+    verbose_name = "archived copy"
+    verbose_name_plural = "archived copies"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(pin_count=Count("pinned_by"))
+
+    @admin.display(description="stored as")
+    def stored(self, obj: Snapshot) -> str:
+        kind = f"revisit of #{obj.refers_to_id}" if obj.refers_to_id else "full copy"
+        return f"#{obj.pk}: {kind}, {obj.stored_bytes} B"
+
+    @admin.display(description="pinned to citations")
+    def pins(self, obj: Any) -> int:
+        return int(obj.pin_count)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(SourceLink)
 class SourceLinkAdmin(admin.ModelAdmin):
     list_display = ["url", "outcome", "http_status", "last_checked_at", "citations"]
@@ -112,7 +157,7 @@ class SourceLinkAdmin(admin.ModelAdmin):
         "wayback_archived_at",
     ]
     exclude = ["error_detail", "wayback_url"]
-    inlines = [LinkCheckInline, WaybackCaptureInline]
+    inlines = [SnapshotInline, LinkCheckInline, WaybackCaptureInline]
 
     @admin.display(description="Wayback copy")
     def wayback_copy(self, obj: SourceLink) -> str:

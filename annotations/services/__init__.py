@@ -11,6 +11,12 @@ The modules split the rules by concern; callers use the names re-exported here
 (``from annotations import services; services.claim_create(...)``).
 """
 
+from annotations.linkcheck.archive import (
+    SnapshotContent,
+    SnapshotUnavailable,
+    snapshot_read,
+    snapshots_write_warc,
+)
 from annotations.services.articles import ArticleImport, article_import
 from annotations.services.assessments import (
     StaleAssessmentError,
@@ -116,6 +122,8 @@ __all__ = [
     "ArticleImport",
     "ClaimOutcome",
     "ErrorCode",
+    "SnapshotContent",
+    "SnapshotUnavailable",
     "StaleAssessmentError",
     "StaleClaimError",
     "TokenExists",
@@ -152,6 +160,8 @@ __all__ = [
     "is_reviewer",
     "normalise_url",
     "record_history",
+    "snapshot_read",
+    "snapshots_write_warc",
     "source_link_for",
     "token_digest",
     "token_issue",

@@ -24,6 +24,7 @@ ANALYST_PERMISSIONS = [
     "view_evidence",
     "view_sourcelink",
     "view_linkcheck",
+    "view_snapshot",
     "view_historyentry",
 ]
 REVIEWER_PERMISSIONS = [*ANALYST_PERMISSIONS, "sign_off_claim", "change_sourcelink"]

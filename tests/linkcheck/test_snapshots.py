@@ -436,3 +436,26 @@ def test_a_copy_whose_file_is_gone_says_so(db, web):
     archive.snapshot_storage().delete(snapshot.storage_key)
     with pytest.raises(archive.SnapshotUnavailable):
         archive.snapshot_read(snapshot)
+
+
+# --- The review desk
+
+
+def test_the_link_page_lists_its_archived_copies_read_only(db, web, client, reviewer, cite):
+    from django.urls import reverse
+
+    client.force_login(reviewer)
+    url = serve(web, "/same", article())
+    check(url)
+    cite(url)
+    check(url)
+    link = SourceLink.objects.get()
+    original, revisit = Snapshot.objects.order_by("captured_at")
+    page = client.get(reverse("admin:annotations_sourcelink_change", args=[link.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Archived copies" in html
+    assert f"#{original.pk}: full copy, {original.stored_bytes} B" in html
+    assert f"#{revisit.pk}: revisit of #{original.pk}" in html
+    assert original.body_sha256 in html
+    assert 'name="snapshots-0-captured_at"' not in html  # nothing to edit
