@@ -162,9 +162,11 @@ started = time.perf_counter()
 service.links_request_checks(links=ids, force=True)
 queued = time.perf_counter() - started
 undone = Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=since)
-while SourceLink.objects.filter(undone).exists():
+while SourceLink.objects.filter(undone).exists() and time.perf_counter() - started < 300:
     time.sleep(0.01)
 wall = time.perf_counter() - started
+if SourceLink.objects.filter(undone).exists():
+    raise SystemExit(f"{SourceLink.objects.filter(undone).count()} links unchecked after 300 s")
 outcomes = sorted(set(SourceLink.objects.values_list("outcome", flat=True)))
 snapshots = list(Snapshot.objects.values_list("pk", "refers_to_id", "stored_bytes"))
 size = {pk: stored for pk, _, stored in snapshots}
