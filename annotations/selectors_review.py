@@ -6,11 +6,26 @@ Every list here runs a fixed number of queries whatever its length: counts are a
 
 import re
 from dataclasses import dataclass
-from typing import TypedDict
+from datetime import datetime
+from typing import Any, TypedDict
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from annotations.models import Claim, Evidence, LinkOutcome, SourceLink
+from annotations.models import ArticleAssignment, Claim, Evidence, LinkOutcome, SourceLink, Verdict
 from annotations.selectors import with_evidence, with_link_outcome
 
 # --- Claims and the health of the links their evidence cites
@@ -123,3 +138,198 @@ def span_in_context(body: str, start: int, end: int) -> SpanInContext:
     ends = (p["start"] + len(p["text"]) for p in paragraphs)
     last = min((e for e in ends if e >= end), default=len(body))
     return SpanInContext(body[first:start], body[start:end], body[end:last])
+
+
+# --- The review queue: what needs a reviewer, most urgent first
+
+
+class QueueKind:
+    """Why a claim is in the review queue, most urgent first (``QUEUE_KINDS`` is the order).
+
+    A claim that fits several kinds is listed once, under the most urgent: what a reviewer
+    does about that one settles, or changes, the others.
+    """
+
+    EVIDENCE_BROKEN = "evidence_broken"  # signed off (published) and its evidence went bad
+    DISAGREEMENT = "disagreement"  # the analysts' verdicts differ, nobody has decided
+    ORPHANED = "orphaned"  # lost after a re-import: must be placed again before anything
+    SIGN_OFF_WITHDRAWN = "sign_off_withdrawn"  # an edit withdrew the sign-off
+    AWAITING_SIGN_OFF = "awaiting_sign_off"  # a final desk verdict nobody has signed off
+
+
+QUEUE_KINDS: list[tuple[str, str]] = [
+    (QueueKind.EVIDENCE_BROKEN, "Signed off, evidence broken or changed"),
+    (QueueKind.DISAGREEMENT, "Analysts disagree"),
+    (QueueKind.ORPHANED, "Lost after a re-import"),
+    (QueueKind.SIGN_OFF_WITHDRAWN, "Sign-off withdrawn by an edit"),
+    (QueueKind.AWAITING_SIGN_OFF, "Verdict awaiting sign-off"),
+]
+QUEUE_PAGE_SIZE = 50
+
+
+def _bad_evidence() -> QuerySet[Evidence]:
+    """A claim's evidence that no longer backs a sign-off: a failing link, a source whose text
+    changed after the sign-off, or an excerpt no longer on the page."""
+    return Evidence.objects.filter(claim_id=OuterRef("pk")).filter(
+        Q(source_link__outcome__in=LinkOutcome.unhealthy())
+        | Q(source_changed_at__gt=OuterRef("signed_off_at"))
+        | Q(excerpt_found=False)
+    )
+
+
+def _kind_conditions() -> dict[str, Q]:
+    """Each kind as a condition; they exclude each other, so every claim has at most one.
+
+    A signed-off claim is never in disagreement, orphaned or withdrawn (each of those
+    withdraws the sign-off), so only the last three need to rule out the ones before.
+    """
+    unsigned = Q(signed_off_at__isnull=True)
+    settled = unsigned & Q(in_disagreement=False)
+    return {
+        QueueKind.EVIDENCE_BROKEN: Q(signed_off_at__isnull=False) & Q(Exists(_bad_evidence())),
+        QueueKind.DISAGREEMENT: unsigned & Q(in_disagreement=True),
+        QueueKind.ORPHANED: settled & Q(is_orphaned=True),
+        QueueKind.SIGN_OFF_WITHDRAWN: settled
+        & Q(is_orphaned=False, sign_off_withdrawn_at__isnull=False),
+        QueueKind.AWAITING_SIGN_OFF: settled
+        & Q(is_orphaned=False, sign_off_withdrawn_at__isnull=True, verdict__in=Verdict.final()),
+    }
+
+
+def _since() -> dict[str, Any]:
+    """When each kind of trouble began, as far as the data tells; the oldest waits first."""
+    went_bad = (
+        _bad_evidence()
+        .annotate(
+            at=Coalesce(
+                "source_changed_at", "source_link__last_checked_at", output_field=DateTimeField()
+            )
+        )
+        .order_by("at")
+        .values("at")[:1]
+    )
+    return {
+        QueueKind.EVIDENCE_BROKEN: Coalesce(Subquery(went_bad), F("signed_off_at")),
+        QueueKind.DISAGREEMENT: F("updated_at"),
+        QueueKind.ORPHANED: F("updated_at"),
+        QueueKind.SIGN_OFF_WITHDRAWN: F("sign_off_withdrawn_at"),
+        QueueKind.AWAITING_SIGN_OFF: F("updated_at"),
+    }
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    kind: str
+    kind_label: str
+    claim_id: int
+    article_id: int
+    article_title: str
+    quote: str
+    verdict: str
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """One page of the queue, with how many claims wait in each kind under the filters."""
+
+    rows: list[QueueRow]
+    counts: dict[str, int]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def review_queue(
+    *,
+    kind: str | None = None,
+    article_id: int | None = None,
+    assigned_to: int | None = None,
+    page: int = 1,
+    page_size: int = QUEUE_PAGE_SIZE,
+) -> ReviewQueue:
+    """The claims that need a reviewer, most urgent kind first, oldest first within a kind.
+
+    Two queries whatever the size: the counts per kind, then the page's rows, which read
+    only the kinds that page reaches (the counts say which), so the common first page
+    never sorts the long tail of claims awaiting sign-off. ``assigned_to`` keeps the claims
+    on articles assigned to that user; an unknown ``kind`` is an empty queue.
+    """
+    conditions = _kind_conditions()
+    claims = Claim.objects.all()
+    if article_id is not None:
+        claims = claims.filter(article_id=article_id)
+    if assigned_to is not None:
+        claims = claims.filter(
+            Exists(
+                ArticleAssignment.objects.filter(
+                    article_id=OuterRef("article_id"), analyst_id=assigned_to
+                )
+            )
+        )
+    counts = claims.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    )
+    kinds = [name for name, _ in QUEUE_KINDS if kind is None or name == kind]
+    total = sum(counts[name] for name in kinds)
+    page = max(1, page)
+    offset = (page - 1) * page_size
+    # The kinds this page reaches, and how many rows of them come before it.
+    reached: list[str] = []
+    skipped = seen = 0
+    for name in kinds:
+        if seen + counts[name] > offset and seen < offset + page_size:
+            if not reached:
+                skipped = offset - seen
+            reached.append(name)
+        seen += counts[name]
+    rows: list[QueueRow] = []
+    if reached:
+        since = _since()
+        rank = {name: i for i, (name, _) in enumerate(QUEUE_KINDS)}
+        if len(reached) == 1:
+            rank_expr: Any = Value(rank[reached[0]])
+            since_expr: Any = since[reached[0]]
+        else:
+            rank_expr = Case(
+                *(When(conditions[name], then=Value(rank[name])) for name in reached),
+                output_field=IntegerField(),
+            )
+            since_expr = Case(
+                *(When(conditions[name], then=since[name]) for name in reached),
+                output_field=DateTimeField(),
+            )
+        either = Q()
+        for name in reached:
+            either |= conditions[name]
+        page_rows = (
+            claims.filter(either)
+            .annotate(queue_rank=rank_expr, queue_since=since_expr)
+            .order_by("queue_rank", F("queue_since").asc(nulls_last=True), "pk")
+            .values_list(
+                "queue_rank",
+                "pk",
+                "article_id",
+                "article__title",
+                "quote",
+                "verdict",
+                "queue_since",
+            )[skipped : skipped + page_size]
+        )
+        labels = dict(QUEUE_KINDS)
+        for queue_rank, pk, article, title, quote, verdict, at in page_rows:
+            name = QUEUE_KINDS[queue_rank][0]
+            rows.append(QueueRow(name, labels[name], pk, article, title, quote, verdict, at))
+    return ReviewQueue(rows, counts, page, page_size, total)

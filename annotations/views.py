@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations import selectors, services
@@ -77,8 +78,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "")[:200]
     language = request.GET.get("language", "")[:35]
     page = Paginator(
-        selectors.article_list(search=search, language=language), ARTICLES_PER_PAGE
+        selectors.article_list(search=search, language=language, user=request.user),
+        ARTICLES_PER_PAGE,
     ).get_page(request.GET.get("page"))
+    progress = selectors.assessment_progress(request.user, [a.pk for a in page.object_list])
     rows = []
     for row in page.object_list:
         article = cast("WithAnnotations[Article, _ClaimCounts]", row)
@@ -87,7 +90,15 @@ def article_list(request: HttpRequest) -> HttpResponse:
             if article.count_total
             else None
         )
-        rows.append({"article": article, "signed_share": signed_share})
+        mine = getattr(article, "assigned_to_me", False)
+        rows.append(
+            {
+                "article": article,
+                "signed_share": signed_share,
+                "assigned_to_me": mine,
+                "progress": progress[article.pk] if mine else None,
+            }
+        )
     return render(
         request,
         "annotations/article_list.html",
@@ -119,6 +130,12 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_create": services.can_create_claims(request.user),
         "can_sign_off": services.can_sign_off(request.user),
         "claim_confirm_chars": CLAIM_CONFIRM_CHARS,
+        # Reviewers open a claim on the review desk too; "0" stands for the claim's id.
+        "admin_claim_url": (
+            reverse("admin:annotations_claim_change", args=[0])
+            if services.can_assign(request.user) and request.user.is_staff
+            else None
+        ),
         "verdicts": dict(Verdict.choices),
         "stances": dict(Stance.choices),
         "link_states": {

@@ -2,12 +2,17 @@
 
 from typing import TYPE_CHECKING
 
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 
-from annotations import selectors
+from annotations import selectors, services
 from annotations.models import Article, Verdict
 
 if TYPE_CHECKING:
@@ -16,9 +21,28 @@ if TYPE_CHECKING:
     from annotations.selectors import ArticleClaimCounts
 
 
+def desk_members() -> QuerySet:
+    """The people an article can go to: active accounts with a desk role."""
+    roles = Q(groups__name__in=[services.ANALYST, services.REVIEWER]) | Q(is_superuser=True)
+    return get_user_model().objects.filter(roles, is_active=True).distinct().order_by("username")
+
+
+class AssignForm(forms.Form):
+    analysts = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each gets every selected article; an article already theirs stays as it is.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["analysts"].queryset = desk_members()  # type: ignore[attr-defined]
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "language", "published_on", "source_name", "claim_counts"]
+    actions = ["assign"]
     list_filter = ["language", "published_on"]
     search_fields = ["title", "body", "source_name"]
     # What the importer owns is read-only here: the next import would overwrite it anyway.
@@ -33,6 +57,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "source_file",
         "created_at",
         "updated_at",
+        "assigned_to",
     ]
     fields = [
         "title",
@@ -42,6 +67,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "source_name",
         "source_url",
         "claim_counts",
+        "assigned_to",
         "body",
         "source_file",
         "content_hash",
@@ -64,3 +90,47 @@ class ArticleAdmin(admin.ModelAdmin):
             "admin/annotations/article/claim_counts.html",
             {"counts": counts, "orphaned": obj.count_orphaned},
         )
+
+    @admin.display(description="assigned to")
+    def assigned_to(self, obj: Article) -> str:
+        return render_to_string(
+            "admin/annotations/article/assignments.html",
+            {"assignments": selectors.article_assignments(obj)},
+        )
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return services.can_assign(request.user)
+
+    @admin.action(description="Assign to analysts", permissions=["assign"])
+    def assign(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """An intermediate page asks whom to; the service refuses anyone without a desk role."""
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            people = list(form.cleaned_data["analysts"])
+            made = 0
+            try:
+                for article in queryset:
+                    made += len(
+                        services.article_assign(
+                            article=article, analysts=people, reviewer=request.user
+                        )
+                    )
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"Nothing more was assigned: {exc}", messages.ERROR)
+                return None
+            names = ", ".join(p.get_username() for p in people)
+            self.message_user(
+                request,
+                f"{made} new assignment(s) to {names} on {queryset.count()} article(s).",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Assign articles",
+            "form": form,
+            "articles": queryset.only("title"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/annotations/article/assign.html", context)

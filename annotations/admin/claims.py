@@ -9,10 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.urls import URLPattern, path
+from django.utils.html import format_html
 
 from annotations import history_display, selectors_review, services
 from annotations.admin.evidence import EvidenceInline, EvidenceInlineForm
 from annotations.admin.filters import DeletedFilter, LinkHealthFilter, SignedOffFilter
+from annotations.admin.queue import annotator_url, review_queue_view
 from annotations.linkcheck import service as linkcheck
 from annotations.models import Claim, Verdict
 
@@ -131,6 +134,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "restore",
     ]
     readonly_fields = [
+        "open_in_annotator",
         "in_context",
         "quote",
         "is_orphaned",
@@ -149,7 +153,19 @@ class ClaimAdmin(admin.ModelAdmin):
         "history_table",
     ]
     fieldsets = [
-        (None, {"fields": ["article", "in_context", "quote", "is_orphaned", ("start", "end")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "article",
+                    "open_in_annotator",
+                    "in_context",
+                    "quote",
+                    "is_orphaned",
+                    ("start", "end"),
+                ]
+            },
+        ),
         (
             "Desk verdict",
             {
@@ -179,6 +195,18 @@ class ClaimAdmin(admin.ModelAdmin):
         ),
         ("History", {"fields": ["history_table"]}),
     ]
+
+    def get_urls(self) -> list[URLPattern]:
+        queue = path(
+            "review-queue/",
+            self.admin_site.admin_view(review_queue_view),
+            name="annotations_claim_review_queue",
+        )
+        return [queue, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        context = {"show_review_queue": services.can_assign(request.user), **(extra_context or {})}
+        return super().changelist_view(request, context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Deleted claims too, so a reviewer can find (DeletedFilter), read and restore them.
@@ -229,6 +257,13 @@ class ClaimAdmin(admin.ModelAdmin):
         return obj.is_signed_off
 
     # --- change page
+
+    @admin.display(description="annotator")
+    def open_in_annotator(self, obj: Claim) -> str:
+        return format_html(
+            '<a href="{}">Open this claim in the annotator</a>',
+            annotator_url(obj.article_id, obj.pk),
+        )
 
     @admin.display(description="in context")
     def in_context(self, obj: Claim) -> str:

@@ -7,6 +7,7 @@ URLs, rights, versions) are applied by ``annotations.services``, which the views
 from typing import Any
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -221,9 +222,18 @@ class ClaimSerializer(serializers.ModelSerializer):
         return template.replace(f"/{_PK_SLOT}/", f"/{claim.pk}/")
 
 
+class ProgressSerializer(serializers.Serializer):
+    assessed = serializers.IntegerField(
+        read_only=True, help_text="Claims you assessed with a final verdict."
+    )
+    claims = serializers.IntegerField(read_only=True, help_text="Claims on it you may see.")
+
+
 class ArticleListSerializer(serializers.ModelSerializer):
     source_url = serializers.CharField(read_only=True, help_text="Empty when not known.")
     claim_counts = serializers.SerializerMethodField()
+    assigned_to_me = serializers.SerializerMethodField()
+    my_progress = serializers.SerializerMethodField()
 
     class Meta:
         model = Article
@@ -237,6 +247,8 @@ class ArticleListSerializer(serializers.ModelSerializer):
             "published_on",
             "content_hash",
             "claim_counts",
+            "assigned_to_me",
+            "my_progress",
         ]
         read_only_fields = fields
 
@@ -244,10 +256,25 @@ class ArticleListSerializer(serializers.ModelSerializer):
         counts = self.context.get("claim_counts", {})
         return counts.get(article.pk, dict.fromkeys(Verdict.values, 0))
 
+    def get_assigned_to_me(self, article: Article) -> bool:
+        return article.pk in self.context.get("assigned", set())
+
+    @extend_schema_field(ProgressSerializer)
+    def get_my_progress(self, article: Article) -> dict[str, int]:
+        progress = self.context.get("progress", {})
+        return progress.get(article.pk, {"assessed": 0, "claims": 0})
+
 
 class ArticleSerializer(ArticleListSerializer):
     class Meta(ArticleListSerializer.Meta):
-        fields = [*ArticleListSerializer.Meta.fields[:7], "body", "content_hash", "claim_counts"]
+        fields = [
+            *ArticleListSerializer.Meta.fields[:7],
+            "body",
+            "content_hash",
+            "claim_counts",
+            "assigned_to_me",
+            "my_progress",
+        ]
         read_only_fields = fields
 
 
@@ -345,3 +372,85 @@ class EvidenceUpdateSerializer(StrictInputSerializer):
     excerpt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     note = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     stance = choice_field(Stance, services.MSG_UNKNOWN_STANCE, required=False)
+
+
+# --- Assignments and the review queue (the review desk)
+
+
+class AssignmentSerializer(serializers.Serializer):
+    analyst = serializers.CharField(source="analyst.username", read_only=True)
+    assigned_by = serializers.CharField(
+        source="assigned_by.username", read_only=True, allow_null=True, default=None
+    )
+    assigned_at = serializers.DateTimeField(read_only=True)
+
+
+MSG_USERNAMES = "Send a list of usernames (text, 1 to 150 characters each)."
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1, "maxLength": 150},
+        "minItems": 1,
+        "maxItems": 100,
+    }
+)
+class UsernameListField(serializers.Field):
+    """A list of usernames, any error one flat message (the error shape the schema promises)."""
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        names_ok = isinstance(data, list) and 0 < len(data) <= 100
+        if not names_ok or not all(isinstance(n, str) and 0 < len(n) <= 150 for n in data):
+            raise serializers.ValidationError(MSG_USERNAMES, code="invalid")
+        return list(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class AssignmentInputSerializer(StrictInputSerializer):
+    analysts = UsernameListField(help_text="Usernames of desk members (analysts or reviewers).")
+
+
+class ReviewQueueQuerySerializer(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=[], required=False)
+    article = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    assigned_to_me = serializers.BooleanField(required=False, default=False)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10**6, default=1)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from annotations.selectors_review import QUEUE_KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [k for k, _ in QUEUE_KINDS]  # type: ignore[attr-defined]
+
+
+class ReviewQueueRowSerializer(serializers.Serializer):
+    kind = serializers.CharField(read_only=True)
+    claim = serializers.IntegerField(source="claim_id", read_only=True)
+    article = serializers.IntegerField(source="article_id", read_only=True)
+    quote = serializers.CharField(read_only=True)
+    since = serializers.DateTimeField(read_only=True, allow_null=True)
+    annotator_url = serializers.SerializerMethodField()
+    admin_url = serializers.SerializerMethodField()
+
+    def get_annotator_url(self, row: Any) -> str:
+        from annotations.admin.queue import annotator_url
+
+        return annotator_url(row.article_id, row.claim_id)
+
+    def get_admin_url(self, row: Any) -> str:
+        from annotations.admin.queue import admin_claim_url
+
+        return admin_claim_url(row.claim_id)
+
+
+class ReviewQueueSerializer(serializers.Serializer):
+    rows = ReviewQueueRowSerializer(many=True, read_only=True)
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="Claims per kind."
+    )
+    total = serializers.IntegerField(read_only=True, help_text="Rows under these filters.")
+    page = serializers.IntegerField(read_only=True)
+    num_pages = serializers.IntegerField(read_only=True)

@@ -16,6 +16,7 @@ router.register("source-links", views.SourceLinkViewSet, basename="sourcelink")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("review-queue/", views.ReviewQueueView.as_view(), name="review-queue"),
     path("export/claims", exports.ExportClaimsView.as_view(), name="export-claims"),
     path("agreement/", agreement.AgreementView.as_view(), name="agreement"),
     path("", include(router.urls)),

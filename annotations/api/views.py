@@ -7,6 +7,7 @@ that version back (``If-Match`` or a ``version`` field), so no change is lost.
 import re
 from typing import Any, NoReturn
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -88,20 +89,63 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self) -> type:
         return s.ArticleListSerializer if self.action == "list" else s.ArticleSerializer
 
+    def _context(self, ids: list[int]) -> dict[str, Any]:
+        """Per-article counts and the reader's own assignments and progress, a query each."""
+        user = self.request.user
+        return {
+            **self.get_serializer_context(),
+            "claim_counts": selectors.claim_counts(ids),
+            "assigned": selectors.assigned_article_ids(user, ids),
+            "progress": selectors.assessment_progress(user, ids),
+        }
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None  # None only without a pagination_class, and this view has one
-        counts = selectors.claim_counts([article.pk for article in page])
-        data = s.ArticleListSerializer(
-            page, many=True, context={**self.get_serializer_context(), "claim_counts": counts}
-        ).data
+        context = self._context([article.pk for article in page])
+        data = s.ArticleListSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         article = self.get_object()
-        counts = selectors.claim_counts([article.pk])
-        context = {**self.get_serializer_context(), "claim_counts": counts}
-        return Response(s.ArticleSerializer(article, context=context).data)
+        return Response(s.ArticleSerializer(article, context=self._context([article.pk])).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Who the article is assigned to",
+        request=None,
+        responses=s.AssignmentSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Assign the article to desk members (reviewers; idempotent)",
+        request=s.AssignmentInputSerializer,
+        responses=s.AssignmentSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Take the article back from desk members (reviewers; idempotent)",
+        request=s.AssignmentInputSerializer,
+        responses=s.AssignmentSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get", "post", "delete"],
+        pagination_class=None,
+        filter_backends=[],
+        serializer_class=s.AssignmentSerializer,
+    )
+    def assignments(self, request: Request, pk: str | None = None) -> Response:
+        article = self.get_object()
+        if request.method != "GET":
+            data = ClaimViewSet._valid(s.AssignmentInputSerializer, request.data)
+            people = selectors.desk_members(data["analysts"])
+            write = (
+                services.article_assign if request.method == "POST" else services.article_unassign
+            )
+            write(article=article, analysts=people, reviewer=request.user)
+        rows = selectors.article_assignments(article)
+        return Response(s.AssignmentSerializer(rows, many=True).data)
 
 
 @extend_schema_view(
@@ -347,6 +391,28 @@ class SourceLinkViewSet(viewsets.ReadOnlyModelViewSet):
         answer = {"queued": queued, "link": link}
         payload = s.RecheckSerializer(answer, context={"request": request}).data
         return Response(payload, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    summary="The review queue: what needs a reviewer, most urgent first (reviewers)",
+    parameters=[s.ReviewQueueQuerySerializer],
+    responses=s.ReviewQueueSerializer,
+)
+class ReviewQueueView(APIView):
+    def get(self, request: Request) -> Response:
+        from annotations.admin.queue import QueueFilters, queue_for
+
+        if not services.can_assign(request.user):  # before the parameters: 403, not 400
+            raise DjangoPermissionDenied(services.MSG_NO_RIGHT_REVIEW_QUEUE)
+        data = ClaimViewSet._valid(s.ReviewQueueQuerySerializer, request.query_params.dict())
+        filters = QueueFilters(
+            kind=data.get("kind"),
+            article_id=data.get("article"),
+            assigned_to_me=data["assigned_to_me"],
+            page=data["page"],
+        )
+        queue = queue_for(request, filters)
+        return Response(s.ReviewQueueSerializer(queue).data)
 
 
 def not_found(request: Any, exception: Exception | None = None) -> Any:

@@ -34,6 +34,13 @@ MSG_NO_RIGHT_DECIDE = "Only reviewers can decide the desk verdict."
 MSG_NO_RIGHT_AGREEMENT = (
     "Only reviewers can see the agreement between analysts: it shows how each one judged."
 )
+MSG_NO_RIGHT_ASSIGN = "Only reviewers can assign articles."
+MSG_NO_RIGHT_REVIEW_QUEUE = "Only reviewers can see the review queue."
+MSG_ASSIGNEE_NO_ROLE = (
+    "{username} has no desk role (analyst or reviewer): articles go only to people who can "
+    "assess them."
+)
+MSG_ASSIGNEE_UNKNOWN = "There is no desk member called «{username}»."
 MSG_NO_RIGHT_DELETE = (
     "Analysts can delete only their own claims, and not once a reviewer has signed them off."
 )
@@ -62,6 +69,8 @@ class ErrorCode(StrEnum):
     CLAIM_ORPHANED = "claim_orphaned"
     RESTORE_SPAN_TAKEN = "restore_span_taken"
     NOT_DELETED = "not_deleted"
+    ASSIGNEE_NO_ROLE = "assignee_no_role"
+    ASSIGNEE_UNKNOWN = "assignee_unknown"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:

@@ -94,6 +94,11 @@ def can_see_agreement(user: User) -> bool:
     return is_reviewer(user)
 
 
+def can_assign(user: User) -> bool:
+    """Handing articles out, and reading the review queue, is the reviewers' job."""
+    return is_reviewer(user)
+
+
 def claim_permissions(user: User, claim: Claim) -> dict[str, bool]:
     """What the user may do with the claim now, so the pages offer only that (and copy no rule)."""
     signable = claim.is_signed_off or (claim.verdict != Verdict.PENDING and not claim.is_orphaned)

@@ -97,6 +97,8 @@ def test_articles_list_and_detail(analyst_api, ru_article, uk_article, make_clai
         "body",
         "content_hash",
         "claim_counts",
+        "assigned_to_me",
+        "my_progress",
     }
 
 

@@ -187,8 +187,16 @@ export const panelMethods = {
     signOff.hidden = !this.config.can_sign_off;
     signOff.textContent = claim.signed_off_at ? "Withdraw sign-off" : "Sign off";
     signOff.disabled = !this.can(claim, "sign_off");
+    this.renderDeskLink(claim);
     this.renderEvidence(claim);
     if ($("history").open) this.loadHistory(claim.id);
+  },
+
+  /** Reviewers get a link to the claim's page on the review desk (the admin). */
+  renderDeskLink(claim) {
+    const template = this.config.admin_claim_url;
+    $("detail-admin").hidden = !template;
+    if (template) $("detail-admin-link").href = template.replace("/0/", `/${claim.id}/`);
   },
 
   checkVerdict(verdict) {
