@@ -51,10 +51,38 @@ def user_name(user: Any) -> str:
     return user.get_full_name().strip() or user.get_username()
 
 
-def claim_history_lines(claim_id: int) -> list[HistoryLine]:
-    """The claim's story, newest first, in two queries whatever its length."""
-    entries = list(HistoryEntry.objects.filter(claim_ref=claim_id).order_by("-at", "-id"))
-    return history_lines(entries)
+# What an entry says about the desk's judgment rather than the actor's own work: left out
+# for a reader who may not see the judgments yet (blind double-checking).
+DESK_CHANGES = frozenset(
+    {
+        "in_disagreement",
+        "decided_by",
+        "decided_at",
+        "signed_off_by",
+        "signed_off_at",
+        "sign_off_withdrawn_at",
+    }
+)
+
+
+def claim_history_lines(claim_id: int, *, only_by: Any = None) -> list[HistoryLine]:
+    """The claim's story, newest first, in two queries whatever its length.
+
+    With ``only_by`` (a reader who may not see the judgments yet), only that person's own
+    entries, without what they did to the desk verdict.
+    """
+    entries = HistoryEntry.objects.filter(claim_ref=claim_id).order_by("-at", "-id")
+    if only_by is None:
+        return history_lines(list(entries))
+    own = []
+    for entry in entries.filter(actor_id=only_by.pk):
+        entry.changes = {
+            name: pair
+            for name, pair in entry.changes.items()
+            if not name.startswith("desk_") and name not in DESK_CHANGES
+        }
+        own.append(entry)
+    return history_lines(own)
 
 
 def history_lines(entries: list[HistoryEntry]) -> list[HistoryLine]:

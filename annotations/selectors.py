@@ -37,10 +37,20 @@ def claims_queryset() -> QuerySet[Claim]:
     otherwise read that text 1,000 times.
     """
     return (
-        Claim.objects.select_related("article", "created_by", "updated_by", "signed_off_by")
+        Claim.objects.select_related(
+            "article", "created_by", "updated_by", "signed_off_by", "decided_by"
+        )
         .defer("article__body")
-        .prefetch_related(Prefetch("evidence", queryset=evidence_queryset()))
+        .prefetch_related(
+            Prefetch("evidence", queryset=evidence_queryset()),
+            Prefetch("assessments", queryset=assessments_queryset()),
+        )
     )
+
+
+def assessments_queryset() -> QuerySet[Assessment]:
+    """A claim's assessments in the order they were made, with their analysts."""
+    return Assessment.objects.select_related("analyst").order_by("created_at", "id")
 
 
 def blind_articles() -> Q:
@@ -93,6 +103,22 @@ def evidence_list_queryset() -> QuerySet[Evidence]:
     )
 
 
+def evidence_visible_to(
+    user: User, queryset: QuerySet[Evidence] | None = None
+) -> QuerySet[Evidence]:
+    """The citations ``user`` may read: all on claims whose judgments they may see, and
+    only their own on a blind claim they have not judged yet (a stance is a judgment too).
+    """
+    queryset = evidence_list_queryset() if queryset is None else queryset
+    if is_reviewer(user):
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    judged = claims_judged_visible_to(user).values("pk")
+    seen = claims_visible_to(user).values("pk")
+    return queryset.filter(Q(claim_id__in=judged) | Q(claim_id__in=seen, added_by_id=user.pk))
+
+
 def source_links_queryset() -> QuerySet[SourceLink]:
     return SourceLink.objects.order_by("id")
 
@@ -101,15 +127,20 @@ def articles_queryset() -> QuerySet[Article]:
     return Article.objects.order_by("id")
 
 
-def claim_counts(article_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+def claim_counts(
+    article_ids: Sequence[int], reader: User | None = None
+) -> dict[int, dict[str, int]]:
     """{article id: {verdict: number of claims}} for a page of articles, in one query.
 
     Like every count of claims per verdict, it counts claims placed in the text; those lost
-    after a text change (orphaned) are counted apart where they are shown.
+    after a text change (orphaned) are counted apart where they are shown. With a
+    ``reader``, only the claims whose desk verdict they may read count: on a blind
+    article an analyst learns nothing of verdicts they have not matched with their own.
     """
     counts = {pk: dict.fromkeys(Verdict.values, 0) for pk in article_ids}
+    claims = Claim.objects.all() if reader is None else claims_judged_visible_to(reader)
     rows = (
-        Claim.objects.filter(article_id__in=list(article_ids), is_orphaned=False)
+        claims.filter(article_id__in=list(article_ids), is_orphaned=False)
         .values_list("article_id", "verdict")
         .annotate(n=Count("id"))
         .order_by()
@@ -269,13 +300,18 @@ class ArticleClaimCounts(TypedDict):
     count_signed_off: int
 
 
-def articles_with_claim_counts(articles: QuerySet[Article] | None = None) -> QuerySet[Article]:
+def articles_with_claim_counts(
+    articles: QuerySet[Article] | None = None, reader: User | None = None
+) -> QuerySet[Article]:
     """Articles annotated with claim counts per verdict and signed-off claims, in one query.
 
     Orphaned claims (lost after a text change) are counted apart: they have no place
-    in the text and still need attention.
+    in the text and still need attention. With a ``reader``, a blind article counts only
+    the claims whose desk verdict they may read (``claims_judged_visible_to``).
     """
     live = Q(claims__deleted_at__isnull=True)  # a join does not go through Claim.objects
+    if reader is not None and not is_reviewer(reader):
+        live &= _judged_on_article_join(reader)
     placed = live & Q(claims__is_orphaned=False)
     counts = {
         f"count_{verdict}": Count("claims", filter=placed & Q(claims__verdict=verdict))
@@ -290,18 +326,34 @@ def articles_with_claim_counts(articles: QuerySet[Article] | None = None) -> Que
     ).defer("body")
 
 
+def _judged_on_article_join(reader: User) -> Q:
+    """``claims_judged_visible_to`` for the claims joined from an article (``claims__``)."""
+    from django.conf import settings
+
+    blind = ~Q(blind_review=False) if settings.BLIND_REVIEW_DEFAULT else Q(blind_review=True)
+    if not reader.is_authenticated:
+        return Q(pk__in=[])
+    submitted = Exists(
+        Assessment.objects.filter(
+            claim_id=OuterRef("claims__id"), analyst_id=reader.pk, verdict__in=Verdict.final()
+        )
+    )
+    return ~blind | Q(submitted)
+
+
 def article_list(
-    *, search: str = "", language: str = "", user: User | None = None
+    *, search: str = "", language: str = "", reader: User | None = None
 ) -> QuerySet[Article]:
     """The desk's article list, filtered by a search term (title or source) and a language.
 
-    With ``user``, each article says whether it is assigned to them (``assigned_to_me``),
+    With a ``reader``, each article says whether it is assigned to them (``assigned_to_me``),
     and theirs come first, the latest assigned on top.
 
     The search is a case-insensitive regular expression match on the escaped term:
-    unlike ``icontains`` on SQLite, it folds Cyrillic case too.
+    unlike ``icontains`` on SQLite, it folds Cyrillic case too. The counts are the
+    ``reader``'s (see ``articles_with_claim_counts``).
     """
-    articles = articles_with_claim_counts()
+    articles = articles_with_claim_counts(reader=reader)
     search = search.strip()
     if search:
         pattern = re.escape(search)
@@ -310,8 +362,8 @@ def article_list(
         )
     if language:
         articles = articles.filter(language=language)
-    if user is not None and user.is_authenticated:
-        mine = ArticleAssignment.objects.filter(article_id=OuterRef("pk"), analyst_id=user.pk)
+    if reader is not None and reader.is_authenticated:
+        mine = ArticleAssignment.objects.filter(article_id=OuterRef("pk"), analyst_id=reader.pk)
         articles = articles.annotate(
             assigned_to_me=Exists(mine),
             assigned_at=Subquery(mine.values("assigned_at")[:1]),

@@ -78,7 +78,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "")[:200]
     language = request.GET.get("language", "")[:35]
     page = Paginator(
-        selectors.article_list(search=search, language=language, user=request.user),
+        selectors.article_list(search=search, language=language, reader=request.user),
         ARTICLES_PER_PAGE,
     ).get_page(request.GET.get("page"))
     progress = selectors.assessment_progress(request.user, [a.pk for a in page.object_list])

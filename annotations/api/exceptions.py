@@ -1,7 +1,8 @@
 """One error shape for the whole API: ``{"detail": ...}`` or ``{field: [messages]}``.
 
 The service layer raises Django's ``ValidationError`` and ``PermissionDenied`` and
-``StaleClaimError``; here they become 400, 403 and 412 with the service's own messages.
+``StaleClaimError`` (or ``StaleAssessmentError``); here they become 400, 403 and 412 with
+the service's own messages.
 A 400 with field errors also carries ``codes``, ``{field: [code]}`` in the same order as the
 messages, so that clients branch on a stable code rather than on words.
 """
@@ -21,7 +22,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotations.services import StaleClaimError
+from annotations.services import StaleAssessmentError, StaleClaimError
 
 MSG_SERVER_ERROR = "The server failed to answer this request; the error has been logged."
 
@@ -73,6 +74,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         from annotations.api.serializers import ClaimSerializer
 
         current = ClaimSerializer(exc.current, context={"request": context.get("request")}).data
+        exc = PreconditionFailed(str(exc), current, exc.current.version)
+    if isinstance(exc, StaleAssessmentError):
+        from annotations.api.serializers import OwnAssessmentSerializer
+
+        current = OwnAssessmentSerializer(exc.current).data
         exc = PreconditionFailed(str(exc), current, exc.current.version)
     if isinstance(exc, PreconditionFailed):
         response = Response({"detail": exc.detail, "current": exc.current}, status=exc.status_code)

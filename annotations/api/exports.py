@@ -138,7 +138,9 @@ class ExportClaimsView(APIView):
         query.is_valid(raise_exception=True)
         fmt = FORMATS[query.validated_data["format"]]
         ordering = query.validated_data.get("ordering") or selectors.DEFAULT_EXPORT_ORDERING
-        filterset = ClaimFilter(request.query_params, queryset=Claim.objects.all())
+        # Exports publish desk verdicts: only the ones the reader may read (the blind rule).
+        claims = selectors.claims_judged_visible_to(request.user)
+        filterset = ClaimFilter(request.query_params, queryset=claims)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         export = Export(

@@ -113,9 +113,22 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_search", max_length=200, help_text="Text in the quote or the rationale."
     )
 
+    # Filters that answer from the desk's judgment or from other people's work: for a reader
+    # under blind double-checking they match only the claims whose judgments they may see,
+    # as if the hidden values were the null the claim shows them.
+    JUDGING = ("verdict", "author", "signed_off", "has_evidence", "link_outcome", "search")
+
     class Meta:
         model = Claim
         fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        user = getattr(self.request, "user", None)
+        if user is not None and any(
+            self.form.cleaned_data.get(name) not in (None, "", []) for name in self.JUDGING
+        ):
+            queryset = selectors.claims_judged_visible_to(user, queryset)
+        return super().filter_queryset(queryset)
 
     def filter_signed_off(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

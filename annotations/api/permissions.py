@@ -12,6 +12,10 @@ MSG_NO_ROLE = (
     "Your account has no desk role (analyst or reviewer): it can read, but not change anything."
 )
 
+# Anyone on the desk assesses a claim they can see, and only reviewers decide: the services
+# (assessment_submit, claim_decide) say so with their own messages.
+SERVICE_CHECKED_ACTIONS = frozenset({"assessment", "decide"})
+
 
 class DeskPermission(BasePermission):
     """Anyone signed in reads; writing needs a role; a claim is changed by whom the rules allow.
@@ -30,6 +34,8 @@ class DeskPermission(BasePermission):
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         if request.method in SAFE_METHODS:
+            return True
+        if getattr(view, "action", None) in SERVICE_CHECKED_ACTIONS:
             return True
         if isinstance(obj, Claim) and request.method == "DELETE":
             if not services.can_delete_claim(request.user, obj):

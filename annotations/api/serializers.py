@@ -13,7 +13,16 @@ from rest_framework.reverse import reverse
 
 from annotations import services
 from annotations.exports import records
-from annotations.models import Article, Claim, Evidence, HistoryEntry, SourceLink, Stance, Verdict
+from annotations.models import (
+    Article,
+    Assessment,
+    Claim,
+    Evidence,
+    HistoryEntry,
+    SourceLink,
+    Stance,
+    Verdict,
+)
 
 MSG_UNKNOWN_FIELD = "Unknown field: this endpoint accepts {allowed}."
 MSG_READ_ONLY_FIELD = "This field is set by the server and cannot be written."
@@ -177,9 +186,66 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OwnAssessmentSerializer(serializers.ModelSerializer):
+    """The reader's own assessment: what they edit (``PUT /claims/{id}/assessment/``)."""
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "verdict", "rationale", "version", "updated_at"]
+        read_only_fields = fields
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    analyst = serializers.CharField(source="analyst.username", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "analyst", "verdict", "rationale", "version", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+# What a reader who may not see the judgments on a claim yet is not shown (None instead):
+# the desk verdict and reasoning, and whatever gives away what or who judged before them.
+HIDDEN_WHILE_BLIND = (
+    "verdict",
+    "rationale",
+    "in_disagreement",
+    "decided_by",
+    "decided_at",
+    "signed_off_by",
+    "signed_off_at",
+)
+
+
 class ClaimSerializer(serializers.ModelSerializer):
-    created_by = UserRefSerializer(read_only=True)
-    updated_by = UserRefSerializer(read_only=True)
+    """A claim as its reader may see it: under blind double-checking, an analyst who has
+    not submitted their own assessment sees the span, their own assessment and evidence,
+    and nothing of anybody else's judgment (``services.can_see_judgments``).
+    """
+
+    verdict = serializers.ChoiceField(
+        choices=Verdict.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="The desk verdict; null while judgments_visible is false.",
+    )
+    rationale = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The desk's reasoning; null while hidden."
+    )
+    in_disagreement = serializers.BooleanField(read_only=True, allow_null=True)
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, allow_null=True, default=None
+    )
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    judgments_visible = serializers.SerializerMethodField(
+        help_text="False on a blind article until the reader has submitted their own verdict."
+    )
+    my_assessment = serializers.SerializerMethodField()
+    assessments = serializers.SerializerMethodField(
+        help_text="Every analyst's assessment; only the reader's own while judgments are hidden."
+    )
+    created_by = UserRefSerializer(read_only=True, allow_null=True)
+    updated_by = UserRefSerializer(read_only=True, allow_null=True)
     signed_off_by = UserRefSerializer(read_only=True, allow_null=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField()
@@ -193,6 +259,12 @@ class ClaimSerializer(serializers.ModelSerializer):
             "id",
             "article",
             *records.CLAIM_COLUMNS,
+            "in_disagreement",
+            "decided_by",
+            "decided_at",
+            "judgments_visible",
+            "my_assessment",
+            "assessments",
             "created_by",
             "updated_by",
             "created_at",
@@ -204,6 +276,60 @@ class ClaimSerializer(serializers.ModelSerializer):
             "permissions",
         ]
         read_only_fields = fields
+
+    def _reader(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def _reading(self, claim: Claim) -> tuple[Assessment | None, bool]:
+        """The reader's own assessment and whether they may see the judgments (no query
+        when the assessments are prefetched)."""
+        cached = getattr(self, "_read_cache", None)
+        if cached is not None and cached[0] is claim:
+            return cached[1], cached[2]
+        user = self._reader()
+        own = None
+        if user is not None and user.is_authenticated:
+            own = next((a for a in claim.assessments.all() if a.analyst_id == user.pk), None)
+        if user is None:
+            visible = False
+        else:
+            # An unsaved pending assessment stands for "none": can_see_judgments would
+            # otherwise ask the database what the prefetch already says.
+            visible = services.can_see_judgments(user, claim, own=own or Assessment())
+        self._read_cache = (claim, own, visible)
+        return own, visible
+
+    def to_representation(self, instance: Claim) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        visible = self._reading(instance)[1]
+        if visible:
+            return data
+        user = self._reader()
+        for name in HIDDEN_WHILE_BLIND:
+            data[name] = None
+        for name in ("created_by", "updated_by"):
+            if data[name] is not None and user is not None and data[name]["id"] != user.pk:
+                data[name] = None
+        reader_id = getattr(user, "pk", None)
+        data["evidence"] = [
+            each
+            for each in data["evidence"]
+            if each["added_by"] is not None and each["added_by"]["id"] == reader_id
+        ]
+        return data
+
+    def get_judgments_visible(self, claim: Claim) -> bool:
+        return self._reading(claim)[1]
+
+    def get_my_assessment(self, claim: Claim) -> dict[str, Any] | None:
+        own = self._reading(claim)[0]
+        return OwnAssessmentSerializer(own).data if own is not None else None
+
+    def get_assessments(self, claim: Claim) -> list[dict[str, Any]]:
+        own, visible = self._reading(claim)
+        shown = claim.assessments.all() if visible else [own] if own is not None else []
+        return list(AssessmentSerializer(shown, many=True).data)
 
     def get_permissions(self, claim: Claim) -> dict[str, bool]:
         request = self.context.get("request")
@@ -231,9 +357,18 @@ class ProgressSerializer(serializers.Serializer):
 
 class ArticleListSerializer(serializers.ModelSerializer):
     source_url = serializers.CharField(read_only=True, help_text="Empty when not known.")
-    claim_counts = serializers.SerializerMethodField()
+    claim_counts = serializers.SerializerMethodField(
+        help_text="Claims per desk verdict; on a blind article an analyst counts only the "
+        "claims they have judged."
+    )
     assigned_to_me = serializers.SerializerMethodField()
     my_progress = serializers.SerializerMethodField()
+    blind_review = serializers.BooleanField(
+        read_only=True, allow_null=True, help_text="The article's own setting; null: the default."
+    )
+    blind = serializers.SerializerMethodField(
+        help_text="Whether blind double-checking applies now (the setting or the desk default)."
+    )
 
     class Meta:
         model = Article
@@ -246,11 +381,16 @@ class ArticleListSerializer(serializers.ModelSerializer):
             "source_url",
             "published_on",
             "content_hash",
+            "blind_review",
+            "blind",
             "claim_counts",
             "assigned_to_me",
             "my_progress",
         ]
         read_only_fields = fields
+
+    def get_blind(self, article: Article) -> bool:
+        return services.article_is_blind(article)
 
     def get_claim_counts(self, article: Article) -> dict[str, int]:
         counts = self.context.get("claim_counts", {})
@@ -270,10 +410,7 @@ class ArticleSerializer(ArticleListSerializer):
         fields = [
             *ArticleListSerializer.Meta.fields[:7],
             "body",
-            "content_hash",
-            "claim_counts",
-            "assigned_to_me",
-            "my_progress",
+            *ArticleListSerializer.Meta.fields[7:],
         ]
         read_only_fields = fields
 
@@ -347,6 +484,27 @@ class ClaimUpdateSerializer(StrictInputSerializer):
     )
 
 
+class AssessmentInputSerializer(StrictInputSerializer):
+    read_only_names = ("id", "version", "updated_at", "created_at", "analyst")
+
+    verdict = choice_field(Verdict, services.MSG_UNKNOWN_VERDICT, required=False)
+    rationale = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class DecisionSerializer(StrictInputSerializer):
+    verdict = choice_field(Verdict, services.MSG_UNKNOWN_VERDICT)
+    reason = StrictCharField(allow_blank=True, trim_whitespace=False)
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The claim version decided (instead of If-Match)."
+    )
+
+
+class BlindReviewSerializer(StrictInputSerializer):
+    blind_review = serializers.BooleanField(
+        allow_null=True, help_text="true, false, or null for the desk default."
+    )
+
+
 class VersionSerializer(StrictInputSerializer):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version being changed (instead of If-Match)."
@@ -358,6 +516,13 @@ class EvidenceCreateSerializer(StrictInputSerializer):
 
     claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
     url = StrictCharField(max_length=2000, help_text="An http or https address.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        claims = self.context.get("claims")
+        if claims is not None:  # the claims the writer may see (the blind rule)
+            self.fields["claim"].queryset = claims  # type: ignore[attr-defined]
+
     title = StrictCharField(required=False, allow_blank=True, max_length=500)
     excerpt = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     note = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)

@@ -28,7 +28,7 @@ from annotations.api.permissions import DeskPermission
 from annotations.api.schema import ETAG, IF_MATCH, ErrorSerializer
 from annotations.api.throttles import MSG_RECHECK_THROTTLED, LinkRecheckThrottle
 from annotations.linkcheck import service as linkcheck_service
-from annotations.models import Claim, Evidence
+from annotations.models import Assessment, Claim, Evidence
 from annotations.selectors import KeyField
 
 _ETAG = re.compile(r'\s*(?:W/)?(?:"(\d{1,18})"|(\d{1,18}))\s*')
@@ -36,7 +36,7 @@ MSG_BAD_IF_MATCH = 'If-Match must be one claim version in quotes, e.g. "3".'
 MSG_VERSION_CONFLICT = "If-Match and version name different versions."
 
 
-def etag(claim: Claim) -> str:
+def etag(claim: Claim | Assessment) -> str:
     return f'"{claim.version}"'
 
 
@@ -68,9 +68,15 @@ class MeView(APIView):
 @extend_schema_view(
     list=extend_schema(summary="Articles (without their body)"),
     retrieve=extend_schema(summary="One article with its body and claim counts"),
+    partial_update=extend_schema(
+        summary="Turn blind double-checking on or off (reviewers)",
+        request=s.BlindReviewSerializer,
+        responses={200: s.ArticleSerializer},
+    ),
 )
-class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+class ArticleViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [DeskPermission]
+    http_method_names = ["get", "patch", "head", "options"]
     pagination_class = KeysetPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ArticleFilter
@@ -94,7 +100,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         return {
             **self.get_serializer_context(),
-            "claim_counts": selectors.claim_counts(ids),
+            "claim_counts": selectors.claim_counts(ids, user),
             "assigned": selectors.assigned_article_ids(user, ids),
             "progress": selectors.assessment_progress(user, ids),
         }
@@ -107,7 +113,18 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._respond(self.get_object())
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         article = self.get_object()
+        serializer = s.BlindReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        updated = services.article_set_blind_review(
+            article=article, actor=request.user, **serializer.validated_data
+        )
+        return self._respond(updated)
+
+    def _respond(self, article: Any) -> Response:
         return Response(s.ArticleSerializer(article, context=self._context([article.pk])).data)
 
     @extend_schema(
@@ -186,20 +203,23 @@ class ClaimViewSet(
     serializer_class = s.ClaimSerializer
     orderings = selectors.CLAIM_ORDERINGS
     default_ordering = selectors.DEFAULT_CLAIM_ORDERING
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     # For the schema: where a stale version (412) or a missing one (428) can be answered.
     versioned_actions = {
         "partial_update": {"PATCH"},
         "destroy": {"DELETE"},
         "sign_off": {"POST"},
         "restore": {"POST"},
+        "decide": {"POST"},
+        "assessment": {"PUT"},
     }
 
     def get_queryset(self) -> QuerySet:
+        # Every read and write starts from what the reader may see (the blind rule).
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
-            return selectors.claims_queryset()
+            return selectors.claims_visible_to(self.request.user, selectors.claims_queryset())
         # Writes lock and re-read the row in the service; the checks here need no prefetch.
-        return Claim.objects.all()
+        return selectors.claims_visible_to(self.request.user, Claim.objects.all())
 
     def _respond(self, claim: Claim, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.claims_queryset().get(pk=claim.pk)
@@ -287,8 +307,64 @@ class ClaimViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         claim = self.get_object()
-        lines = history_display.claim_history_lines(claim.pk)
+        reader = None if services.can_see_judgments(request.user, claim) else request.user
+        lines = history_display.claim_history_lines(claim.pk, only_by=reader)
         return Response(s.HistoryLineSerializer(lines, many=True).data)
+
+    @extend_schema(
+        summary="Decide the desk verdict, with a reason (reviewers) at a known claim version",
+        request=s.DecisionSerializer,
+        responses={200: s.ClaimSerializer},
+        parameters=[IF_MATCH, ETAG],
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        data = self._valid(s.DecisionSerializer, request.data)
+        version = expected_version(request, data.pop("version", None), required=True)
+        decided = services.claim_decide(
+            claim=claim, reviewer=request.user, expected_version=version, **data
+        )
+        return self._respond(decided)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The reader's own assessment of the claim (404 when none)",
+        request=None,
+        responses={200: s.OwnAssessmentSerializer},
+        parameters=[ETAG],
+    )
+    @extend_schema(
+        methods=["PUT"],
+        summary="Record the reader's own verdict and rationale on the claim",
+        description="If-Match (the assessment's version) is optional; a stale one is 412 "
+        "with the current assessment. 201 when this makes the assessment.",
+        request=s.AssessmentInputSerializer,
+        responses={200: s.OwnAssessmentSerializer, 201: s.OwnAssessmentSerializer},
+        parameters=[IF_MATCH, ETAG],
+    )
+    @action(detail=True, methods=["get", "put"], pagination_class=None, filter_backends=[])
+    def assessment(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        own = Assessment.objects.filter(claim_id=claim.pk, analyst_id=request.user.pk).first()
+        if request.method == "GET":
+            if own is None:
+                raise Http404
+            return self._assessment_response(own)
+        data = self._valid(s.AssessmentInputSerializer, request.data)
+        version = expected_version(request, None, required=False)
+        saved = services.assessment_submit(
+            claim=claim, analyst=request.user, expected_version=version, **data
+        )
+        return self._assessment_response(
+            saved, status.HTTP_200_OK if own is not None else status.HTTP_201_CREATED
+        )
+
+    @staticmethod
+    def _assessment_response(own: Assessment, status_code: int = status.HTTP_200_OK) -> Response:
+        response = Response(s.OwnAssessmentSerializer(own).data, status=status_code)
+        response["ETag"] = etag(own)
+        return response
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action != "list":
@@ -329,15 +405,20 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
-            return selectors.evidence_list_queryset()
-        return Evidence.objects.select_related("claim").filter(claim__deleted_at__isnull=True)
+            return selectors.evidence_visible_to(self.request.user)
+        return selectors.evidence_visible_to(
+            self.request.user,
+            Evidence.objects.select_related("claim").filter(claim__deleted_at__isnull=True),
+        )
 
     def _respond(self, evidence: Evidence, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.evidence_queryset().get(pk=evidence.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = s.EvidenceCreateSerializer(data=request.data)
+        serializer = s.EvidenceCreateSerializer(
+            data=request.data, context={"claims": selectors.claims_visible_to(request.user)}
+        )
         serializer.is_valid(raise_exception=True)
         evidence = services.evidence_add(actor=request.user, **serializer.validated_data)
         return self._respond(evidence, status.HTTP_201_CREATED)

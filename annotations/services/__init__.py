@@ -17,7 +17,7 @@ from annotations.linkcheck.archive import (
     snapshot_read,
     snapshots_write_warc,
 )
-from annotations.services.articles import ArticleImport, article_import
+from annotations.services.articles import ArticleImport, article_import, article_set_blind_review
 from annotations.services.assessments import (
     StaleAssessmentError,
     article_is_blind,
@@ -45,6 +45,7 @@ from annotations.services.errors import (
     MSG_NO_RIGHT_AGREEMENT,
     MSG_NO_RIGHT_ASSESS,
     MSG_NO_RIGHT_ASSIGN,
+    MSG_NO_RIGHT_BLIND,
     MSG_NO_RIGHT_CREATE,
     MSG_NO_RIGHT_DECIDE,
     MSG_NO_RIGHT_DELETE,
@@ -110,6 +111,7 @@ __all__ = [
     "MSG_NO_RIGHT_AGREEMENT",
     "MSG_NO_RIGHT_ASSESS",
     "MSG_NO_RIGHT_ASSIGN",
+    "MSG_NO_RIGHT_BLIND",
     "MSG_NO_RIGHT_CREATE",
     "MSG_NO_RIGHT_DECIDE",
     "MSG_NO_RIGHT_DELETE",
@@ -142,6 +144,7 @@ __all__ = [
     "article_import",
     "article_is_blind",
     "article_reanchor_claims",
+    "article_set_blind_review",
     "article_unassign",
     "assessment_submit",
     "can_assign",

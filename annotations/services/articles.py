@@ -8,7 +8,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from annotations.models import Article, Claim
+from annotations.services.errors import MSG_NO_RIGHT_BLIND
+from annotations.services.locking import lock_article
 from annotations.services.reanchoring import ClaimOutcome, article_reanchor_claims
+from annotations.services.roles import User, can_decide, require
 
 _TRANSLIT = str.maketrans(
     {
@@ -101,3 +104,19 @@ def article_import(
         for claim, outcome in article_reanchor_claims(article=article):
             result.add(claim, outcome)
     return result
+
+
+@transaction.atomic
+def article_set_blind_review(
+    *, article: Article | int, actor: User, blind_review: bool | None
+) -> Article:
+    """Turn blind double-checking on or off for one article (``None``: the desk default).
+
+    A reviewer's call, like deciding: it changes what every analyst on the article may see.
+    """
+    require(can_decide(actor), MSG_NO_RIGHT_BLIND)
+    locked = lock_article(article)
+    if locked.blind_review != blind_review:
+        locked.blind_review = blind_review
+        locked.save(update_fields=["blind_review", "updated_at"])
+    return locked

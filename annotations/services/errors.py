@@ -41,6 +41,7 @@ MSG_ASSIGNEE_NO_ROLE = (
     "assess them."
 )
 MSG_ASSIGNEE_UNKNOWN = "There is no desk member called «{username}»."
+MSG_NO_RIGHT_BLIND = "Only reviewers can turn blind double-checking on or off."
 MSG_NO_RIGHT_DELETE = (
     "Analysts can delete only their own claims, and not once a reviewer has signed them off."
 )
