@@ -129,6 +129,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "poll_ms": settings.ANNOTATOR_POLL_MS,
         "can_create": services.can_create_claims(request.user),
         "can_sign_off": services.can_sign_off(request.user),
+        "can_decide": services.can_decide(request.user),
         "claim_confirm_chars": CLAIM_CONFIRM_CHARS,
         # Reviewers open a claim on the review desk too; "0" stands for the claim's id.
         "admin_claim_url": (

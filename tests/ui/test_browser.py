@@ -415,44 +415,43 @@ def test_xss_attempts_are_shown_as_text(open_browser, live_seeds, analyst_user):
     assert b.dialogs == []
 
 
-def test_a_conflict_is_resolved_from_two_browsers(
-    open_browser, live_seeds, analyst_user, reviewer_user
-):
+def test_a_conflict_is_resolved_from_two_browsers(open_browser, live_seeds, analyst_user):
+    """The analyst's own assessment, changed in one browser while the other is on the old one."""
     ru = live_seeds["ru"]
     claim = add_claim(ru, SENTENCE, analyst_user)
-    analyst = open_browser()
-    analyst.login("olena", "pw-olena")
-    analyst.open_article(ru, f"#claim={claim.pk}")
-    reviewer = open_browser()
-    reviewer.login("iryna", "pw-iryna")
-    reviewer.open_article(ru, f"#claim={claim.pk}")
+    first = open_browser()
+    first.login("olena", "pw-olena")
+    first.open_article(ru, f"#claim={claim.pk}")
+    second = open_browser()
+    second.login("olena", "pw-olena")
+    second.open_article(ru, f"#claim={claim.pk}")
 
-    # The reviewer judges it first...
-    reviewer.page.locator("#verdict-field").get_by_text("Verified").click()
-    reviewer.page.wait_for_function(
-        "(id) => window.annotator.claims.get(id).version === 2", arg=claim.pk
+    # One browser judges it first...
+    first.page.locator("#verdict-field").get_by_text("Verified").click()
+    first.page.wait_for_function(
+        "(id) => window.annotator.claims.get(id).my_assessment.version === 2", arg=claim.pk
     )
-    # ...while the analyst, on the old version, writes a rationale and saves.
-    page = analyst.page
+    # ...while the other, on the old version, writes a rationale and saves.
+    page = second.page
     typed = "Only one outlet reports the letter."
     page.get_by_label("Rationale").fill(typed)
     page.get_by_role("button", name="Save rationale").click()
     conflict = page.locator("#conflict")
     conflict.wait_for(state="visible")
     assert "Verified" in page.locator("#conflict-theirs").text_content()
-    assert "iryna" in page.locator("#conflict-theirs").text_content()
+    assert "version 2" in page.locator("#conflict-theirs").text_content()
     assert typed in page.locator("#conflict-mine").text_content()
     assert page.get_by_label("Rationale").input_value() == typed  # nothing typed is lost
     claim.refresh_from_db()
-    assert claim.rationale == "" and claim.version == 2
+    assert claim.rationale == "" and claim.verdict == Verdict.VERIFIED
 
     page.get_by_role("button", name="Re-apply my input").click()
     conflict.wait_for(state="hidden")
-    page.wait_for_function("(id) => window.annotator.claims.get(id).version === 3", arg=claim.pk)
+    page.wait_for_function(
+        "(id) => window.annotator.claims.get(id).my_assessment.version === 3", arg=claim.pk
+    )
     claim.refresh_from_db()
-    # The reviewer's verdict was a decision; the analyst's reasoning is their own assessment.
-    assert (claim.verdict, claim.version) == (Verdict.VERIFIED, 3)
-    assert claim.assessments.get(analyst=analyst_user).rationale == typed
+    assert (claim.verdict, claim.rationale) == (Verdict.VERIFIED, typed)
     assert page.locator("input[name=verdict][value=verified]").is_checked()
 
 
@@ -541,11 +540,15 @@ def test_read_only_for_another_analysts_claim(
     page = b.page
     page.wait_for_selector("#claim-detail:not([hidden])")
     assert page.locator("#detail-readonly").is_visible()
-    assert page.get_by_label("Rationale").is_disabled()
+    assert page.get_by_label("URL").is_disabled()  # her span and evidence stay hers
+    # His verdict is his own assessment beside hers: hers is not touched.
+    assert page.get_by_label("Rationale").is_enabled()
     page.keyboard.press("d")
-    page.locator("#alerts").get_by_text("Only the claim's author").wait_for()
-    claim.refresh_from_db()
-    assert claim.verdict == Verdict.PENDING
+    page.wait_for_function(
+        "(id) => window.annotator.claims.get(id).my_assessment !== null", arg=claim.pk
+    )
+    mine = {a.analyst.username: a.verdict for a in claim.assessments.select_related("analyst")}
+    assert mine == {"olena": Verdict.PENDING, "pavlo": Verdict.DISPUTED}
 
 
 def test_typed_input_survives_switching_claims_and_a_reload(open_browser, live_seeds, analyst_user):

@@ -138,9 +138,31 @@ def test_screenshots_of_the_main_screens(open_browser, live_seeds, tmp_path):
     finally:
         phone.close()
 
+    # Blind double-checking: the analyst joined a span another analyst judged already.
+    uk = live_seeds["uk"]
+    uk.blind_review = True
+    uk.save(update_fields=["blind_review"])
+    quote = uk.body[uk.body.index(".") + 2 :][:60].rsplit(" ", 1)[0]
+    start = uk.body.index(quote)
+    span = {"article": uk, "start": start, "end": start + len(quote), "quote": quote}
+    from tests import support
+
+    services.claim_create(
+        **span,
+        author=support.cast_user("other_analyst"),
+        verdict=Verdict.DISPUTED,
+        rationale="Hidden until the analyst submits.",
+    )
+    blind = services.claim_create(**span, author=analyst)
+    # A fresh tab: the first one holds unsaved input from the conflict above.
+    tab = b.context.new_page()
+    tab.goto(f"/articles/{uk.pk}/#claim={blind.pk}")
+    tab.wait_for_selector("#blind-note:not([hidden])")
+    tab.locator("#panel").screenshot(path=out / "blind-review.png")
+
     screens = ("login", "article-list", "annotator", "selection-toolbar", "shortcuts")
     phones = ("phone-article-list", "phone-annotator", "phone-claim")
-    for name in (*screens, "claim-list", "delete-confirm", "conflict", *phones):
+    for name in (*screens, "claim-list", "delete-confirm", "conflict", "blind-review", *phones):
         assert (out / f"{name}.png").stat().st_size > 5_000
 
 

@@ -4,6 +4,7 @@
 // evidence, writes, conflicts, keyboard, undo and drafts). What the page may do and every
 // label come from the server (json_script and the API); no rule is copied here.
 import { getAll, NetworkError } from "./annotator/api.js";
+import { assessmentMethods } from "./annotator/assessments.js";
 import { conflictMethods } from "./annotator/conflict.js";
 import { draftMethods } from "./annotator/drafts.js";
 import { $, serverData } from "./annotator/dom.js";
@@ -98,6 +99,7 @@ Object.assign(
   draftMethods,
   historyMethods,
   keyboardMethods,
+  assessmentMethods,
   eventMethods,
 );
 

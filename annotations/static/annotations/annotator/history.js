@@ -46,8 +46,8 @@ export const historyMethods = {
         if (this.currentId !== entry.id) this.openClaim(entry.id, { scroll: true });
         const saved = await this.patchClaim(entry.id, back ? entry.before : entry.after, { quiet: true });
         if (saved) {
-          this.checkVerdict(saved.verdict);
-          $("rationale").value = saved.rationale;
+          this.checkVerdict(this.ownVerdict(saved));
+          $("rationale").value = this.ownRationale(saved);
         }
         return Boolean(saved);
       }

@@ -53,7 +53,7 @@ export const paintMethods = {
       // The innermost claim gives the colour; depth shows how many overlap.
       const inner = seg.claims[0];
       const depth = Math.min(seg.claims.length, MAX_DEPTH);
-      const classes = [`hl v-${inner.verdict}`];
+      const classes = [`hl v-${inner.verdict ?? "hidden"}`];
       if (depth > 1) classes.push(`depth-${depth}`);
       if (seg.begins.length) classes.push("claim-begins");
       if (seg.ends.length) classes.push("claim-ends");

@@ -20,6 +20,7 @@ export const panelMethods = {
     let shown = 0;
     for (const claim of this.ordered) {
       if (filter && claim.verdict !== filter) continue;
+      const desk = this.deskClass(claim);
       shown++;
       const after = this.bodyCps.slice(claim.end, claim.end + CONTEXT_CHARS).join("").replace(/\s+/gu, " ");
       const current = claim.id === this.currentId;
@@ -35,12 +36,13 @@ export const panelMethods = {
               dataset: { id: claim.id },
               "aria-current": current ? "true" : null,
             },
-            h("span", { class: `verdict-badge v-${claim.verdict}` }, this.verdictLabel(claim.verdict)),
+            h("span", { class: `verdict-badge v-${desk}` }, desk === "hidden" ? "Blind" : this.verdictLabel(claim.verdict)),
             " ",
             h("q", { class: "claim-item-quote", lang: this.bodyEl.lang }, clip(claim.quote, 90)),
             h("span", { class: "claim-item-context" }, after ? `${after}…` : ""),
             claim.is_orphaned ? h("span", { class: "orphan-flag" }, " (lost after a text change)") : null,
             claim.signed_off_at ? h("span", { class: "signed-flag" }, " ✓ signed off") : null,
+            claim.in_disagreement ? h("span", { class: "disagreement-flag" }, " ≠ disagreement") : null,
           ),
         ),
       );
@@ -159,11 +161,11 @@ export const panelMethods = {
     const after = this.bodyCps.slice(claim.end, claim.end + CONTEXT_CHARS).join("");
     $("detail-quote").replaceChildren(
       h("span", { class: "ctx" }, before ? `…${before}` : ""),
-      h("mark", { class: `hl v-${claim.verdict}` }, claim.quote),
+      h("mark", { class: `hl v-${this.deskClass(claim)}` }, claim.quote),
       h("span", { class: "ctx" }, after ? `${after}…` : ""),
     );
     const meta = [
-      this.verdictLabel(claim.verdict),
+      this.deskLabel(claim),
       `version ${claim.version}`,
       claim.created_by ? `by ${claim.created_by.username}` : "",
       claim.updated_by && claim.updated_at ? `changed ${formatTime(claim.updated_at)} by ${claim.updated_by.username}` : "",
@@ -177,10 +179,11 @@ export const panelMethods = {
       input.disabled = !editable;
     }
     $("delete-claim").disabled = !this.can(claim, "delete");
+    this.renderDesk(claim);
     if (!keepInput) {
-      this.checkVerdict(claim.verdict);
-      $("rationale").value = claim.rationale || "";
-      $("rationale").dataset.saved = claim.rationale || "";
+      this.checkVerdict(this.ownVerdict(claim));
+      $("rationale").value = this.ownRationale(claim);
+      $("rationale").dataset.saved = this.ownRationale(claim);
       $("rationale-error").textContent = "";
     }
     const signOff = $("sign-off");

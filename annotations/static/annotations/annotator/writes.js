@@ -1,5 +1,6 @@
 // Writes to claims: one after another, each sending the version the last one left.
 import { errorText, NetworkError, request } from "./api.js";
+import { isJudgment } from "./assessments.js";
 import { $ } from "./dom.js";
 import { byTextOrder } from "./segments.js";
 import { clip } from "./text.js";
@@ -104,6 +105,8 @@ export const writeMethods = {
 
   /** PATCH a claim; a stale version opens the conflict view with the analyst's input kept. */
   async patchClaim(id, changes, { undo = null, quiet = false } = {}) {
+    // A verdict or rationale is the writer's own assessment, not the desk's.
+    if (isJudgment(changes)) return this.saveAssessment(id, changes, { undo, quiet });
     return this.write("Saving the claim", async () => {
       const claim = this.claims.get(id);
       if (!claim) return null;
@@ -153,14 +156,15 @@ export const writeMethods = {
       this.announce("Open a claim first (J for the next one).");
       return;
     }
-    if (!this.can(claim, "edit")) {
-      this.alert("Only the claim's author or a reviewer can change it.");
+    if (!this.canAssess(claim)) {
+      this.alert("Your account cannot judge claims.");
       return;
     }
     this.checkVerdict(verdict);
-    if (claim.verdict !== verdict) {
+    const own = this.ownVerdict(claim);
+    if (own !== verdict) {
       this.patchClaim(claim.id, { verdict }, {
-        undo: { kind: "claim", id: claim.id, before: { verdict: claim.verdict }, after: { verdict }, label: "the verdict" },
+        undo: { kind: "claim", id: claim.id, before: { verdict: own }, after: { verdict }, label: "the verdict" },
       });
     }
     if (next) this.move(1);
@@ -170,12 +174,13 @@ export const writeMethods = {
     const claim = this.claims.get(this.currentId);
     if (!claim) return;
     const rationale = $("rationale").value;
-    if (rationale === (claim.rationale || "")) {
+    const own = this.ownRationale(claim);
+    if (rationale === own) {
       this.announce("The rationale has not changed.");
       return;
     }
     this.patchClaim(claim.id, { rationale }, {
-      undo: { kind: "claim", id: claim.id, before: { rationale: claim.rationale || "" }, after: { rationale }, label: "the rationale" },
+      undo: { kind: "claim", id: claim.id, before: { rationale: own }, after: { rationale }, label: "the rationale" },
     });
   },
 
