@@ -76,7 +76,7 @@ class MeView(APIView):
 )
 class ArticleViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [DeskPermission]
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     pagination_class = KeysetPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ArticleFilter
