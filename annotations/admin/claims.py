@@ -1,14 +1,17 @@
 """Claims: the list with its filters and bulk actions, and the claim page with its evidence."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html
 
@@ -32,6 +35,40 @@ def _short(text: str, limit: int = 80) -> str:
 def _live(claims: QuerySet) -> QuerySet:
     """Bulk changes skip deleted claims: those can only be restored."""
     return claims.filter(deleted_at__isnull=True)
+
+
+# The confirmation page's checkboxes: "id:version", so a claim changed since is not signed off.
+SIGN_OFF_FIELD = "sign_off_claim"
+
+
+def sign_off_selection(values: list[str]) -> dict[int, int]:
+    """The ticked claims as {id: version the reviewer saw}; malformed values are ignored."""
+    selection: dict[int, int] = {}
+    for value in values:
+        pk, _, version = value.partition(":")
+        if pk.isdigit() and version.isdigit():
+            selection[int(pk)] = int(version)
+    return selection
+
+
+def _hard(blockers: list[services.Blocker]) -> bool:
+    return any(b.hard for b in blockers)
+
+
+@dataclass(frozen=True)
+class SignOffRow:
+    """One selected claim on the sign-off confirmation page."""
+
+    claim: Claim
+    blockers: list[services.Blocker]
+
+    @property
+    def can_tick(self) -> bool:
+        return not self.claim.is_signed_off and not _hard(self.blockers)
+
+    @property
+    def preticked(self) -> bool:
+        return self.can_tick and not self.blockers
 
 
 def _error_text(exc: Exception) -> str:
@@ -403,18 +440,76 @@ class ClaimAdmin(admin.ModelAdmin):
         if not restored and not refused:
             self.message_user(request, "None of the selected claims is deleted.", messages.WARNING)
 
-    @admin.action(description="Sign off selected claims", permissions=["sign_off"])
-    def sign_off(self, request: HttpRequest, queryset: QuerySet) -> None:
+    @admin.action(description="Sign off selected claims…", permissions=["sign_off"])
+    def sign_off(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask first, per claim, with what blocks each; sign off exactly the ticked ones."""
+        claims = _live(queryset)
+        if request.POST.get("post") != "yes":
+            return self._sign_off_confirmation(request, claims)
+        ticked = sign_off_selection(request.POST.getlist(SIGN_OFF_FIELD))
+        blockers = services.sign_off_blockers(
+            claims.filter(pk__in=ticked).values_list("pk", flat=True)
+        )
+        chosen = {pk: ticked[pk] for pk in blockers if not _hard(blockers[pk])}
+        if not chosen:
+            self.message_user(
+                request, "Nothing was signed off: no claim was ticked.", messages.WARNING
+            )
+            return None
         try:
             changed = services.claims_sign_off(
-                claims=list(_live(queryset).values_list("pk", flat=True)), reviewer=request.user
+                claims=sorted(chosen), reviewer=request.user, versions=chosen
             )
+        except services.StaleClaimError as exc:
+            self.message_user(
+                request,
+                f"Nothing was signed off: claim {exc.current.pk} changed since the list below was "
+                "made. Look at it again and confirm.",
+                messages.ERROR,
+            )
+            return self._sign_off_confirmation(request, claims)
         except (PermissionDenied, ValidationError) as exc:
             self.message_user(
                 request, f"Nothing was signed off: {_error_text(exc)}", messages.ERROR
             )
-            return
+            return None
         self.message_user(request, f"{changed} claim(s) signed off.")
+        return None
+
+    def _sign_off_confirmation(self, request: HttpRequest, claims: QuerySet) -> HttpResponse:
+        ids = list(claims.values_list("pk", flat=True))
+        blockers = services.sign_off_blockers(ids)
+        rows = [
+            SignOffRow(claim=claim, blockers=blockers.get(claim.pk, []))
+            for claim in Claim.objects.filter(pk__in=ids)
+            .select_related("article", "signed_off_by")
+            .only(
+                "pk",
+                "quote",
+                "verdict",
+                "version",
+                "signed_off_at",
+                "article__title",
+                "signed_off_by__username",
+            )
+            .order_by("article__title", "start", "end", "pk")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Sign off these claims?",
+            "opts": self.model._meta,
+            "rows": rows,
+            "field_name": SIGN_OFF_FIELD,
+            "selected": [row.claim.pk for row in rows],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "ready": sum(1 for row in rows if row.preticked),
+            "blocked": sum(1 for row in rows if row.blockers and not row.claim.is_signed_off),
+            "cancel_url": request.get_full_path(),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/annotations/claim/sign_off_confirmation.html", context
+        )
 
     @admin.action(
         description="Re-check the evidence links of selected claims", permissions=["view"]

@@ -27,6 +27,13 @@ from annotations.services.assessments import (
     desk_state,
 )
 from annotations.services.assignments import article_assign, article_unassign, notify_assigned
+from annotations.services.blockers import (
+    HARD_BLOCKERS,
+    Blocker,
+    BlockerCode,
+    claim_sign_off_blockers,
+    sign_off_blockers,
+)
 from annotations.services.claims import (
     claim_create,
     claim_update,
@@ -102,6 +109,7 @@ from annotations.services.tokens import TokenExists, token_digest, token_issue, 
 __all__ = [
     "ANALYST",
     "ANALYST_PERMISSIONS",
+    "HARD_BLOCKERS",
     "MSG_ASSIGNEE_NO_ROLE",
     "MSG_ASSIGNEE_UNKNOWN",
     "MSG_CLAIM_ORPHANED",
@@ -132,6 +140,8 @@ __all__ = [
     "REVIEWER",
     "REVIEWER_PERMISSIONS",
     "ArticleImport",
+    "Blocker",
+    "BlockerCode",
     "ClaimOutcome",
     "ErrorCode",
     "SnapshotContent",
@@ -163,6 +173,7 @@ __all__ = [
     "claim_restore",
     "claim_revoke_sign_off",
     "claim_sign_off",
+    "claim_sign_off_blockers",
     "claim_update",
     "claims_purge_deleted",
     "claims_set_verdict",
@@ -177,6 +188,7 @@ __all__ = [
     "normalise_url",
     "notify_assigned",
     "record_history",
+    "sign_off_blockers",
     "snapshot_read",
     "snapshots_write_warc",
     "source_link_for",

@@ -1,6 +1,6 @@
 """Creating and changing claims, one at a time or in bulk (deleting: ``deletion``)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -302,5 +302,13 @@ def claims_set_verdict(*, claims: Iterable[Claim | int], verdict: str, actor: Us
 
 
 @transaction.atomic
-def claims_sign_off(*, claims: Iterable[Claim | int], reviewer: User) -> int:
-    return _each_claim(claims, lambda pk: claim_sign_off(claim=pk, reviewer=reviewer))
+def claims_sign_off(
+    *, claims: Iterable[Claim | int], reviewer: User, versions: Mapping[int, int] | None = None
+) -> int:
+    """Bulk sign-off: all or nothing. With ``versions`` ({id: version}) each claim is signed
+    off only as the reviewer saw it; one changed since is a ``StaleClaimError`` for all."""
+    versions = versions or {}
+    return _each_claim(
+        claims,
+        lambda pk: claim_sign_off(claim=pk, reviewer=reviewer, expected_version=versions.get(pk)),
+    )
