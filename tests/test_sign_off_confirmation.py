@@ -105,6 +105,15 @@ def test_each_blocker_is_named(claim_at):
     assert found[pending.pk][0].hard and not found[bare.pk][0].hard
 
 
+def test_analysts_who_disagree_block_the_sign_off(claim_at, other_analyst, reviewer):
+    claim = claim_at(0)
+    services.assessment_submit(claim=claim, analyst=other_analyst, verdict=Verdict.DISPUTED)
+    found = services.sign_off_blockers([claim])[claim.pk]
+    assert codes(found)[:2] == ["disagreement", "pending"]
+    services.claim_decide(claim=claim, reviewer=reviewer, verdict=Verdict.VERIFIED, reason="WP.")
+    assert services.sign_off_blockers([claim]) == {claim.pk: []}
+
+
 def test_an_unchecked_link_does_not_block(claim_at):
     claim = claim_at(0, links=(LinkOutcome.PENDING,))
     assert services.sign_off_blockers([claim]) == {claim.pk: []}
@@ -147,7 +156,7 @@ def test_the_action_asks_first_and_signs_nothing_off(reviewer_client, claim_at):
     assert not claim.is_signed_off
 
 
-def test_the_nine_claims_of_the_issue(reviewer_client, reviewer, claim_at):
+def test_the_nine_claims_of_the_issue(reviewer_client, claim_at, other_analyst):
     """The issue: one click signed off 9 claims, a broken link, no rationale, no evidence among them."""
     clean = [claim_at(n) for n in range(4)]
     broken = claim_at(4, links=(LinkOutcome.BROKEN,))
@@ -155,7 +164,9 @@ def test_the_nine_claims_of_the_issue(reviewer_client, reviewer, claim_at):
     no_evidence = claim_at(6, links=())
     changed = claim_at(7)
     Evidence.objects.filter(claim=changed).update(source_changed_at=timezone.now())
-    pending = claim_at(8, verdict=Verdict.PENDING)
+    disagreeing = claim_at(8)
+    services.assessment_submit(claim=disagreeing, analyst=other_analyst, verdict=Verdict.DISPUTED)
+    pending = Claim.objects.get(pk=disagreeing.pk)  # the analysts disagree: the desk is pending
     blocked = [broken, no_rationale, no_evidence, changed, pending]
     everything = clean + blocked
 
@@ -166,6 +177,7 @@ def test_the_nine_claims_of_the_issue(reviewer_client, reviewer, claim_at):
         b.MSG_BLOCKER_NO_EVIDENCE,
         "The source changed since it was cited",
         b.MSG_BLOCKER_PENDING,
+        b.MSG_BLOCKER_DISAGREEMENT,
     ):
         assert message in page
     assert "9 claims selected: 4 with nothing in the way are ticked; 5" in page

@@ -217,6 +217,14 @@ HIDDEN_WHILE_BLIND = (
 )
 
 
+class SignOffBlockerSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[c.value for c in services.BlockerCode])
+    message = serializers.CharField()
+    hard = serializers.BooleanField(
+        help_text="The sign-off is refused (pending, lost); the others a reviewer may override."
+    )
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim as its reader may see it: under blind double-checking, an analyst who has
     not submitted their own assessment sees the span, their own assessment and evidence,
@@ -252,6 +260,10 @@ class ClaimSerializer(serializers.ModelSerializer):
     permissions = serializers.SerializerMethodField(
         help_text="What the requesting user may do with this claim now: edit, delete, sign_off."
     )
+    sign_off_blockers = serializers.SerializerMethodField(
+        help_text="Reviewers only (null for everyone else): what stands in the way of signing "
+        "this claim off (services.sign_off_blockers)."
+    )
 
     class Meta:
         model = Claim
@@ -274,6 +286,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "evidence",
             "url",
             "permissions",
+            "sign_off_blockers",
         ]
         read_only_fields = fields
 
@@ -330,6 +343,16 @@ class ClaimSerializer(serializers.ModelSerializer):
         own, visible = self._reading(claim)
         shown = claim.assessments.all() if visible else [own] if own is not None else []
         return list(AssessmentSerializer(shown, many=True).data)
+
+    @extend_schema_field(SignOffBlockerSerializer(many=True, allow_null=True))
+    def get_sign_off_blockers(self, claim: Claim) -> list[dict[str, Any]] | None:
+        request = self.context.get("request")
+        if request is None or not services.is_reviewer(request.user):
+            return None
+        return [
+            {"code": b.code.value, "message": b.message, "hard": b.hard}
+            for b in services.claim_sign_off_blockers(claim)
+        ]
 
     def get_permissions(self, claim: Claim) -> dict[str, bool]:
         request = self.context.get("request")

@@ -34,7 +34,7 @@ class BlockerCode(StrEnum):
 HARD_BLOCKERS = frozenset({BlockerCode.PENDING, BlockerCode.ORPHANED})
 
 MSG_BLOCKER_PENDING = "The verdict is pending."
-MSG_BLOCKER_DISAGREEMENT = "The analysts' verdicts disagree: a reviewer has to decide first."
+MSG_BLOCKER_DISAGREEMENT = "The analysts disagree: a reviewer has to decide the verdict first."
 MSG_BLOCKER_ORPHANED = "The claim was lost after a text change."
 MSG_BLOCKER_NO_RATIONALE = "No rationale."
 MSG_BLOCKER_NO_EVIDENCE = "No evidence."
@@ -99,10 +99,6 @@ def blockers_of(
     return found
 
 
-def _in_disagreement(claim: Claim) -> bool:
-    return bool(getattr(claim, "in_disagreement", False))
-
-
 def claim_sign_off_blockers(claim: Claim) -> list[Blocker]:
     """One claim's blockers, from its evidence (prefetched with each source link, no query)."""
     citations = [
@@ -113,7 +109,7 @@ def claim_sign_off_blockers(claim: Claim) -> list[Blocker]:
         verdict=claim.verdict,
         rationale=claim.rationale,
         is_orphaned=claim.is_orphaned,
-        in_disagreement=_in_disagreement(claim),
+        in_disagreement=claim.in_disagreement,
         citations=citations,
     )
 
@@ -143,11 +139,11 @@ def sign_off_blockers(claims: QuerySet[Claim] | Iterable[Claim | int]) -> dict[i
             verdict=row["verdict"],
             rationale=row["rationale"],
             is_orphaned=row["is_orphaned"],
-            in_disagreement=bool(row.get("in_disagreement", False)),
+            in_disagreement=row["in_disagreement"],
             citations=citations[row["pk"]],
         )
         for row in rows
     }
 
 
-_CLAIM_FIELDS = ["pk", "verdict", "rationale", "is_orphaned"]
+_CLAIM_FIELDS = ["pk", "verdict", "rationale", "is_orphaned", "in_disagreement"]

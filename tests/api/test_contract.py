@@ -32,6 +32,7 @@ CLAIM_KEYS = {
     "evidence",
     "url",
     "permissions",
+    "sign_off_blockers",
 }
 EVIDENCE_KEYS = {
     "id",
