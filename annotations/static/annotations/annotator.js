@@ -15,6 +15,7 @@ import { keyboardMethods } from "./annotator/keyboard.js";
 import { offsetMethods } from "./annotator/offsets.js";
 import { paintMethods } from "./annotator/paint.js";
 import { panelMethods } from "./annotator/panel.js";
+import { signOffMethods } from "./annotator/signoff.js";
 import { UndoStack } from "./annotator/undo.js";
 import { writeMethods } from "./annotator/writes.js";
 
@@ -40,6 +41,8 @@ class Annotator {
     this.alertSerial = 0;
     this.alertActions = [];
     this.paragraphs = [];
+    this.stagedVerdict = null; // {id, verdict}: chosen with the arrow keys, not saved yet
+    this.verdictKeyMove = false;
   }
 
   async start() {
@@ -95,6 +98,7 @@ Object.assign(
   panelMethods,
   evidenceMethods,
   writeMethods,
+  signOffMethods,
   conflictMethods,
   draftMethods,
   historyMethods,

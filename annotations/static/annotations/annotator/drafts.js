@@ -49,6 +49,6 @@ export const draftMethods = {
     const claim = this.claims.get(this.currentId);
     const typed = claim && $("rationale").value !== (claim.rationale || "");
     const evidenceTyped = $("ev-url").value || $("ev-note").value || $("ev-excerpt").value;
-    return Boolean(typed || evidenceTyped || this.conflict);
+    return Boolean(typed || evidenceTyped || this.conflict || this.stagedVerdict);
   },
 };

@@ -88,9 +88,9 @@ export const eventMethods = {
     });
     $("verdict-filter").addEventListener("change", () => this.renderList());
     $("close-detail").addEventListener("click", () => this.closeClaim());
-    $("verdict-field").addEventListener("change", (e) => {
-      if (e.target.name === "verdict") this.setVerdict(e.target.value);
-    });
+    $("verdict-field").addEventListener("keydown", (e) => this.onVerdictKey(e));
+    $("verdict-field").addEventListener("change", (e) => this.onVerdictChange(e));
+    $("verdict-field").addEventListener("focusout", (e) => this.onVerdictFocusOut(e));
     $("rationale-form").addEventListener("submit", (e) => {
       e.preventDefault();
       this.saveRationale();

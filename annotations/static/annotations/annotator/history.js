@@ -22,7 +22,7 @@ export const historyMethods = {
     const entry = this.undoStack.takeUndo();
     if (!entry) return this.announce("Nothing to undo.");
     const ok = await this.applyUndo(entry, "undo");
-    if (ok) this.announce(`Undone: ${entry.label}.`);
+    if (ok) this.announce(`Undone: ${entry.label}.${this.signOffUndoNote(entry)}`);
     else this.undoStack.restore(entry, "undo");
   },
 

@@ -58,7 +58,7 @@ export const keyboardMethods = {
   },
 
   onKey(event) {
-    if ($("shortcuts").open) return; // the dialog handles its own keys
+    if ($("shortcuts").open || $("confirm-dialog").open) return; // dialogs handle their own keys
     const target = event.target;
     if (isTyping(target)) {
       // Escape leaves the field (nothing typed is lost); no other shortcut fires while typing.
@@ -72,6 +72,7 @@ export const keyboardMethods = {
     const key = event.key;
     if ((event.ctrlKey || event.metaKey) && !event.altKey && key.toLowerCase() === "z") {
       event.preventDefault();
+      this.discardStagedVerdict({ quiet: true });
       if (event.shiftKey) this.redo();
       else this.undo();
       return;
@@ -126,6 +127,7 @@ export const keyboardMethods = {
         $("history").open = !$("history").open;
         return;
       case "Escape":
+        if (this.discardStagedVerdict()) return; // first Escape: back to the saved verdict
         if (!$("selection-toolbar").hidden) {
           document.getSelection().removeAllRanges();
           $("selection-toolbar").hidden = true;

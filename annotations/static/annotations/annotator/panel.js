@@ -101,6 +101,7 @@ export const panelMethods = {
     if (!claim) return;
     const switching = this.currentId !== id;
     if (switching) {
+      this.commitVerdict(); // a verdict the arrow keys selected on the claim we leave
       if (this.currentId !== null) this.saveDraft(this.currentId);
       this.clearConflict();
       this.resetEvidenceForm();
@@ -139,6 +140,7 @@ export const panelMethods = {
 
   closeClaim() {
     if (this.currentId === null) return;
+    this.commitVerdict();
     const closing = this.currentId;
     // Asked before the panel hides: hiding it drops the focus to the page body.
     const focusInPanel = $("panel").contains(document.activeElement);
@@ -191,6 +193,7 @@ export const panelMethods = {
     signOff.textContent = claim.signed_off_at ? "Withdraw sign-off" : "Sign off";
     signOff.disabled = !this.can(claim, "sign_off");
     this.renderDeskLink(claim);
+    if (this.config.can_sign_off) this.renderBlockers(claim);
     this.renderEvidence(claim);
     if ($("history").open) this.loadHistory(claim.id);
   },

@@ -110,6 +110,7 @@ export const writeMethods = {
     return this.write("Saving the claim", async () => {
       const claim = this.claims.get(id);
       if (!claim) return null;
+      if (!(await this.confirmWithdrawal(claim, changes))) return false;
       const result = await request("PATCH", `${this.api}claims/${id}/`, { body: changes, version: claim.version });
       if (result.status === 412) {
         const current = result.data && result.data.current;
@@ -126,7 +127,8 @@ export const writeMethods = {
       }
       this.clearAlert();
       const saved = result.data;
-      if (undo) this.pushUndo(undo);
+      const withdrew = Boolean(claim.signed_off_at && !saved.signed_off_at);
+      if (undo) this.pushUndo(withdrew ? { ...undo, withdrewSignOff: true } : undo);
       this.storeClaim(saved);
       if (this.currentId === id) {
         this.clearConflict();
@@ -139,7 +141,8 @@ export const writeMethods = {
         }
         this.saveDraft(id);
       }
-      if (!quiet) this.announce(`Saved: ${this.describeChanges(changes)}.`);
+      const lapsed = withdrew ? " The sign-off is withdrawn: a reviewer must sign it off again." : "";
+      if (!quiet) this.announce(`Saved: ${this.describeChanges(changes)}.${lapsed}`);
       return saved;
     });
   },
@@ -151,6 +154,7 @@ export const writeMethods = {
   },
 
   setVerdict(verdict, { next = false } = {}) {
+    this.clearStagedVerdict();
     const claim = this.claims.get(this.currentId);
     if (!claim) {
       this.announce("Open a claim first (J for the next one).");
@@ -161,13 +165,14 @@ export const writeMethods = {
       return;
     }
     this.checkVerdict(verdict);
-    const own = this.ownVerdict(claim);
-    if (own !== verdict) {
-      this.patchClaim(claim.id, { verdict }, {
-        undo: { kind: "claim", id: claim.id, before: { verdict: own }, after: { verdict }, label: "the verdict" },
-      });
-    }
+    if (this.ownVerdict(claim) !== verdict) this.saveVerdict(claim, verdict);
     if (next) this.move(1);
+  },
+
+  saveVerdict(claim, verdict) {
+    return this.patchClaim(claim.id, { verdict }, {
+      undo: { kind: "claim", id: claim.id, before: { verdict: this.ownVerdict(claim) }, after: { verdict }, label: "the verdict" },
+    });
   },
 
   saveRationale() {
@@ -225,6 +230,7 @@ export const writeMethods = {
   async toggleSignOff() {
     const claim = this.claims.get(this.currentId);
     if (!claim || !this.config.can_sign_off) return;
+    if (!(await this.confirmSignOff(claim))) return;
     const method = claim.signed_off_at ? "DELETE" : "POST";
     await this.write("Signing off", async () => {
       const current = this.claims.get(claim.id);
