@@ -595,6 +595,8 @@ def test_a_reviewer_signs_off_from_the_panel(open_browser, live_seeds, analyst_u
     assert page.get_by_role("button", name="Sign off").is_disabled()  # pending: nothing to vouch
     page.locator("#claim-list .claim-item", has_text="WP пишет").click()
     page.get_by_role("button", name="Sign off").click()
+    # No rationale, no evidence: the reviewer is told, and signs off anyway.
+    page.locator("#confirm-dialog").get_by_role("button", name="Sign off anyway").click()
     page.get_by_role("button", name="Withdraw sign-off").wait_for()
     claim.refresh_from_db()
     assert claim.signed_off_by == reviewer_user

@@ -204,3 +204,43 @@ def test_screenshot_of_the_agreement_page(open_browser, live_seeds, tmp_path):
     b.page.wait_for_selector("#agreement-articles")
     b.page.screenshot(path=out / "agreement.png", full_page=True)
     assert (out / "agreement.png").stat().st_size > 5_000
+
+
+def test_screenshots_of_the_sign_off_safeguards(open_browser, live_seeds, tmp_path):
+    """The annotator asking before a change withdraws a sign-off; the admin's bulk sign-off page."""
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    ru = live_seeds["ru"]
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    analyst, reviewer = users.get(username="analyst"), users.get(username="reviewer")
+    claim = _demo_claims(ru, analyst)
+    services.claim_update(claim=claim, actor=analyst, rationale="WP cites the letter itself.")
+    claim = services.claim_sign_off(claim=claim, reviewer=reviewer)
+
+    b = open_browser()
+    page = b.page
+    b.login("analyst", "analyst-demo")
+    b.open_article(ru, f"#claim={claim.pk}")
+    page.locator("#verdict-field").get_by_text("Unsourced").click()
+    page.locator("#confirm-dialog").wait_for(state="visible")
+    page.screenshot(path=out / "sign-off-withdraw-confirm.png")
+    page.locator("#confirm-dialog").get_by_role("button", name="Cancel").click()
+
+    desk = open_browser()
+    desk.login("reviewer", "reviewer-demo")
+    admin = desk.page
+    admin.goto("/admin/annotations/claim/?signed_off=no")
+    admin.locator("#action-toggle").check()
+    admin.locator("select[name=action]").select_option("sign_off")
+    admin.get_by_role("button", name="Run").or_(admin.get_by_role("button", name="Go")).click()
+    admin.wait_for_selector("#sign-off-claims")
+    admin.screenshot(path=out / "sign-off-confirmation.png", full_page=True)
+    admin.get_by_role("link", name="Cancel: sign nothing off").click()
+    admin.wait_for_selector("#result_list")
+    assert not Claim.objects.filter(signed_off_by=reviewer).exclude(pk=claim.pk).exists()
+
+    for name in ("sign-off-withdraw-confirm", "sign-off-confirmation"):
+        assert (out / f"{name}.png").stat().st_size > 5_000

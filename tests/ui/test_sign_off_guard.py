@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from annotations import services
 from annotations.models import Claim, Verdict
@@ -56,8 +57,8 @@ def test_cancel_keeps_the_sign_off(olena, live_seeds, signed_claim):
     assert page.evaluate("() => document.activeElement.id") == "confirm-no"
     page.keyboard.press("Enter")
     dialog.wait_for(state="hidden")
-    assert page.locator("input[name=verdict][value=verified]").is_checked()
-    assert "the sign-off stands" in page.locator("#messages").text_content()
+    expect(page.locator("input[name=verdict][value=verified]")).to_be_checked()
+    expect(page.locator("#messages")).to_contain_text("the sign-off stands")
     assert patches == []
     claim = fresh(signed_claim)
     assert (claim.verdict, claim.is_signed_off, claim.version) == (
@@ -171,7 +172,7 @@ def test_arrow_keys_on_a_signed_off_claim_ask_once(olena, live_seeds, signed_cla
     page.keyboard.press("Enter")
     page.locator("#confirm-dialog").wait_for(state="visible")
     page.locator("#confirm-dialog").get_by_role("button", name="Cancel").click()
-    assert page.locator("input[name=verdict][value=verified]").is_checked()
+    expect(page.locator("input[name=verdict][value=verified]")).to_be_checked()
     assert patches == []
     assert fresh(signed_claim).is_signed_off
 
