@@ -157,7 +157,7 @@ def test_the_action_asks_first_and_signs_nothing_off(reviewer_client, claim_at):
 
 
 def test_the_nine_claims_of_the_issue(reviewer_client, claim_at, other_analyst):
-    """The issue: one click signed off 9 claims, a broken link, no rationale, no evidence among them."""
+    """The issue: 9 claims signed off in one click, a broken link and no evidence among them."""
     clean = [claim_at(n) for n in range(4)]
     broken = claim_at(4, links=(LinkOutcome.BROKEN,))
     no_rationale = claim_at(5, rationale="")

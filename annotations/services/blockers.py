@@ -132,8 +132,8 @@ def sign_off_blockers(claims: QuerySet[Claim] | Iterable[Claim | int]) -> dict[i
             "claim_id", "url", "source_link__outcome", "source_changed_at", "excerpt_found"
         )
     )
-    for claim_id, *citation in evidence:
-        citations[claim_id].append(Citation(*citation))
+    for claim_id, url, outcome, changed_at, excerpt_found in evidence:
+        citations[claim_id].append(Citation(url, outcome, changed_at, excerpt_found))
     return {
         row["pk"]: blockers_of(
             verdict=row["verdict"],

@@ -219,6 +219,10 @@ def test_screenshots_of_the_sign_off_safeguards(open_browser, live_seeds, tmp_pa
     claim = _demo_claims(ru, analyst)
     services.claim_update(claim=claim, actor=analyst, rationale="WP cites the letter itself.")
     claim = services.claim_sign_off(claim=claim, reviewer=reviewer)
+    ready = Claim.objects.get(article=ru, quote="в 2013 году")  # nothing in the way: pre-ticked
+    services.claim_update(claim=ready, actor=analyst, rationale="The 2013 visit is on record.")
+    services.evidence_add(claim=ready, actor=analyst, url="https://example.org/2013")
+    SourceLink.objects.filter(url="https://example.org/2013").update(outcome=LinkOutcome.OK)
 
     b = open_browser()
     page = b.page

@@ -88,7 +88,9 @@ def test_confirm_withdraws_and_undo_says_a_reviewer_must_sign_off_again(
     page.locator("#verdict-field").get_by_text("Disputed").click()
     dialog = page.locator("#confirm-dialog")
     dialog.get_by_role("button", name="Change it and withdraw the sign-off").click()
-    page.wait_for_function("() => window.annotator.claims.values().next().value.verdict === 'disputed'")
+    page.wait_for_function(
+        "() => window.annotator.claims.values().next().value.verdict === 'disputed'"
+    )
     claim = fresh(signed_claim)
     assert (claim.verdict, claim.is_signed_off) == ("disputed", False)
     assert claim.sign_off_withdrawn_at is not None  # the review queue lists it
@@ -177,7 +179,12 @@ def test_arrow_keys_on_a_signed_off_claim_ask_once(olena, live_seeds, signed_cla
     assert fresh(signed_claim).is_signed_off
 
 
-def test_reviewers_see_what_blocks_a_sign_off(open_browser, live_seeds, analyst_user, reviewer_user):  # noqa: F811
+def test_reviewers_see_what_blocks_a_sign_off(
+    open_browser,
+    live_seeds,
+    analyst_user,  # noqa: F811
+    reviewer_user,  # noqa: F811
+):
     claim = add_claim(live_seeds["ru"], SENTENCE, analyst_user, verdict=Verdict.VERIFIED)
     b = open_browser()
     b.login("iryna", support.password_of("iryna"))
@@ -193,7 +200,9 @@ def test_reviewers_see_what_blocks_a_sign_off(open_browser, live_seeds, analyst_
     assert not fresh(claim).is_signed_off
     page.get_by_role("button", name="Sign off").click()
     dialog.get_by_role("button", name="Sign off anyway").click()
-    page.wait_for_function("() => document.getElementById('messages').textContent === 'Signed off.'")
+    page.wait_for_function(
+        "() => document.getElementById('messages').textContent === 'Signed off.'"
+    )
     assert fresh(claim).signed_off_by == reviewer_user
     assert blockers.is_hidden()
 
