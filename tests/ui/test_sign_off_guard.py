@@ -36,7 +36,8 @@ def count_patches(page) -> list[str]:
     patches: list[str] = []
     page.on(
         "request",
-        lambda request: patches.append(request.url) if request.method == "PATCH" else None,
+        # A verdict is the analyst's own assessment (PUT); a span change patches the claim.
+        lambda request: patches.append(request.url) if request.method in ("PATCH", "PUT") else None,
     )
     return patches
 

@@ -43,6 +43,7 @@ export const assessmentMethods = {
     return this.write("Saving your assessment", async () => {
       const claim = this.claims.get(id);
       if (!claim) return null;
+      if (!(await this.confirmWithdrawal(claim, changes))) return false;
       const mine = claim.my_assessment;
       const result = await request("PUT", `${this.api}claims/${id}/assessment/`, {
         body: changes,
@@ -62,14 +63,16 @@ export const assessmentMethods = {
       }
       const saved = await this.reloadClaim(id);
       if (!saved) return null;
-      if (undo) this.pushUndo(undo);
+      const withdrew = Boolean(claim.signed_off_at && !saved.signed_off_at);
+      if (undo) this.pushUndo(withdrew ? { ...undo, withdrewSignOff: true } : undo);
       if (this.currentId === id && "rationale" in changes) {
         $("rationale").value = this.ownRationale(saved);
         $("rationale").dataset.saved = this.ownRationale(saved);
         $("rationale-error").textContent = "";
         this.saveDraft(id);
       }
-      if (!quiet) this.announce(`Saved: ${this.describeChanges(changes)}.`);
+      const lapsed = withdrew ? " The sign-off is withdrawn: a reviewer must sign it off again." : "";
+      if (!quiet) this.announce(`Saved: ${this.describeChanges(changes)}.${lapsed}`);
       return saved;
     });
   },

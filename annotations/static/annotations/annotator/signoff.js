@@ -18,7 +18,12 @@ export function plainDate(iso) {
 /** Whether sending `changes` would withdraw the claim's sign-off. */
 export function withdrawsSignOff(claim, changes) {
   if (!claim || !claim.signed_off_at) return false;
-  return WITHDRAWING_FIELDS.some((field) => field in changes && changes[field] !== claim[field]);
+  const judges = "verdict" in changes || "rationale" in changes;
+  // A reviewer's decision stands over the analysts' assessments: changing one cannot move it.
+  if (judges && claim.decided_at && !("start" in changes || "end" in changes)) return false;
+  const own = claim.my_assessment;
+  const before = (field) => (own && (field === "verdict" || field === "rationale") ? own[field] : claim[field]);
+  return WITHDRAWING_FIELDS.some((field) => field in changes && changes[field] !== before(field));
 }
 
 export const signOffMethods = {
@@ -33,7 +38,7 @@ export const signOffMethods = {
       no: "Cancel",
     });
     if (!yes) {
-      if (this.currentId === claim.id) this.checkVerdict(claim.verdict);
+      if (this.currentId === claim.id) this.checkVerdict(this.ownVerdict(claim));
       const kept = "rationale" in changes && this.currentId === claim.id ? " Your rationale stays in the field, unsaved." : "";
       this.announce(`Nothing changed: the sign-off stands.${kept}`);
     }
