@@ -1,12 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from annotations import views
+from annotations import inbox, views
 from annotations.csp import content_security_policy
 
 urlpatterns = [
     path("", views.article_list, name="article-list"),
     path("articles/<int:pk>/", views.article_detail, name="article-detail"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/", inbox.inbox_open, name="inbox-open"),
+    path("inbox/<int:pk>/read/", inbox.inbox_mark_read, name="inbox-read"),
+    path("inbox/read-all/", inbox.inbox_mark_all_read, name="inbox-read-all"),
     path(
         "accounts/login/",
         content_security_policy(auth_views.LoginView.as_view()),

@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "annotations.context_processors.inbox",
             ],
         },
     },
@@ -453,3 +454,27 @@ SPECTACULAR_SETTINGS = {
 LOGOUT_REDIRECT_URL = "login"
 # How often the annotator asks whether an evidence link's check has finished.
 ANNOTATOR_POLL_MS = env_int("ANNOTATOR_POLL_MS", 3000)
+
+# --- Discussion and notifications -----------------------------------------------------------
+# The longest comment on a claim, in characters.
+COMMENT_MAX_LENGTH = env_int("COMMENT_MAX_LENGTH", 5000)
+# Notifications are also emailed, after the write commits, to recipients with an address.
+# EMAIL_BACKEND: SMTP when EMAIL_HOST is set, else the console (DEBUG) or nothing at all.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else (
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.dummy.EmailBackend"
+    ),
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "workbench@localhost")

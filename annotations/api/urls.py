@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import agreement, exports, views
+from annotations.api import agreement, discussion, exports, views
 
 app_name = "api"
 
@@ -19,5 +19,21 @@ urlpatterns = [
     path("review-queue/", views.ReviewQueueView.as_view(), name="review-queue"),
     path("export/claims", exports.ExportClaimsView.as_view(), name="export-claims"),
     path("agreement/", agreement.AgreementView.as_view(), name="agreement"),
+    path(
+        "claims/<int:pk>/comments/",
+        discussion.ClaimCommentsView.as_view(),
+        name="claim-comments",
+    ),
+    path("notifications/", discussion.NotificationListView.as_view(), name="notification-list"),
+    path(
+        "notifications/read-all/",
+        discussion.NotificationReadAllView.as_view(),
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        discussion.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
     path("", include(router.urls)),
 ]

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from annotations.models import Article, Assessment, Claim, HistoryEntry, Verdict
+from annotations.models import Article, Assessment, Claim, HistoryEntry, Notification, Verdict
 from annotations.services.errors import (
     MSG_NO_RIGHT_ASSESS,
     MSG_NO_RIGHT_DECIDE,
@@ -22,6 +22,7 @@ from annotations.services.errors import (
 )
 from annotations.services.history import record_history
 from annotations.services.locking import lock_claim
+from annotations.services.notifications import claim_assessors, notify
 from annotations.services.roles import (
     User,
     account,
@@ -221,13 +222,20 @@ def claim_decide(
     verdict: str,
     reason: str | None = None,
     expected_version: int | None = None,
+    comment: str | None = None,
 ) -> Claim:
     """A reviewer sets the desk verdict and says why; the analysts' rationales stay theirs.
 
     The decision stands over later assessments until a reviewer decides again. With
-    ``expected_version`` two reviewers deciding at once cannot both win.
+    ``expected_version`` two reviewers deciding at once cannot both win. A ``comment``
+    joins the claim's discussion in the same transaction (both or neither).
     """
     from annotations.services.claims import validate_verdict
+
+    if comment:
+        from annotations.services.comments import comment_add
+
+        comment_add(claim=claim, author=reviewer, body=comment)
 
     require(can_decide(reviewer), MSG_NO_RIGHT_DECIDE)
     locked = lock_claim(claim)
@@ -260,5 +268,11 @@ def claim_decide(
     changes["decided_at"][1] = now.isoformat()
     record_history(
         claim=locked, action=HistoryEntry.Action.DECIDED, actor=reviewer, changes=changes
+    )
+    notify(
+        Notification.Kind.VERDICT_DECIDED,
+        recipients=claim_assessors(locked),
+        actor=reviewer,
+        claim=locked,
     )
     return locked

@@ -50,6 +50,13 @@ MSG_RESTORE_SPAN_TAKEN = (
     "Delete or move that claim first."
 )
 MSG_NOT_DELETED = "This claim is not deleted: there is nothing to restore."
+MSG_COMMENT_EMPTY = "Write something before posting a comment."
+MSG_COMMENT_TOO_LONG = "Comments are limited to {limit} characters; this one has {length}."
+MSG_MENTION_UNKNOWN = "Nobody on the desk is called {names}: check the spelling after the @."
+MSG_NO_RIGHT_COMMENT = "Only analysts and reviewers can comment on claims."
+MSG_COMMENTS_BLIND = (
+    "This article is double-checked blind: submit your own verdict before joining the discussion."
+)
 
 
 class ErrorCode(StrEnum):
@@ -72,6 +79,9 @@ class ErrorCode(StrEnum):
     NOT_DELETED = "not_deleted"
     ASSIGNEE_NO_ROLE = "assignee_no_role"
     ASSIGNEE_UNKNOWN = "assignee_unknown"
+    COMMENT_EMPTY = "comment_empty"
+    COMMENT_TOO_LONG = "comment_too_long"
+    MENTION_UNKNOWN = "mention_unknown"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:

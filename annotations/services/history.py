@@ -3,6 +3,7 @@
 from typing import Any
 
 from annotations.models import Assessment, Claim, Evidence, HistoryEntry
+from annotations.services.notifications import notify_sign_off_withdrawn
 from annotations.services.roles import Account, User
 
 
@@ -22,6 +23,9 @@ def record_history(
         subject = HistoryEntry.Subject.EVIDENCE
     elif assessment:
         subject = HistoryEntry.Subject.ASSESSMENT
+    if action != HistoryEntry.Action.SIGN_OFF_REVOKED:
+        # Every write that withdraws a sign-off records it here, so the reviewer hears of it once.
+        notify_sign_off_withdrawn(claim=claim, actor=actor, changes=changes)
     return HistoryEntry.objects.create(
         claim=claim if claim.pk else None,
         claim_ref=claim.pk,

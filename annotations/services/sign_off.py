@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.models import Claim, HistoryEntry, Verdict
+from annotations.models import Claim, HistoryEntry, Notification, Verdict
 from annotations.services.errors import (
     MSG_CLAIM_ORPHANED,
     MSG_NO_RIGHT_SIGN_OFF,
@@ -16,6 +16,7 @@ from annotations.services.errors import (
 )
 from annotations.services.history import record_history
 from annotations.services.locking import lock_claim
+from annotations.services.notifications import claim_assessors, notify
 from annotations.services.roles import User, account, can_sign_off, require
 
 # What revoking a sign-off writes; signing off also clears the mark of a withdrawn one.
@@ -67,6 +68,12 @@ def claim_sign_off(
             "signed_off_by": [None, reviewer.pk],
             "signed_off_at": [None, locked.signed_off_at.isoformat()],
         },
+    )
+    notify(
+        Notification.Kind.SIGNED_OFF,
+        recipients=claim_assessors(locked),
+        actor=reviewer,
+        claim=locked,
     )
     return locked
 
