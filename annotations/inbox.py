@@ -21,15 +21,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         services.notifications_for(request.user, unread=unread_only), NOTIFICATIONS_PER_PAGE
     ).get_page(request.GET.get("page"))
+    notifications: list[Notification] = list(page.object_list)
     rows = [
-        {
-            "notification": row,
-            "message": services.notification_message(row),
-            "url": services.notification_url(row),
-        }
-        for row in page.object_list
+        {"notification": row, "message": services.notification_message(row)}
+        for row in notifications
     ]
-    newest = rows[0]["notification"].created_at.isoformat() if rows else ""
+    newest = notifications[0].created_at.isoformat() if notifications else ""
     return render(
         request,
         "annotations/inbox.html",

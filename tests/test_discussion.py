@@ -158,9 +158,7 @@ def test_a_decision_notifies_the_assessors_and_carries_its_comment(
 def test_a_decision_with_a_bad_comment_is_not_made(claim, reviewer):
     version = claim.version
     with pytest.raises(ValidationError):
-        services.claim_decide(
-            claim=claim, reviewer=reviewer, verdict="disputed", comment="@nobody"
-        )
+        services.claim_decide(claim=claim, reviewer=reviewer, verdict="disputed", comment="@nobody")
     claim.refresh_from_db()
     assert (claim.verdict, claim.version, claim.decided_by) == ("verified", version, None)
     assert not Notification.objects.exists()

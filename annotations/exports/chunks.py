@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from annotations import selectors
-from annotations.exports.fields import Record, Row
+from annotations.exports.fields import Record, RecordList, Row
 from annotations.exports.records import RECORD
 from annotations.models import Claim
 
@@ -25,28 +25,54 @@ def claim_rows(
     limit: int | None = None,
     record: Record = RECORD,
 ) -> Iterator[list[Row]]:
-    """Claims as dicts of ``record``'s paths, each with its evidence rows, per chunk.
+    """Claims as dicts of ``record``'s paths, each with the rows of its lists, per chunk.
 
-    Two queries per chunk: the claims joined to their article and users, and the evidence
-    of those claims joined to its source link and author.
+    A fixed number of queries per chunk: the claims joined to their article and users,
+    then one per list (evidence joined to its source link and author; comments with
+    their author and mentions).
     """
     paths = [*record.main.paths, *(f.name for f in keyset if f.name not in record.main.paths)]
-    fk, key = record.many_fk, record.many_key
     rows = queryset.values(*paths)
     for chunk in selectors.iter_chunks(
         rows, keyset=keyset, chunk_size=chunk_size, after=after, limit=limit
     ):
-        by_claim: dict[int, list[Row]] = {row["id"]: [] for row in chunk}
-        items = (
-            record.many_model._default_manager.filter(**{f"{fk}__in": list(by_claim)})
-            .order_by(fk, *record.many_order)
-            .values(*record.many.paths, fk)
-        )
-        for item in items:
-            by_claim[item[fk]].append(item)
-        for row in chunk:
-            row[key] = by_claim[row["id"]]
+        ids = [row["id"] for row in chunk]
+        for each in record.lists:
+            by_claim = _list_rows(each, ids)
+            for row in chunk:
+                row[each.key] = by_claim[row["id"]]
         yield chunk
+
+
+def _list_rows(each: RecordList, ids: list[int]) -> dict[int, list[Row]]:
+    """The list's rows of each claim; a many-to-many (``Names``) comes as one row per name,
+    gathered here into the sorted list of them."""
+    names = each.part.names
+    items = (
+        each.model._default_manager.filter(**{f"{each.fk}__in": ids})
+        .order_by(each.fk, *each.order)
+        .values(*each.part.paths, each.fk, *(path for _, path in names))
+    )
+    by_claim: dict[int, list[Row]] = {pk: [] for pk in ids}
+    if not names:
+        for item in items:
+            by_claim[item[each.fk]].append(item)
+        return by_claim
+    seen: dict[int, Row] = {}
+    for item in items:
+        first = seen.get(item["id"])
+        if first is None:
+            first = seen[item["id"]] = item
+            for key, _ in names:
+                first[key] = []
+            by_claim[item[each.fk]].append(first)
+        for key, path in names:
+            if item[path] is not None:
+                first[key].append(item[path])
+    for first in seen.values():
+        for key, _ in names:
+            first[key].sort()
+    return by_claim
 
 
 def sql_record_chunks(

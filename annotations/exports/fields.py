@@ -1,7 +1,8 @@
 """The vocabulary a record is declared in, and what a declaration compiles to.
 
 A record is a tuple of fields: ``Col`` (a model column), ``ApiUrl``, ``IsSet``, ``One``
-(a to-one relation as a nested object) and ``Many`` (the one reverse relation, as a list).
+(a to-one relation as a nested object), ``Many`` (a reverse relation, as a list; a record
+may hold several) and, inside a list's items, ``Names`` (a many-to-many as sorted names).
 ``compile_record`` walks it against the models and returns a ``Record``: the ``values()``
 paths to read, the Python builder, the CSV columns and cells, and the PostgreSQL query that
 builds the same JSON. How a value is written follows from its model field: timestamps in
@@ -15,7 +16,7 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any, cast
 
-from django.db.models import Model
+from django.db.models import ManyToManyField, Model
 
 from annotations.columns import column_field, column_name, forward_relation, reverse_relation
 
@@ -92,7 +93,15 @@ class Many:
     summaries: tuple[tuple[str, Callable[[list[Row]], Any]], ...] = ()
 
 
-Field = Col | ApiUrl | IsSet | One | Many
+@dataclass(frozen=True)
+class Names:
+    """A list item's many-to-many relation as the sorted values of one column (usernames)."""
+
+    key: str
+    column: str
+
+
+Field = Col | ApiUrl | IsSet | One | Many | Names
 
 
 def user(key: str, *, csv: bool = True) -> One:
@@ -152,6 +161,8 @@ class _Part:
     items: list[tuple[str, Maker]] = field(default_factory=list)
     sql: list[tuple[str, str]] = field(default_factory=list)
     csv: list[tuple[str, Maker]] = field(default_factory=list)
+    # Names fields: (key, values() path); the chunk reader gathers them into row[key].
+    names: list[tuple[str, str]] = field(default_factory=list)
 
     def read(self, path: str) -> None:
         if path not in self.paths:
@@ -175,6 +186,18 @@ class _Part:
         return "json_build_object(" + ", ".join(f"'{k}', {v}" for k, v in self.sql) + ")"
 
 
+@dataclass(frozen=True)
+class RecordList:
+    """A ``Many`` of the record as the chunk reader fetches it: ``model`` rows whose ``fk``
+    is the claim, in ``order``, read as ``part.paths``."""
+
+    key: str
+    model: type[Model]
+    fk: str
+    order: tuple[str, ...]
+    part: _Part
+
+
 @dataclass
 class Record:
     """The compiled declaration: what to read, and how to write it in Python, CSV and SQL."""
@@ -182,18 +205,14 @@ class Record:
     model: type[Model]
     alias: str
     main: _Part
-    many_key: str
-    many_model: type[Model]
-    many_fk: str
-    many_order: tuple[str, ...]
-    many: _Part
+    lists: list[RecordList]
 
     @property
     def csv_columns(self) -> list[str]:
         return [name for name, _ in self.main.csv]
 
     def builder(self, urls: Urls) -> Callable[[Row], Row]:
-        """The record of a claim row (``row[many_key]``: its evidence rows), for one export."""
+        """The record of a claim row (``row[key]``: the rows of each list), for one export."""
         return self.main.bind(urls)
 
     def csv_cells(self, urls: Urls) -> Callable[[Row], list[Any]]:
@@ -255,6 +274,8 @@ def _compile(
             _compile_one(item, part, model, prefix=prefix, alias=alias, csv=csv, record=record)
         elif isinstance(item, Many):
             _compile_many(item, part, model, alias=alias, record=record)
+        elif isinstance(item, Names):
+            _compile_names(item, part, model, alias=alias)
         else:
             raise TypeError(f"not a record field: {item!r}")
 
@@ -300,14 +321,16 @@ def _compile_one(
 def _compile_many(
     item: Many, part: _Part, model: type[Model], *, alias: str, record: dict[str, Any]
 ) -> None:
-    if "many" in record:
-        raise ValueError("a record holds one list (its evidence)")
+    if record.get("in_list"):
+        raise ValueError(f"{item.key}: a list inside a list is not supported")
     relation = reverse_relation(model, item.key)
     target = relation.related_model
     fk = relation.field  # the target's foreign key to this model
     sub_alias = _alias(item.key)
     many = _Part()
+    record["in_list"] = True
     _compile(item.fields, many, target, prefix="", alias=sub_alias, csv=False, record=record)
+    record["in_list"] = False
     order = ", ".join(f'{sub_alias}."{column_name(column_field(target, n))}"' for n in item.order)
     joins = " ".join(many.joins)
     subquery = (
@@ -318,9 +341,31 @@ def _compile_many(
     part.add(item.key, _many_maker(item.key, many), f"COALESCE(({subquery}), '[]'::json)")
     for name, summary in item.summaries:
         part.csv.append((name, _summary_maker(item.key, summary)))
-    record.update(
-        many=many, many_key=item.key, many_model=target, many_fk=fk.attname, many_order=item.order
+    record.setdefault("lists", []).append(
+        RecordList(key=item.key, model=target, fk=fk.attname, order=item.order, part=many)
     )
+
+
+def _compile_names(item: Names, part: _Part, model: type[Model], *, alias: str) -> None:
+    relation = model._meta.get_field(item.key)
+    if not isinstance(relation, ManyToManyField):
+        raise TypeError(f"{model.__name__}.{item.key} is not a many-to-many field")
+    through_model = cast(type[Model], relation.remote_field.through)
+    target_model = relation.related_model
+    through, target = through_model._meta, target_model._meta
+    source_column = column_name(column_field(through_model, relation.m2m_field_name()))
+    target_column = column_name(column_field(through_model, relation.m2m_reverse_field_name()))
+    value = f'n."{column_name(column_field(target_model, item.column))}"'
+    # COLLATE "C" sorts by code point, as Python's sorted() does.
+    subquery = (
+        f'SELECT json_agg({value} ORDER BY {value} COLLATE "C") '
+        f'FROM "{through.db_table}" t JOIN "{target.db_table}" n ON n."id" = t."{target_column}" '
+        f'WHERE t."{source_column}" = {alias}."id"'
+    )
+    path = f"{item.key}__{item.column}"
+    part.names.append((item.key, path))
+    part.read("id")
+    part.add(item.key, lambda urls: itemgetter(item.key), f"COALESCE(({subquery}), '[]'::json)")
 
 
 def _url_maker(base: str, path: str) -> Maker:
@@ -361,6 +406,4 @@ def compile_record(model: type[Model], fields: Sequence[Field]) -> Record:
     main = _Part()
     found: dict[str, Any] = {}
     _compile(fields, main, model, prefix="", alias=alias, csv=True, record=found)
-    if "many" not in found:
-        raise ValueError("the record has no list of evidence")
-    return Record(model=model, alias=alias, main=main, **found)
+    return Record(model=model, alias=alias, main=main, lists=found.get("lists", []))

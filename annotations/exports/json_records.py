@@ -1,4 +1,5 @@
-"""json and jsonl: the claim records (``records.CLAIM_RECORD``) as an array, or one a line."""
+"""json and jsonl: the claim records (``records.JSON_RECORD``: the claim record and its
+comments) as an array, or one a line."""
 
 from collections.abc import Iterator
 
@@ -7,7 +8,7 @@ from django.db import connection
 
 from annotations.exports.base import TEXT, Export, ExportFormat, dump, json_array
 from annotations.exports.chunks import sql_record_chunks
-from annotations.exports.records import RECORD
+from annotations.exports.records import JSON_RECORD
 
 
 def record_chunks(export: Export) -> Iterator[list[str]]:
@@ -18,10 +19,11 @@ def record_chunks(export: Export) -> Iterator[list[str]]:
             keyset=export.keyset,
             chunk_size=settings.EXPORT_CHUNK_SIZE,
             api_root=export.urls.root,
+            record=JSON_RECORD,
         )
         return
-    build = RECORD.builder(export.urls)
-    for chunk in export.chunks():
+    build = JSON_RECORD.builder(export.urls)
+    for chunk in export.chunks(record=JSON_RECORD):
         yield [dump(build(row)) for row in chunk]
 
 

@@ -11,6 +11,7 @@ from annotations.exports.fields import (
     Field,
     IsSet,
     Many,
+    Names,
     One,
     Row,
     Urls,
@@ -95,11 +96,21 @@ CLAIM_RECORD: tuple[Field, ...] = (
 )
 
 
+# The claim's discussion: in json and jsonl only (CSV keeps one flat row per claim, and
+# the formats that publish verdicts have no place for it).
+COMMENTS = Many(
+    "comments",
+    (user("author"), Col("body"), Col("created_at"), Names("mentions", "username")),
+    order=("created_at", "id"),
+)
+
 # Compiled at import: this module is imported once the models are loaded (from the API).
 RECORD = compile_record(Claim, CLAIM_RECORD)
 CSV_COLUMNS = RECORD.csv_columns
+# What json and jsonl write: the claim record and its discussion.
+JSON_RECORD = compile_record(Claim, (*CLAIM_RECORD, COMMENTS))
 
 
 def claim_record(row: Row, urls: Urls) -> Row:
-    """One claim for json/jsonl (an export binds ``RECORD.builder`` once instead)."""
-    return RECORD.builder(urls)(row)
+    """One claim for json/jsonl (an export binds ``JSON_RECORD.builder`` once instead)."""
+    return JSON_RECORD.builder(urls)(row)
