@@ -249,3 +249,45 @@ def test_mark_read_and_all_read_touch_only_ones_own(client, claim, analyst, othe
     client.post(reverse("inbox-read-all"))
     assert Notification.objects.filter(recipient=other_analyst, read_at=None).count() == 0
     assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+# --- The admin claim page ---------------------------------------------------------------------
+
+
+def _admin_post(client, claim, comment: str):
+    start, end = claim.start, claim.end
+    return client.post(
+        reverse("admin:annotations_claim_change", args=[claim.pk]),
+        {
+            "article": claim.article_id,
+            "start": start,
+            "end": end,
+            "verdict": claim.verdict,
+            "rationale": claim.rationale,
+            "version": claim.version,
+            "new_comment": comment,
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_admin_claim_page_shows_the_thread_and_adds_a_comment(
+    client, claim, reviewer, analyst, other_analyst
+):
+    client.force_login(reviewer)
+    services.comment_add(claim=claim, author=analyst, body="Is <b>this</b> sourced? @iryna")
+    page = client.get(reverse("admin:annotations_claim_change", args=[claim.pk])).text
+    assert "Is &lt;b&gt;this&lt;/b&gt; sourced? @iryna" in page
+    assert "mentions @iryna" in page
+
+    refused = _admin_post(client, claim, "@nobody look")
+    assert refused.status_code == 200
+    assert "Nobody on the desk is called @nobody" in refused.text
+    assert Comment.objects.count() == 1
+
+    assert _admin_post(client, claim, "Yes, @pavlo checked it.").status_code == 302
+    latest = Comment.objects.latest("id")
+    assert (latest.author, latest.body) == (reviewer, "Yes, @pavlo checked it.")
+    assert inbox_of(other_analyst) == [(Kind.MENTIONED, "iryna")]

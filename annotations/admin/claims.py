@@ -82,6 +82,22 @@ class ClaimAdminForm(forms.ModelForm):
     sign_off = forms.BooleanField(
         required=False, help_text="Reviewers: vouch for this verdict as it is saved now."
     )
+    new_comment = forms.CharField(
+        label="Add a comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Joins the claim's discussion when you save; @username tells that person.",
+    )
+
+    def clean_new_comment(self) -> str:
+        # The service's own checks, so a bad comment is a field error, not a lost save.
+        text = self.cleaned_data.get("new_comment", "")
+        if text.strip():
+            try:
+                services.parse_mentions(services.validate_comment_body(text))
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from None
+        return text
 
     class Meta:
         model = Claim
@@ -188,6 +204,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "decided_at",
         "assessments_table",
         "history_table",
+        "discussion",
     ]
     fieldsets = [
         (
@@ -230,6 +247,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Discussion", {"fields": ["discussion", "new_comment"]}),
         ("History", {"fields": ["history_table"]}),
     ]
 
@@ -317,6 +335,11 @@ class ClaimAdmin(admin.ModelAdmin):
         rows = [(history_display.user_name(a.analyst), a) for a in assessments]
         return render_to_string("admin/annotations/claim/assessments_table.html", {"rows": rows})
 
+    @admin.display(description="comments")
+    def discussion(self, obj: Claim) -> str:
+        comments = obj.comments.select_related("author").prefetch_related("mentions")
+        return render_to_string("admin/annotations/claim/discussion.html", {"comments": comments})
+
     @admin.display(description="history")
     def history_table(self, obj: Claim) -> str:
         rows = history_display.claim_history_lines(obj.pk)
@@ -387,6 +410,8 @@ class ClaimAdmin(admin.ModelAdmin):
                 saved = services.claim_sign_off(claim=saved.pk, reviewer=request.user)
             except ValidationError as exc:
                 self.message_user(request, _error_text(exc), messages.WARNING)
+        if change and data.get("new_comment", "").strip():
+            services.comment_add(claim=saved.pk, author=request.user, body=data["new_comment"])
         obj.pk = saved.pk
         obj.refresh_from_db()
 

@@ -47,6 +47,7 @@ from annotations.services.comments import (
     comment_add,
     comments_of,
     parse_mentions,
+    validate_comment_body,
 )
 from annotations.services.deletion import claim_delete, claim_restore, claims_purge_deleted
 from annotations.services.errors import (
@@ -233,6 +234,7 @@ __all__ = [
     "unread_count",
     "user_roles",
     "validate_claim_span",
+    "validate_comment_body",
     "validate_stance",
     "validate_verdict",
 ]
