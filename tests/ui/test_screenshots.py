@@ -248,3 +248,39 @@ def test_screenshots_of_the_sign_off_safeguards(open_browser, live_seeds, tmp_pa
 
     for name in ("sign-off-withdraw-confirm", "sign-off-confirmation"):
         assert (out / f"{name}.png").stat().st_size > 5_000
+
+
+def test_screenshots_of_the_discussion_and_the_inbox(open_browser, live_seeds, tmp_path):
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    ru = live_seeds["ru"]
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    analyst, reviewer = users.get(username="analyst"), users.get(username="reviewer")
+    claim = _demo_claims(ru, analyst)
+    services.comment_add(
+        claim=claim, author=analyst, body="Only WP has the letter. @reviewer, enough to verify?"
+    )
+    services.claim_decide(
+        claim=claim,
+        reviewer=reviewer,
+        verdict=Verdict.VERIFIED,
+        reason="WP saw the letter; the Kremlin does not deny it.",
+        comment="Verified on WP's word, @analyst: add the Kremlin's comment as context.",
+    )
+    services.claim_sign_off(claim=claim, reviewer=reviewer)
+
+    b = open_browser()
+    page = b.page
+    b.login("analyst", "analyst-demo")
+    page.goto("/inbox/")
+    page.locator(".inbox-line").first.wait_for()
+    page.screenshot(path=out / "inbox.png")
+
+    page.locator(".inbox-line .inbox-message").first.click()
+    b.wait_ready()
+    page.locator("#comment-list .comment").nth(1).wait_for()
+    page.locator(".discussion").scroll_into_view_if_needed()
+    page.locator("#panel").screenshot(path=out / "discussion.png")

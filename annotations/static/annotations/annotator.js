@@ -5,6 +5,7 @@
 // label come from the server (json_script and the API); no rule is copied here.
 import { getAll, NetworkError } from "./annotator/api.js";
 import { assessmentMethods } from "./annotator/assessments.js";
+import { commentMethods } from "./annotator/comments.js";
 import { conflictMethods } from "./annotator/conflict.js";
 import { draftMethods } from "./annotator/drafts.js";
 import { $, serverData } from "./annotator/dom.js";
@@ -48,6 +49,7 @@ class Annotator {
   async start() {
     this.prepareParagraphs();
     this.bindEvents();
+    this.bindComments();
     try {
       const claims = await getAll(`${this.api}claims/?article=${this.articleId}&page_size=1000`);
       performance.mark("annotator:paint-start");
@@ -102,6 +104,7 @@ Object.assign(
   conflictMethods,
   draftMethods,
   historyMethods,
+  commentMethods,
   keyboardMethods,
   assessmentMethods,
   eventMethods,

@@ -111,6 +111,7 @@ export const panelMethods = {
     this.markCurrent();
     this.renderDetail(claim, { keepInput: !switching });
     if (switching) this.restoreDraft(claim);
+    if (switching) this.loadComments(id);
     for (const el of $("claim-list").querySelectorAll(".claim-item")) {
       const on = Number(el.dataset.id) === id;
       el.classList.toggle("is-current", on);
@@ -182,6 +183,7 @@ export const panelMethods = {
     }
     $("delete-claim").disabled = !this.can(claim, "delete");
     this.renderDesk(claim);
+    this.enableComments();
     if (!keepInput) {
       this.checkVerdict(this.ownVerdict(claim));
       $("rationale").value = this.ownRationale(claim);
