@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from annotations import services
 from annotations.models import Comment, Notification, Verdict
 from tests import support
 from tests.ui.test_browser import SENTENCE, add_claim, analyst_user  # noqa: F401
