@@ -1,12 +1,11 @@
 """The discussion of a claim and the inbox, over the API (thin: the rules are in the services)."""
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +32,10 @@ class CommentSerializer(serializers.ModelSerializer):
 class CommentCreateSerializer(serializers.Serializer):
     # Length and mentions are the service's rules (with their codes), not checked here.
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+MSG_BAD_UNREAD = "unread must be true or false (1 or 0)."
+UNREAD_VALUES = {"": False, "0": False, "false": False, "1": True, "true": True}
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -109,7 +112,15 @@ class ClaimCommentsView(APIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class NotificationListView(GenericAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your notifications, newest first",
+        parameters=[
+            OpenApiParameter("unread", bool, description="Only the unread ones (1 or true).")
+        ],
+    )
+)
+class NotificationListView(ListAPIView):
     """The reader's inbox, newest first; ``?unread=1`` for the unread lines only."""
 
     permission_classes = [DeskPermission]
@@ -119,14 +130,11 @@ class NotificationListView(GenericAPIView):
     default_ordering = "-id"
 
     def get_queryset(self) -> QuerySet[Notification]:
-        unread = self.request.query_params.get("unread") in ("1", "true")
+        raw = self.request.query_params.get("unread", "")
+        if raw not in UNREAD_VALUES:
+            raise ValidationError({"unread": [MSG_BAD_UNREAD]})
+        unread = UNREAD_VALUES[raw]
         return services.notifications_for(self.request.user, unread=unread)
-
-    @extend_schema(summary="Your notifications, newest first")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        assert page is not None  # the view has a pagination_class
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class NotificationReadView(APIView):

@@ -114,3 +114,10 @@ def test_mark_read_and_read_all(claim, analyst, analyst_api, other_api, other_an
     assert other_api.post("/api/v1/notifications/read-all/").json() == {"marked": 2}
     assert other_api.get("/api/v1/notifications/?unread=1").json()["results"] == []
     assert len(analyst_api.get("/api/v1/notifications/?unread=1").json()["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_bad_unread_flag_is_a_400(other_api):
+    response = other_api.get("/api/v1/notifications/?unread=maybe")
+    assert response.status_code == 400
+    assert "unread" in response.json()

@@ -18,6 +18,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from annotations import services
+from annotations.models import Notification
 from tests.api.conftest import client_for
 from tests.conftest import span_of
 
@@ -111,7 +112,11 @@ def test_hostile_inputs_conform_to_schema(live_server, seeded_desk, reviewer):
     raw = requests.get(f"{live_server.url}/api/schema/?format=json", headers=headers, timeout=10)
     schema = schemathesis.openapi.from_dict(raw.json())
     evidence = seeded_desk.evidence.get()
+    notice = services.notify(
+        Notification.Kind.MENTIONED, recipients=[reviewer], actor=None, claim=seeded_desk
+    )[0]
     ids = {  # each path's {id} names a row that exists (the ids differ on PostgreSQL)
+        "/api/v1/notifications/": notice.pk,
         "/api/v1/articles/": seeded_desk.article_id,
         "/api/v1/claims/": seeded_desk.pk,
         "/api/v1/evidence/": evidence.pk,
