@@ -517,6 +517,12 @@ class AssessmentInputSerializer(StrictInputSerializer):
 class DecisionSerializer(StrictInputSerializer):
     verdict = choice_field(Verdict, services.MSG_UNKNOWN_VERDICT)
     reason = StrictCharField(allow_blank=True, trim_whitespace=False)
+    comment = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Posted to the claim's discussion with the decision (mentions notify).",
+    )
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The claim version decided (instead of If-Match)."
     )

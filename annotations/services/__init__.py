@@ -26,7 +26,7 @@ from annotations.services.assessments import (
     claim_decide,
     desk_state,
 )
-from annotations.services.assignments import article_assign, article_unassign, notify_assigned
+from annotations.services.assignments import article_assign, article_unassign
 from annotations.services.blockers import (
     HARD_BLOCKERS,
     Blocker,
@@ -221,7 +221,6 @@ __all__ = [
     "notifications_for",
     "notifications_mark_all_read",
     "notify",
-    "notify_assigned",
     "parse_mentions",
     "record_history",
     "sign_off_blockers",

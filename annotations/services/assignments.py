@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import User as Account
 from django.db import transaction
 
-from annotations.models import Article, ArticleAssignment
+from annotations.models import Article, ArticleAssignment, Notification
 from annotations.services.errors import (
     MSG_ASSIGNEE_NO_ROLE,
     MSG_NO_RIGHT_ASSIGN,
@@ -18,6 +18,7 @@ from annotations.services.errors import (
     invalid,
 )
 from annotations.services.locking import lock_article
+from annotations.services.notifications import notify
 from annotations.services.roles import User, account, can_assign, require, user_roles
 
 
@@ -53,8 +54,12 @@ def article_assign(
             if person.pk not in have
         ]
     )
-    for assignment in made:
-        notify_assigned(assignment)
+    notify(
+        Notification.Kind.ASSIGNED,
+        recipients=[assignment.analyst for assignment in made],
+        actor=reviewer,
+        article=article,
+    )
     return made
 
 
@@ -71,10 +76,3 @@ def article_unassign(*, article: Article, analysts: Iterable[Account], reviewer:
         article_id=article.pk, analyst_id__in=ids
     ).delete()
     return removed
-
-
-def notify_assigned(assignment: ArticleAssignment) -> None:
-    """The one place an assignment tells its analyst (an ``assigned`` notification).
-
-    INTEGRATOR: wire to the inbox's ``services.notify(...)`` (branch ``discussion``) here.
-    """

@@ -3,7 +3,7 @@
 import pytest
 
 from annotations import services
-from annotations.models import Assessment, Claim
+from annotations.models import Assessment, Claim, Comment, Notification
 from tests.api.conftest import bulk_claims, client_for
 from tests.conftest import span_of
 
@@ -183,3 +183,60 @@ def test_claim_list_queries_do_not_grow_with_assessments(
     bulk_claims(ru_article, 40, analyst)
     assess_all()
     assert queries() == small
+
+
+def test_a_decision_with_a_comment_tells_both_analysts(
+    reviewer_api, ru_article, make_claim, analyst, other_analyst
+):
+    claim = make_claim(ru_article, QUOTE, verdict="verified", rationale="WP cites it.")
+    services.assessment_submit(claim=claim, analyst=other_analyst, verdict="disputed")
+    version = Claim.objects.get(pk=claim.pk).version
+    done = reviewer_api.post(
+        f"/api/v1/claims/{claim.pk}/decide/",
+        {
+            "verdict": "verified",
+            "reason": "WP saw it.",
+            "comment": f"@{other_analyst.username} see WP",
+        },
+        format="json",
+        HTTP_IF_MATCH=f'"{version}"',
+    )
+    assert done.status_code == 200, done.json()
+    assert Comment.objects.get(claim=claim).body.endswith("see WP")
+    told = set(Notification.objects.values_list("recipient__username", "kind"))
+    assert {
+        (analyst.username, "verdict_decided"),
+        (other_analyst.username, "verdict_decided"),
+    } <= told
+    assert (other_analyst.username, "mentioned") in told
+
+
+def test_a_decision_with_a_bad_comment_decides_nothing(
+    reviewer_api, ru_article, make_claim, other_analyst
+):
+    claim = make_claim(ru_article, QUOTE, verdict="verified")
+    services.assessment_submit(claim=claim, analyst=other_analyst, verdict="disputed")
+    version = Claim.objects.get(pk=claim.pk).version
+    refused = reviewer_api.post(
+        f"/api/v1/claims/{claim.pk}/decide/",
+        {"verdict": "verified", "reason": "", "comment": "@nobody-here look"},
+        format="json",
+        HTTP_IF_MATCH=f'"{version}"',
+    )
+    assert refused.status_code == 400
+    assert refused.json()["codes"] == {"body": ["mention_unknown"]}
+    assert Claim.objects.get(pk=claim.pk).in_disagreement
+
+
+def test_assigning_an_article_notifies_each_new_analyst_once(
+    ru_article, reviewer, analyst, other_analyst
+):
+    services.article_assign(
+        article=ru_article, analysts=[analyst, other_analyst], reviewer=reviewer
+    )
+    services.article_assign(article=ru_article, analysts=[analyst], reviewer=reviewer)  # no news
+    assigned = Notification.objects.filter(kind="assigned")
+    assert sorted(assigned.values_list("recipient__username", flat=True)) == sorted(
+        [analyst.username, other_analyst.username]
+    )
+    assert {n.article_id for n in assigned} == {ru_article.pk}
