@@ -41,6 +41,8 @@ from annotations import agreement
 from annotations.models import Article, Assessment, Claim, Verdict
 
 CATEGORIES: list[str] = [str(v) for v in Verdict.final()]
+ARTICLES_PER_PAGE = 25
+MSG_NO_SUCH_PAGE = "No such page of articles: there are {pages}."
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class DeskFigures:
     pairs: list[PairFigures]
     articles: list[ArticleFigures]
     analysts: dict[int, str]
+    article_count: int = 0
+    page: int = 1
+    pages: int = 1
 
 
 Confusions = dict[tuple[int, int], list[list[int]]]
@@ -139,46 +144,73 @@ def _assessment_pairs(claim_ids: QuerySet) -> list[tuple[int, bool, int, int, st
     return list(rows)
 
 
-def _verdict_profiles(claim_ids: QuerySet) -> list[tuple[int, tuple[int, ...], int]]:
-    """(article, submitted verdicts per category, claims with that profile), 2+ raters only.
+def _profiles_and_holders(
+    claim_ids: QuerySet,
+) -> tuple[list[tuple[int, tuple[int, ...], int]], list[tuple[int, int, int]]]:
+    """Two groupings of the claims' assessments, read in one pass over them.
 
-    Counted in the database: Django cannot group by an aggregate, so the per-claim counts
-    are wrapped in one GROUP BY of hand-built SQL around the ORM's own query.
+    - (article, submitted verdicts per category, claims with that profile), for claims with
+      two or more submitted verdicts: all that alpha and Fleiss' kappa need;
+    - (article, analyst, placed claims the analyst holds an assessment on): the spans each
+      analyst highlighted, whether two analysts met on an article.
+
+    Django cannot group by an aggregate, so this is hand-built SQL around the ORM's claim
+    query. PostgreSQL makes both groupings in one scan (GROUPING SETS); other databases
+    (SQLite has no grouping sets) join the two with UNION ALL, in the same single query.
     """
-    names = [f"n_{i}" for i in range(len(CATEGORIES))]
-    per_claim = (
+    rows = (
         Claim.with_deleted.filter(pk__in=claim_ids)
-        .annotate(
-            **{
-                name: Count("assessments", filter=Q(assessments__verdict=category))
-                for name, category in zip(names, CATEGORIES, strict=True)
-            },
-            raters=Count("assessments", filter=Q(assessments__verdict__in=CATEGORIES)),
-        )
-        .filter(raters__gte=2)
-        .values_list("article_id", *names)
         .order_by()
+        .values(claim_key=F("pk"), article_key=F("article_id"), orphaned=F("is_orphaned"))
     )
     try:
-        inner, params = per_claim.query.sql_with_params()
+        claims_sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # a filter that no claim can pass (``article=-1``): none()
-        return []
+        return [], []
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in ["article_id", *names])
-    sql = f"SELECT {columns}, COUNT(*) FROM ({inner}) per_claim GROUP BY {columns}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(row[0], tuple(row[1:-1]), row[-1]) for row in cursor.fetchall()]
-
-
-def _spans_held(claim_ids: QuerySet) -> list[tuple[int, int, int]]:
-    """(article, analyst, claims placed in the text that the analyst holds an assessment on)."""
-    return list(
-        Assessment.objects.filter(claim_id__in=claim_ids, claim__is_orphaned=False)
-        .values_list("claim__article_id", "analyst_id")
-        .annotate(n=Count("*"))
-        .order_by()
+    verdict, analyst = quote("verdict"), quote("analyst_id")
+    counts = ", ".join(
+        f"SUM(CASE WHEN s.{verdict} = %s THEN 1 ELSE 0 END) AS n_{i}"
+        for i in range(len(CATEGORIES))
     )
+    held = f"SUM(CASE WHEN c.{quote('orphaned')} THEN 0 ELSE 1 END) AS held"
+    names = ", ".join(f"n_{i}" for i in range(len(CATEGORIES)))
+    raters = " + ".join(f"n_{i}" for i in range(len(CATEGORIES)))
+    source = (
+        f"{quote(Assessment._meta.db_table)} s "
+        f"JOIN ({claims_sql}) c ON c.{quote('claim_key')} = s.{quote('claim_id')}"
+    )
+    article = f"c.{quote('article_key')}"
+    if connection.vendor == "postgresql":
+        grouped = (
+            f"SELECT GROUPING(s.{quote('claim_id')}) AS kind, {article} AS article, "
+            f"s.{analyst} AS analyst, {counts}, {held} FROM {source} "
+            f"GROUP BY GROUPING SETS ((s.{quote('claim_id')}, {article}), ({article}, s.{analyst}))"
+        )
+        grouped_params = [*CATEGORIES, *params]
+    else:
+        grouped = (
+            f"SELECT 0 AS kind, {article} AS article, NULL AS analyst, {counts}, 0 AS held "
+            f"FROM {source} GROUP BY s.{quote('claim_id')}, {article} "
+            f"UNION ALL SELECT 1, {article}, s.{analyst}, {counts}, {held} "
+            f"FROM {source} GROUP BY {article}, s.{analyst}"
+        )
+        grouped_params = [*CATEGORIES, *params, *CATEGORIES, *params]
+    sql = (
+        f"SELECT kind, article, analyst, {names}, COUNT(*), SUM(held) FROM ({grouped}) g "
+        f"WHERE kind = 1 OR {raters} >= 2 GROUP BY kind, article, analyst, {names}"
+    )
+    profiles: list[tuple[int, tuple[int, ...], int]] = []
+    holders: list[tuple[int, int, int]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, grouped_params)
+        for kind, article_id, analyst_id, *rest in cursor.fetchall():
+            *profile, claims, held_claims = rest
+            if kind == 0:
+                profiles.append((article_id, tuple(int(n) for n in profile), int(claims)))
+            elif held_claims:
+                holders.append((article_id, analyst_id, int(held_claims)))
+    return profiles, holders
 
 
 def _overlapping_spans(claims: QuerySet[Claim]) -> list[tuple[int, int, int, int, int]]:
@@ -259,8 +291,23 @@ def _highlights(
     return result
 
 
-def desk_agreement(claims: QuerySet[Claim]) -> DeskFigures:
-    """Every agreement figure for ``claims`` (already filtered), in six queries."""
+def _disagreement(confusions: Confusions) -> int:
+    """Pairs of verdicts on one claim that differ: what orders the articles."""
+    return sum(
+        sum(map(sum, matrix)) - sum(matrix[i][i] for i in range(len(matrix)))
+        for matrix in confusions.values()
+    )
+
+
+def desk_agreement(
+    claims: QuerySet[Claim], page: int = 1, per_page: int = ARTICLES_PER_PAGE
+) -> DeskFigures:
+    """Every agreement figure for ``claims`` (already filtered), in five queries.
+
+    The desk-wide figures cover every claim; the articles come a page at a time, the most
+    disagreeing pairs of verdicts first (then by id), and only the page's articles have
+    their highlights matched and their titles read. A page past the last is empty.
+    """
     claim_ids = claims.order_by().values("pk")
     index = {category: i for i, category in enumerate(CATEGORIES)}
     size = len(CATEGORIES)
@@ -278,7 +325,7 @@ def desk_agreement(claims: QuerySet[Claim]) -> DeskFigures:
             cell[index[v1]][index[v2]] += n
             desk[(first, second)][index[v1]][index[v2]] += n
 
-    profiles = _verdict_profiles(claim_ids)
+    profiles, held = _profiles_and_holders(claim_ids)
     items_per_article: dict[int, int] = defaultdict(int)
     desk_profiles: dict[tuple[int, ...], int] = defaultdict(int)
     for article_id, profile, n in profiles:
@@ -292,13 +339,25 @@ def desk_agreement(claims: QuerySet[Claim]) -> DeskFigures:
     )
     raters = {sum(profile) for profile in desk_profiles}
 
-    highlights = _highlights(_spans_held(claim_ids), shared, _overlapping_spans(claims))
-
-    # Articles where two analysts met: a verdict pair or a pair of highlighters.
-    article_ids = set(by_article) | {pk for pk, figures in highlights.items() if figures}
-    titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
+    # Articles where two analysts met: a verdict pair or two analysts holding claims there.
+    holders: dict[int, int] = defaultdict(int)
+    for article_id, _, _ in held:
+        holders[article_id] += 1
+    listed = sorted(
+        set(by_article) | {pk for pk, n in holders.items() if n >= 2},
+        key=lambda pk: (-_disagreement(by_article.get(pk, {})), pk),
+    )
+    pages = max(1, -(-len(listed) // per_page))
+    shown = listed[(page - 1) * per_page : page * per_page] if page >= 1 else []
+    on_page = set(shown)
+    highlights = _highlights(
+        [row for row in held if row[0] in on_page],
+        shared,
+        _overlapping_spans(claims.filter(article_id__in=shown)),
+    )
+    titles = dict(Article.objects.filter(pk__in=shown).values_list("pk", "title"))
     articles = []
-    for article_id in sorted(article_ids):
+    for article_id in shown:
         confusions = by_article.get(article_id, {})
         articles.append(
             ArticleFigures(
@@ -328,4 +387,7 @@ def desk_agreement(claims: QuerySet[Claim]) -> DeskFigures:
         pairs=_pair_figures(desk),
         articles=articles,
         analysts=analysts,
+        article_count=len(listed),
+        page=page,
+        pages=pages,
     )

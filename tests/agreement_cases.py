@@ -3,7 +3,7 @@
 import pytest
 
 from annotations import services
-from annotations.models import Assessment, Claim
+from annotations.models import Article, Assessment, Claim
 
 LONG = "Николас Мадуро также обращался к Китаю и Ирану"
 SHORTER = "Николас Мадуро также обращался к Китаю"  # 38 of 46 code points: overlaps by half
@@ -59,3 +59,39 @@ def bulk_double_checked(article, n: int, first, second) -> None:
             for k, who in enumerate((first, second) if both else (second,))
         ]
     )
+
+
+def many_articles(seed, n: int, analyst, other_analyst) -> list:
+    """``n`` copies of ``seed``, each double-checked on three claims; article i
+    has i disagreeing claims (capped at three), so the order is known."""
+    made = []
+    for i in range(n):
+        article = Article.objects.create(
+            title=f"Copy {i}",
+            slug=f"copy-{i}",
+            body=seed.body,
+            language=seed.language,
+            content_hash=seed.content_hash,
+            source_file=f"copy-{i}.txt",
+        )
+        claims = Claim.objects.bulk_create(
+            Claim(
+                article=article,
+                start=10 * k,
+                end=10 * k + 5,
+                quote=seed.body[10 * k : 10 * k + 5],
+                created_by=analyst,
+                updated_by=analyst,
+            )
+            for k in range(3)
+        )
+        Assessment.objects.bulk_create(
+            Assessment(claim=claim, analyst=who, verdict=verdict)
+            for k, claim in enumerate(claims)
+            for who, verdict in (
+                (analyst, "verified"),
+                (other_analyst, "disputed" if k < i else "verified"),
+            )
+        )
+        made.append(article)
+    return made

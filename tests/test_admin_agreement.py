@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from annotations import services
 from tests import agreement_cases, support
-from tests.agreement_cases import bulk_double_checked
+from tests.agreement_cases import bulk_double_checked, many_articles
 
 double_checked = agreement_cases.double_checked  # the fixture, shared
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,24 @@ def test_the_same_number_of_queries_at_two_sizes(
             assert reviewer_client.get(URL).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_articles_table_comes_a_page_at_a_time(
+    reviewer_client, ru_article, analyst, other_analyst
+):
+    from annotations.selectors_agreement import ARTICLES_PER_PAGE
+
+    made = many_articles(ru_article, ARTICLES_PER_PAGE + 1, analyst, other_analyst)
+
+    first = reviewer_client.get(URL, {"verdict": "pending"}).content.decode()
+    second = reviewer_client.get(URL, {"verdict": "pending", "page": 2}).content.decode()
+    unreadable = reviewer_client.get(URL, {"page": "x"})
+
+    assert len(cells(first, "agreement-articles")) == 5 * ARTICLES_PER_PAGE
+    assert "page 1 of 2" in first and 'href="?verdict=pending&amp;page=2"' in first
+    # The least disagreeing article (none) comes last, alone on the second page.
+    assert cells(second, "agreement-articles")[0] == made[0].title
+    assert 'href="?verdict=pending&amp;page=1"' in second
+    assert unreadable.status_code == 200 and "page 1 of 2" in unreadable.content.decode()
+    past = reviewer_client.get(URL, {"page": 9}).content.decode()
+    assert "No such page" in past and "No articles on this page." in past

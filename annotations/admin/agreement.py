@@ -1,7 +1,8 @@
 """The agreement page of the review desk: the figures of ``GET /api/v1/agreement/`` as tables.
 
 Reviewers only (``services.can_see_agreement``), like the API. The query string takes the
-claim filters of the API (``?article=3&verdict=disputed``); a value that cannot be read is
+claim filters of the API (``?article=3&verdict=disputed``) and ``page`` for the articles'
+table (a page that cannot be read is the first); a filter value that cannot be read is
 shown on the page with the figures left out, never a 500.
 """
 
@@ -33,10 +34,26 @@ def _pair_rows(figures: DeskFigures, pairs: list[PairFigures]) -> list[dict[str,
     ]
 
 
-def _context(figures: DeskFigures) -> dict[str, Any]:
+def _page_link(request: HttpRequest, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return f"?{query.urlencode()}"
+
+
+def _paging(request: HttpRequest, figures: DeskFigures) -> dict[str, Any]:
+    """Previous and next pages, the claim filters kept in their addresses."""
+    return {
+        "previous": _page_link(request, figures.page - 1) if figures.page > 1 else None,
+        "next": _page_link(request, figures.page + 1) if figures.page < figures.pages else None,
+        "first": _page_link(request, 1) if figures.page > figures.pages else None,
+    }
+
+
+def _context(request: HttpRequest, figures: DeskFigures) -> dict[str, Any]:
     names = figures.analysts
     return {
         "figures": figures,
+        "paging": _paging(request, figures),
         "desk_pairs": _pair_rows(figures, figures.pairs),
         "articles": [
             {
@@ -65,10 +82,14 @@ def agreement_view(request: HttpRequest) -> HttpResponse:
         "title": "Agreement between analysts",
         "opts": Claim._meta,
         "errors": None,
-        "filtered": any(value for value in request.GET.values()),
+        "filtered": any(value for name, value in request.GET.items() if name != "page"),
     }
+    page = request.GET.get("page", "")
     if filterset.is_valid():
-        context.update(_context(selectors_agreement.desk_agreement(filterset.qs)))
+        figures = selectors_agreement.desk_agreement(
+            filterset.qs, page=int(page) if page.isdigit() and int(page) >= 1 else 1
+        )
+        context.update(_context(request, figures))
     else:
         context["errors"] = filterset.errors
     article_id = request.GET.get("article", "")

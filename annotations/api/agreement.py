@@ -9,9 +9,9 @@ from dataclasses import asdict
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from annotations import selectors_agreement, services
 from annotations.api.filters import ClaimFilter
 from annotations.models import Claim
+from annotations.selectors_agreement import ARTICLES_PER_PAGE as PER_PAGE
 from annotations.selectors_agreement import DeskFigures
 
 CONFUSION_HELP = (
@@ -85,7 +86,14 @@ class AgreementSerializer(serializers.Serializer):
     )
     raters_per_item = serializers.IntegerField(allow_null=True)
     pairs = PairSerializer(many=True, help_text="Each pair of analysts over the whole desk.")
-    articles = ArticleAgreementSerializer(many=True)
+    articles = ArticleAgreementSerializer(
+        many=True,
+        help_text=f"One page of the articles where two analysts met ({PER_PAGE} a page), the "
+        "most disagreeing pairs of verdicts first, then by id.",
+    )
+    article_count = serializers.IntegerField(help_text="Articles listed, over all pages.")
+    page = serializers.IntegerField(help_text="This page of the articles, from 1.")
+    pages = serializers.IntegerField(help_text="Pages of articles (at least 1).")
     analysts = serializers.SerializerMethodField(help_text="Names for the analyst ids above.")
 
     @extend_schema_field(AnalystSerializer(many=True))
@@ -115,8 +123,20 @@ class AgreementSerializer(serializers.Serializer):
                 }
                 for article in instance.articles
             ],
+            "article_count": instance.article_count,
+            "page": instance.page,
+            "pages": instance.pages,
             "analysts": self.get_analysts(instance),
         }
+
+
+class PageSerializer(serializers.Serializer):
+    page = serializers.IntegerField(
+        min_value=1,
+        default=1,
+        help_text=f"Which page of the articles ({PER_PAGE} a page); the desk-wide figures are "
+        "the same on every page. Past the last page: 404.",
+    )
 
 
 class AgreementView(APIView):
@@ -130,7 +150,11 @@ class AgreementView(APIView):
     @extend_schema(
         summary="Agreement between analysts (reviewers only)",
         filters=True,
-        responses=AgreementSerializer,
+        parameters=[PageSerializer],
+        responses={
+            200: AgreementSerializer,
+            404: OpenApiResponse(description="A page past the last page of articles."),
+        },
     )
     def get(self, request: Request) -> Response:
         if not services.can_see_agreement(request.user):
@@ -138,5 +162,10 @@ class AgreementView(APIView):
         filterset = ClaimFilter(request.query_params, queryset=Claim.objects.all())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        figures = selectors_agreement.desk_agreement(filterset.qs)
+        paging = PageSerializer(data=request.query_params)
+        paging.is_valid(raise_exception=True)
+        page = paging.validated_data["page"]
+        figures = selectors_agreement.desk_agreement(filterset.qs, page=page)
+        if page > figures.pages:
+            raise NotFound(selectors_agreement.MSG_NO_SUCH_PAGE.format(pages=figures.pages))
         return Response(AgreementSerializer(figures).data)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from annotations import services
 from tests import agreement_cases
-from tests.agreement_cases import bulk_double_checked
+from tests.agreement_cases import bulk_double_checked, many_articles
 
 URL = "/api/v1/agreement/"
 double_checked = agreement_cases.double_checked  # the fixture, shared
@@ -143,3 +143,43 @@ def test_the_answer_has_exactly_the_declared_fields(reviewer_api, double_checked
     assert set(article) == set(view.ArticleAgreementSerializer().fields)
     assert set(article["highlights"][0]) == set(view.HighlightSerializer().fields)
     assert set(body["analysts"][0]) == set(view.AnalystSerializer().fields)
+
+
+def test_the_articles_come_a_page_at_a_time_most_disagreeing_first(
+    reviewer_api, ru_article, analyst, other_analyst
+):
+    from annotations.selectors_agreement import ARTICLES_PER_PAGE
+
+    made = many_articles(ru_article, ARTICLES_PER_PAGE + 2, analyst, other_analyst)
+
+    first = reviewer_api.get(URL).json()
+    second = reviewer_api.get(URL, {"page": 2}).json()
+
+    assert (first["article_count"], first["page"], first["pages"]) == (len(made), 1, 2)
+    assert len(first["articles"]) == ARTICLES_PER_PAGE
+    assert second["page"] == 2
+    listed = [a["article"] for a in first["articles"] + second["articles"]]
+    # Three disagreeing claims on every article from the fourth on, then 2, 1 and 0.
+    assert listed == [a.pk for a in made[3:]] + [made[2].pk, made[1].pk, made[0].pk]
+    assert first["items"] == second["items"] == 3 * len(made)  # the desk: every page alike
+    assert first["pairs"] == second["pairs"]
+
+
+@pytest.mark.parametrize(("page", "status"), [(0, 400), ("x", 400), (3, 404)])
+def test_a_page_that_cannot_be_is_a_4xx(
+    reviewer_api, ru_article, analyst, other_analyst, page, status
+):
+    many_articles(ru_article, 2, analyst, other_analyst)
+
+    response = reviewer_api.get(URL, {"page": page})
+
+    assert response.status_code == status
+    assert "page" in response.json() or "page" in response.json()["detail"]
+
+
+def test_the_schema_documents_the_page(reviewer_api):
+    operation = reviewer_api.get("/api/schema/?format=json").json()["paths"][URL]["get"]
+
+    (page,) = [p for p in operation["parameters"] if p["name"] == "page"]
+    assert page["in"] == "query" and page["schema"]["minimum"] == 1
+    assert "404" in operation["responses"]
