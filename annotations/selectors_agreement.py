@@ -18,10 +18,14 @@ What is compared, and why:
   witness. Orphaned claims are left out of highlights (their offsets no longer point into
   the text) but not out of verdicts. See ``annotations.agreement.span_agreement``.
 
-The claims come filtered as the claims API filters them. The reads are a fixed number of
-aggregate queries whatever the desk's size: verdict pairs and the per-claim verdict
-profiles are counted by the database, and only the spans of claims that overlap another
-claim come back as rows (the others can only match themselves, which a count says).
+The claims come filtered as the claims API filters them. The reads are five queries
+whatever the desk's size, and no row per assessment comes back: the database counts the
+pairs of verdicts (a self-join grouped by article, analysts and verdicts: the confusion
+matrices), the per-claim verdict profiles (claims grouped by how many analysts gave each
+verdict: all that alpha and Fleiss' kappa need) and the claims each analyst holds per
+article. Articles come a page at a time (most disagreeing first); only the page's articles
+have their spans read, and only those of claims that overlap another claim (the others can
+only match themselves, which a count says).
 """
 
 from collections import defaultdict
@@ -33,7 +37,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models import F, Max, Q, QuerySet, Window
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Lead
 
@@ -122,30 +126,46 @@ def _pairwise_agreement(confusions: Iterable[list[list[int]]]) -> float | None:
     return agreeing / total if total else None
 
 
-def _assessment_pairs(claim_ids: QuerySet) -> list[tuple[int, bool, int, int, str, str, int]]:
+def _claim_rows(claims: QuerySet[Claim]) -> tuple[str, tuple]:
+    """SQL for the claims' (claim_key, article_key, orphaned) rows, one per claim.
+
+    The claims' own query when it joins nothing (a join could repeat a claim), else the
+    claims by id. Raises EmptyResultSet for a filter that no claim can pass (``article=-1``).
+    """
+    plain = len(claims.query.alias_map) <= 1
+    rows = claims if plain else Claim.with_deleted.filter(pk__in=claims.order_by().values("pk"))
+    return (
+        rows.order_by()
+        .values(claim_key=F("pk"), article_key=F("article_id"), orphaned=F("is_orphaned"))
+        .query.sql_with_params()
+    )
+
+
+def _assessment_pairs(claims_sql: str, params: tuple) -> list[tuple]:
     """(article, orphaned, first analyst, second, first's verdict, second's, claims).
 
-    Every pair of assessments on one claim, pending ones too (they count as highlights).
+    Every pair of assessments on one claim, pending ones too (they count as highlights),
+    grouped in the database: the confusion matrices, per article.
     """
-    rows = (
-        Assessment.objects.filter(claim_id__in=claim_ids)
-        .filter(claim__assessments__analyst_id__gt=F("analyst_id"))
-        .values_list(
-            "claim__article_id",
-            "claim__is_orphaned",
-            "analyst_id",
-            "claim__assessments__analyst_id",
-            "verdict",
-            "claim__assessments__verdict",
-        )
-        .annotate(n=Count("*"))
-        .order_by()
+    quote = connection.ops.quote_name
+    table = quote(Assessment._meta.db_table)
+    claim, analyst, verdict = (quote(c) for c in ("claim_id", "analyst_id", "verdict"))
+    keys = (
+        f"c.{quote('article_key')}, c.{quote('orphaned')}, a1.{analyst}, a2.{analyst}, "
+        f"a1.{verdict}, a2.{verdict}"
     )
-    return list(rows)
+    sql = (
+        f"SELECT {keys}, COUNT(*) FROM {table} a1 "
+        f"JOIN {table} a2 ON a2.{claim} = a1.{claim} AND a2.{analyst} > a1.{analyst} "
+        f"JOIN ({claims_sql}) c ON c.{quote('claim_key')} = a1.{claim} GROUP BY {keys}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _profiles_and_holders(
-    claim_ids: QuerySet,
+    claims_sql: str, params: tuple
 ) -> tuple[list[tuple[int, tuple[int, ...], int]], list[tuple[int, int, int]]]:
     """Two groupings of the claims' assessments, read in one pass over them.
 
@@ -158,15 +178,6 @@ def _profiles_and_holders(
     query. PostgreSQL makes both groupings in one scan (GROUPING SETS); other databases
     (SQLite has no grouping sets) join the two with UNION ALL, in the same single query.
     """
-    rows = (
-        Claim.with_deleted.filter(pk__in=claim_ids)
-        .order_by()
-        .values(claim_key=F("pk"), article_key=F("article_id"), orphaned=F("is_orphaned"))
-    )
-    try:
-        claims_sql, params = rows.query.sql_with_params()
-    except EmptyResultSet:  # a filter that no claim can pass (``article=-1``): none()
-        return [], []
     quote = connection.ops.quote_name
     verdict, analyst = quote("verdict"), quote("analyst_id")
     counts = ", ".join(
@@ -188,7 +199,7 @@ def _profiles_and_holders(
             f"GROUP BY GROUPING SETS ((s.{quote('claim_id')}, {article}), ({article}, s.{analyst}))"
         )
         grouped_params = [*CATEGORIES, *params]
-    else:
+    else:  # the claims' SQL twice, its parameters too
         grouped = (
             f"SELECT 0 AS kind, {article} AS article, NULL AS analyst, {counts}, 0 AS held "
             f"FROM {source} GROUP BY s.{quote('claim_id')}, {article} "
@@ -308,14 +319,17 @@ def desk_agreement(
     disagreeing pairs of verdicts first (then by id), and only the page's articles have
     their highlights matched and their titles read. A page past the last is empty.
     """
-    claim_ids = claims.order_by().values("pk")
+    try:
+        claims_sql, params = _claim_rows(claims)
+    except EmptyResultSet:  # a filter that no claim can pass (``article=-1``): no rows
+        claims_sql, params = _claim_rows(Claim.with_deleted.filter(pk__isnull=True))
     index = {category: i for i, category in enumerate(CATEGORIES)}
     size = len(CATEGORIES)
 
     by_article: dict[int, Confusions] = defaultdict(dict)
     desk: Confusions = defaultdict(lambda: [[0] * size for _ in range(size)])
     shared: dict[tuple[int, int, int], int] = defaultdict(int)
-    for article_id, orphaned, first, second, v1, v2, n in _assessment_pairs(claim_ids):
+    for article_id, orphaned, first, second, v1, v2, n in _assessment_pairs(claims_sql, params):
         if not orphaned:
             shared[(article_id, first, second)] += n
         if v1 in index and v2 in index:
@@ -325,7 +339,7 @@ def desk_agreement(
             cell[index[v1]][index[v2]] += n
             desk[(first, second)][index[v1]][index[v2]] += n
 
-    profiles, held = _profiles_and_holders(claim_ids)
+    profiles, held = _profiles_and_holders(claims_sql, params)
     items_per_article: dict[int, int] = defaultdict(int)
     desk_profiles: dict[tuple[int, ...], int] = defaultdict(int)
     for article_id, profile, n in profiles:
