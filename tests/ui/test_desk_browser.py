@@ -1,9 +1,11 @@
 """The blind double-check in two browsers: two analysts judge one span without seeing each
-other's verdict; the reviewer sees the disagreement and decides with a reason."""
+other's verdict; the reviewer finds the disagreement in the review queue, decides with a reason
+and a comment, and both analysts hear of it in their inbox."""
 
 import pytest
 
-from annotations.models import Assessment, Claim, Verdict
+from annotations import selectors_review
+from annotations.models import Assessment, Claim, Comment, Notification, Verdict
 from tests import support
 from tests.ui.test_browser import SENTENCE, analyst_user, reviewer_user  # noqa: F401
 
@@ -84,15 +86,22 @@ def test_two_analysts_judge_blind_and_the_reviewer_decides(
 
     iryna = open_browser()
     iryna.login("iryna", "pw-iryna")
-    iryna.open_article(ru, f"#claim={claim.pk}")
     rp = iryna.page
+    rp.goto("/admin/annotations/claim/review-queue/")
+    row = rp.locator(f"tr[data-claim='{claim.pk}']")
+    assert row.get_attribute("data-kind") == "disagreement"
+    assert rp.locator("[data-count=disagreement]").text_content() == "1"
+    row.get_by_role("link", name="in the annotator").click()
+    iryna.wait_ready()
     rp.wait_for_selector("#claim-detail:not([hidden])")
+    assert rp.evaluate("() => window.annotator.currentId") == claim.pk
     assert rp.locator("#claim-list .disagreement-flag").count() == 1
     assert "Disagreement" in rp.locator("#desk-verdict").text_content()
     others = rp.locator("#other-assessments").text_content()
     assert "WP-OLENA-REASON" in others and "PAVLO-REASON" in others
     rp.get_by_label("Desk verdict").select_option(Verdict.UNSOURCED)
     rp.get_by_label("Reason").fill("Neither source holds: no second outlet.")
+    rp.get_by_label("Comment for the discussion").fill("@olena @pavlo: one outlet is not enough.")
     rp.get_by_role("button", name="Decide").click()
     rp.wait_for_function(
         "(id) => window.annotator.claims.get(id).decided_by === 'iryna'", arg=claim.pk
@@ -110,3 +119,15 @@ def test_two_analysts_judge_blind_and_the_reviewer_decides(
         Assessment.objects.filter(claim=claim).values_list("analyst__username", "rationale")
     )
     assert rationales["olena"].startswith("WP-OLENA") and rationales["pavlo"].startswith("PAVLO")
+    assert Comment.objects.get(claim=claim).body.startswith("@olena @pavlo")
+    rp.locator("#comment-list .comment").first.wait_for()
+    told = set(Notification.objects.values_list("recipient__username", "kind"))
+    for name in ("olena", "pavlo"):
+        assert (name, "verdict_decided") in told and (name, "mentioned") in told
+    # The analyst's inbox count and line lead back to the claim.
+    olena.page.goto("/inbox/")
+    olena.page.locator(".inbox-line").first.wait_for()
+    assert olena.page.locator(".inbox-line").count() == 2
+    waiting = selectors_review.review_queue(kind="disagreement")
+    assert claim.pk not in [row.claim_id for row in waiting.rows]  # decided: off that list
+    assert waiting.counts["disagreement"] == 0

@@ -121,6 +121,8 @@ export const assessmentMethods = {
     const claim = this.claims.get(this.currentId);
     if (!claim || !this.config.can_decide) return null;
     const body = { verdict: $("decide-verdict").value, reason: $("decide-reason").value };
+    const comment = $("decide-comment").value.trim();
+    if (comment) body.comment = comment;
     return this.write("Deciding", async () => {
       const current = this.claims.get(claim.id);
       const result = await request("POST", `${this.api}claims/${claim.id}/decide/`, { body, version: current.version });
@@ -137,6 +139,8 @@ export const assessmentMethods = {
       this.storeClaim(result.data);
       if (this.currentId === claim.id) this.renderDetail(result.data, { keepInput: true });
       $("decide-reason").value = "";
+      $("decide-comment").value = "";
+      if (comment && this.currentId === claim.id) await this.loadComments(claim.id);
       this.announce(`Decided: ${this.verdictLabel(result.data.verdict)}.`);
       return result.data;
     });
