@@ -284,3 +284,19 @@ def test_screenshots_of_the_discussion_and_the_inbox(open_browser, live_seeds, t
     page.locator("#comment-list .comment").nth(1).wait_for()
     page.locator(".discussion").scroll_into_view_if_needed()
     page.locator("#panel").screenshot(path=out / "discussion.png")
+
+
+def test_screenshot_of_the_review_queue(open_browser, live_seeds, tmp_path):
+    """The review queue on the demo desk: a disagreement first, then what awaits a sign-off."""
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    b = open_browser()
+    b.login("reviewer", "reviewer-demo")
+    b.page.goto("/admin/annotations/claim/review-queue/")
+    b.page.wait_for_selector("#result_list")
+    assert b.page.locator("#result_list tbody tr").first.get_attribute("data-kind") == (
+        "disagreement"
+    )
+    b.page.screenshot(path=out / "review-queue.png", full_page=True)
+    assert (out / "review-queue.png").stat().st_size > 5_000
