@@ -20,6 +20,7 @@ from annotations.models import (
     Assessment,
     Claim,
     Evidence,
+    Snapshot,
     SourceLink,
     Verdict,
 )
@@ -27,7 +28,9 @@ from annotations.services.roles import User, is_reviewer
 
 
 def evidence_queryset() -> QuerySet[Evidence]:
-    return Evidence.objects.select_related("source_link", "added_by").order_by("created_at", "id")
+    return Evidence.objects.select_related("source_link", "added_by", "pinned_snapshot").order_by(
+        "created_at", "id"
+    )
 
 
 def claims_queryset() -> QuerySet[Claim]:
@@ -117,6 +120,17 @@ def evidence_visible_to(
     judged = claims_judged_visible_to(user).values("pk")
     seen = claims_visible_to(user).values("pk")
     return queryset.filter(Q(claim_id__in=judged) | Q(claim_id__in=seen, added_by_id=user.pk))
+
+
+def pinned_snapshots_visible_to(user: User, claims: QuerySet[Claim]) -> QuerySet[Snapshot]:
+    """The archived copies pinned to citations of ``claims`` that ``user`` may read: on a
+    blind article only those of claims whose judgments they may see (a citation is one)."""
+    visible = claims_judged_visible_to(user, claims).values("pk")
+    return (
+        Snapshot.objects.filter(pinned_by__claim_id__in=visible)
+        .distinct()
+        .order_by("captured_at", "id")
+    )
 
 
 def source_links_queryset() -> QuerySet[SourceLink]:

@@ -19,6 +19,7 @@ from annotations.models import (
     Claim,
     Evidence,
     HistoryEntry,
+    Snapshot,
     SourceLink,
     Stance,
     Verdict,
@@ -161,10 +162,41 @@ class RecheckSerializer(serializers.Serializer):
     link = SourceLinkSerializer()
 
 
+class PinnedSnapshotSerializer(serializers.Serializer):
+    """The archived copy a citation is pinned to (what the analyst saw), as exports show it."""
+
+    id = serializers.IntegerField(read_only=True)
+    captured_at = serializers.DateTimeField(read_only=True)
+    sha256 = serializers.CharField(source="body_sha256", read_only=True)
+    archive_url = serializers.SerializerMethodField(help_text="The desk's archive viewer.")
+    status = serializers.IntegerField(
+        source="http_status", read_only=True, help_text="The HTTP status of the capture."
+    )
+
+    def get_archive_url(self, snapshot: Snapshot) -> str:
+        path = services.snapshot_archive_path(snapshot.pk)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class MementoSerializer(serializers.Serializer):
+    """The source link's Wayback Machine copy; null until a submission gave one."""
+
+    memento_url = serializers.CharField(source="wayback_url", read_only=True)
+    archived_at = serializers.DateTimeField(
+        source="wayback_archived_at", read_only=True, allow_null=True
+    )
+
+    def to_representation(self, instance: SourceLink) -> dict[str, Any] | None:  # type: ignore[override]
+        return super().to_representation(instance) if instance.wayback_url else None
+
+
 class EvidenceSerializer(serializers.ModelSerializer):
     url = serializers.CharField(read_only=True, help_text="The URL as the analyst gave it.")
     added_by = UserRefSerializer(read_only=True)
     link = SourceLinkSerializer(source="source_link", read_only=True)
+    pinned_snapshot = PinnedSnapshotSerializer(read_only=True, allow_null=True)
+    memento = MementoSerializer(source="source_link", read_only=True, allow_null=True)
 
     class Meta:
         model = Evidence
@@ -182,6 +214,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "source_changed_at",
             "excerpt_found",
             "link",
+            "pinned_snapshot",
+            "memento",
         ]
         read_only_fields = fields
 

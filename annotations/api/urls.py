@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import agreement, discussion, exports, views
+from annotations.api import agreement, archives, discussion, exports, views
 
 app_name = "api"
 
@@ -34,6 +34,16 @@ urlpatterns = [
         "notifications/<int:pk>/read/",
         discussion.NotificationReadView.as_view(),
         name="notification-read",
+    ),
+    path(
+        "claims/<int:pk>/evidence.warc.gz",
+        archives.ClaimEvidenceWarcView.as_view(),
+        name="claim-evidence-warc",
+    ),
+    path(
+        "articles/<int:pk>/evidence.warc.gz",
+        archives.ArticleEvidenceWarcView.as_view(),
+        name="article-evidence-warc",
     ),
     path("", include(router.urls)),
 ]

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from annotations import selectors
-from annotations.exports.fields import Record, RecordList, Row
+from annotations.exports.fields import Record, RecordList, Row, Urls
 from annotations.exports.records import RECORD
 from annotations.models import Claim
 
@@ -93,8 +93,14 @@ def sql_record_chunks(
     if "id" not in names:
         names.append("id")
     rows = queryset.values(*names)
+    urls = Urls(api_root)
+    params = {
+        "root": urls.root,
+        "archive_prefix": urls.archive_prefix,
+        "archive_suffix": urls.archive_suffix,
+    }
     for chunk in selectors.iter_chunks(rows, keyset=keyset, chunk_size=chunk_size):
         ids = [row["id"] for row in chunk]
         with connection.cursor() as cursor:
-            cursor.execute(record.sql, {"root": api_root, "ids": ids})
+            cursor.execute(record.sql, {**params, "ids": ids})
             yield [text for (text,) in cursor.fetchall()]

@@ -1,8 +1,9 @@
 """The vocabulary a record is declared in, and what a declaration compiles to.
 
-A record is a tuple of fields: ``Col`` (a model column), ``ApiUrl``, ``IsSet``, ``One``
-(a to-one relation as a nested object), ``Many`` (a reverse relation, as a list; a record
-may hold several) and, inside a list's items, ``Names`` (a many-to-many as sorted names).
+A record is a tuple of fields: ``Col`` (a model column), ``ApiUrl``, ``ArchiveUrl``,
+``IsSet``, ``One`` (a to-one relation as a nested object), ``Group`` (columns as a nested
+object, null when one is empty), ``Many`` (a reverse relation, as a list; a record may hold
+several) and, inside a list's items, ``Names`` (a many-to-many as sorted names).
 ``compile_record`` walks it against the models and returns a ``Record``: the ``values()``
 paths to read, the Python builder, the CSV columns and cells, and the PostgreSQL query that
 builds the same JSON. How a value is written follows from its model field: timestamps in
@@ -15,10 +16,12 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from operator import itemgetter
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django.db.models import ManyToManyField, Model
 
 from annotations.columns import column_field, column_name, forward_relation, reverse_relation
+from annotations.linkcheck.archive import snapshot_archive_path
 
 Row = dict[str, Any]
 
@@ -38,6 +41,11 @@ class Urls:
 
     def __init__(self, api_root: str):
         self.root = api_root if api_root.endswith("/") else api_root + "/"
+        parts = urlsplit(self.root)
+        # The viewer's path around an id, so SQL can build the same address by concatenation.
+        before, _, after = snapshot_archive_path(_SENTINEL_ID).partition(str(_SENTINEL_ID))
+        self.archive_prefix = f"{parts.scheme}://{parts.netloc}{before}"
+        self.archive_suffix = after
 
     def claim(self, pk: int) -> str:
         return f"{self.root}claims/{pk}/"
@@ -45,16 +53,29 @@ class Urls:
     def article(self, pk: int) -> str:
         return f"{self.root}articles/{pk}/"
 
+    def archive(self, snapshot_id: int) -> str:
+        """The desk's archive viewer of a snapshot (absolute)."""
+        return f"{self.archive_prefix}{snapshot_id}{self.archive_suffix}"
+
+
+_SENTINEL_ID = 987654321
+
 
 # --- The declaration's vocabulary
 
 
 @dataclass(frozen=True)
 class Col:
-    """A column of the current model. ``csv``: its CSV column name (True: the key; False: none)."""
+    """A column of the current model. ``csv``: its CSV column name (True: the key; False: none).
+    ``column``: the model field when the key names it otherwise."""
 
     key: str
     csv: str | bool = True
+    column: str = ""
+
+    @property
+    def field_name(self) -> str:
+        return self.column or self.key
 
 
 @dataclass(frozen=True)
@@ -64,6 +85,13 @@ class ApiUrl:
     key: str
     collection: str
     csv: str | bool = True
+
+
+@dataclass(frozen=True)
+class ArchiveUrl:
+    """The desk's archive address of the row (a snapshot): ``Urls.archive``."""
+
+    key: str
 
 
 @dataclass(frozen=True)
@@ -101,7 +129,18 @@ class Names:
     column: str
 
 
-Field = Col | ApiUrl | IsSet | One | Many | Names
+@dataclass(frozen=True)
+class Group:
+    """Columns as a nested object, null when ``present`` is empty; of the current model, or
+    of a to-one ``relation`` that a ``One`` before it in the same object already joined."""
+
+    key: str
+    fields: tuple[Col, ...]
+    present: str
+    relation: str = ""
+
+
+Field = Col | ApiUrl | ArchiveUrl | IsSet | One | Group | Many | Names
 
 
 def user(key: str, *, csv: bool = True) -> One:
@@ -249,9 +288,9 @@ def _compile(
     """Add ``fields`` of ``model`` (read as ``row[prefix + name]``, joined as ``alias``)."""
     for item in fields:
         if isinstance(item, Col):
-            model_field = column_field(model, item.key)
+            model_field = column_field(model, item.field_name)
             kind = model_field.get_internal_type()
-            path = prefix + item.key
+            path = prefix + item.field_name
             part.read(path)
             get, cell = _py_value(path, kind)
             part.add(item.key, get, _pg_value(f'{alias}."{column_name(model_field)}"', kind))
@@ -265,6 +304,14 @@ def _compile(
             part.add(item.key, get, f"%(root)s || '{base}' || {alias}.\"id\" || '/'")
             if csv:
                 part.add_csv(item, get)
+        elif isinstance(item, ArchiveUrl):
+            path = prefix + "id"
+            part.read(path)
+            part.add(
+                item.key,
+                _archive_maker(path),
+                f'%(archive_prefix)s || {alias}."id" || %(archive_suffix)s',
+            )
         elif isinstance(item, IsSet):
             path = prefix + item.column
             part.read(path)
@@ -272,6 +319,8 @@ def _compile(
             part.add(item.key, _is_set_maker(path), f'{alias}."{column}" IS NOT NULL')
         elif isinstance(item, One):
             _compile_one(item, part, model, prefix=prefix, alias=alias, csv=csv, record=record)
+        elif isinstance(item, Group):
+            _compile_group(item, part, model, prefix=prefix, alias=alias, record=record)
         elif isinstance(item, Many):
             _compile_many(item, part, model, alias=alias, record=record)
         elif isinstance(item, Names):
@@ -315,6 +364,31 @@ def _compile_one(
         item.key,
         _nullable_maker(nested, pk_path),
         f'CASE WHEN {sub_alias}."id" IS NULL THEN NULL ELSE {body} END',
+    )
+
+
+def _compile_group(
+    item: Group, part: _Part, model: type[Model], *, prefix: str, alias: str, record: dict[str, Any]
+) -> None:
+    if item.relation:
+        relation = forward_relation(model, item.relation)
+        model = relation.related_model
+        alias = _alias(alias.strip('"') + "__" + relation.name)
+        prefix = f"{prefix}{relation.name}__"
+        if not any(f'"{model._meta.db_table}" {alias} ' in join for join in part.joins):
+            raise ValueError(f"{item.key}: join {item.relation} with a One before the Group")
+    nested = _Part(paths=part.paths, joins=part.joins)
+    _compile(item.fields, nested, model, prefix=prefix, alias=alias, csv=False, record=record)
+    present = column_field(model, item.present)
+    column = f'{alias}."{column_name(present)}"'
+    empty = f"{column} IS NULL"
+    if present.get_internal_type() in ("CharField", "TextField", "URLField"):
+        empty = f"COALESCE({column}, '') = ''"
+    part.read(prefix + item.present)
+    part.add(
+        item.key,
+        _group_maker(nested, prefix + item.present),
+        f"CASE WHEN {empty} THEN NULL ELSE {nested.json_sql()} END",
     )
 
 
@@ -378,6 +452,21 @@ def _url_maker(base: str, path: str) -> Maker:
 
 def _is_set_maker(path: str) -> Maker:
     return lambda urls: lambda row: row[path] is not None
+
+
+def _archive_maker(path: str) -> Maker:
+    def make(urls: Urls) -> Getter:
+        return lambda row: urls.archive(row[path])
+
+    return make
+
+
+def _group_maker(nested: _Part, present: str) -> Maker:
+    def make(urls: Urls) -> Getter:
+        build = nested.bind(urls)
+        return lambda row: None if row[present] in (None, "") else build(row)
+
+    return make
 
 
 def _nullable_maker(nested: _Part, pk_path: str) -> Maker:

@@ -7,8 +7,10 @@ PostgreSQL query ``RECORD.sql()`` that builds the same JSON next to the data.
 
 from annotations.exports.fields import (
     ApiUrl,
+    ArchiveUrl,
     Col,
     Field,
+    Group,
     IsSet,
     Many,
     Names,
@@ -44,6 +46,25 @@ LINK_FIELDS = (
     "last_checked_at",
     "text_changed_at",
     "error",
+)
+
+# The archived copy a citation is pinned to (what the analyst saw), as the API shows it too.
+PINNED_SNAPSHOT_FIELDS: tuple[Field, ...] = (
+    Col("id"),
+    Col("captured_at"),
+    Col("sha256", column="body_sha256"),
+    ArchiveUrl("archive_url"),
+    Col("status", column="http_status"),
+)
+# The link's Wayback Machine copy; null until a submission gave one.
+MEMENTO = Group(
+    "memento",
+    (
+        Col("memento_url", column="wayback_url"),
+        Col("archived_at", column="wayback_archived_at"),
+    ),
+    present="wayback_url",
+    relation="source_link",
 )
 
 CLAIM_RECORD: tuple[Field, ...] = (
@@ -84,6 +105,8 @@ CLAIM_RECORD: tuple[Field, ...] = (
             Col("created_at"),
             Col("updated_at"),
             One("link", tuple(Col(name) for name in LINK_FIELDS), relation="source_link"),
+            One("pinned_snapshot", PINNED_SNAPSHOT_FIELDS, relation="pinned_snapshot"),
+            MEMENTO,
         ),
         order=("created_at", "id"),
         summaries=(

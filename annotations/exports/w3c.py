@@ -1,7 +1,8 @@
 """w3c: the claims as a W3C Web Annotation ``AnnotationCollection``, in pages.
 
 The collection embeds its first page and links the last; ``?page=N`` returns page N.
-Each claim is an ``Annotation`` on the article's canonical text (offsets in code points).
+Each claim is an ``Annotation`` on the article's canonical text (offsets in code points);
+its citations are linking bodies, with the desk's archived copy as a ``TimeState``.
 """
 
 from collections.abc import Iterator
@@ -45,10 +46,7 @@ def annotation(row: Row, urls: Urls) -> dict[str, Any]:
                 "language": row["article__language"],
             }
         )
-    bodies.extend(
-        {"type": "SpecificResource", "purpose": "linking", "source": item["url"]}
-        for item in row["evidence"]
-    )
+    bodies.extend(citation(item, urls) for item in row["evidence"])
     return {
         "id": urls.claim(row["id"]),
         "type": "Annotation",
@@ -66,6 +64,20 @@ def annotation(row: Row, urls: Urls) -> dict[str, Any]:
             ],
         },
     }
+
+
+def citation(item: Row, urls: Urls) -> dict[str, Any]:
+    """A citation as a linking body; with a pinned snapshot, its ``TimeState`` (Web Annotation
+    model 4.3.1): when the page was captured and where the desk keeps that copy."""
+    body: dict[str, Any] = {"type": "SpecificResource", "purpose": "linking", "source": item["url"]}
+    snapshot_id = item["pinned_snapshot__id"]
+    if snapshot_id is not None:
+        body["state"] = {
+            "type": "TimeState",
+            "sourceDate": iso(item["pinned_snapshot__captured_at"]),
+            "cached": urls.archive(snapshot_id),
+        }
+    return body
 
 
 def page_count(total: int, page_size: int) -> int:

@@ -25,7 +25,7 @@ import io
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO
@@ -406,6 +406,12 @@ def pin_at_citation(link: SourceLink) -> Snapshot | None:
 # --- Reading
 
 
+def snapshot_archive_path(snapshot_id: int) -> str:
+    """Where the desk shows an archived copy (the archive viewer); exports, the API and the
+    W3C ``cached`` link all take it from here."""
+    return f"/archive/{snapshot_id}/"
+
+
 class SnapshotUnavailable(Exception):
     """The archived copy cannot be read (its file is gone or is not a WARC capture)."""
 
@@ -450,6 +456,41 @@ def _answer_record(snapshot: Snapshot) -> tuple[list[tuple[str, str]], bytes]:
     raise SnapshotUnavailable(f"the archived copy {snapshot.pk} holds no capture")
 
 
+def warc_order(snapshots: Iterable[Snapshot]) -> list[Snapshot]:
+    """These copies in the order a standalone WARC file holds them: a revisit's original
+    first, each copy once (one query for the originals)."""
+    wanted = list(snapshots)
+    originals = {
+        s.pk: s
+        for s in Snapshot.objects.filter(pk__in={s.refers_to_id for s in wanted if s.refers_to_id})
+    }
+    ordered: dict[int, Snapshot] = {}
+    for snapshot in wanted:
+        original = originals.get(snapshot.refers_to_id or 0)
+        if original is not None:
+            ordered.setdefault(original.pk, original)
+        ordered.setdefault(snapshot.pk, snapshot)
+    return list(ordered.values())
+
+
+def warcinfo_record(filename: str, info: dict[str, str]) -> bytes:
+    """A gzipped ``warcinfo`` record saying what a download holds (so it is never empty)."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    writer.write_record(writer.create_warcinfo_record(filename, info))
+    return buffer.getvalue()
+
+
+def snapshots_warc_chunks(ordered: Iterable[Snapshot]) -> Iterator[bytes]:
+    """The WARC files of copies already in ``warc_order``, byte for byte, in pieces (to
+    stream a download without holding it)."""
+    storage = snapshot_storage()
+    for snapshot in ordered:
+        with storage.open(snapshot.storage_key, "rb") as stream:
+            while chunk := stream.read(64 * 1024):
+                yield chunk
+
+
 def snapshots_write_warc(snapshots: Iterable[Snapshot], out: IO[bytes]) -> int:
     """Write these copies into one WARC stream (``.warc.gz``) that replay tools open; a
     revisit's original goes first, once, so the file stands alone. Returns the copies written.
@@ -457,19 +498,7 @@ def snapshots_write_warc(snapshots: Iterable[Snapshot], out: IO[bytes]) -> int:
     Each stored file is a series of gzip members, one per record, so the files are copied
     byte for byte: concatenated, they are one valid WARC file.
     """
-    wanted = list(snapshots)
-    originals = {
-        s.pk: s
-        for s in Snapshot.objects.filter(pk__in={s.refers_to_id for s in wanted if s.refers_to_id})
-    }
-    storage = snapshot_storage()
-    written: set[int] = set()
-    for snapshot in wanted:
-        for item in (originals.get(snapshot.refers_to_id or 0), snapshot):
-            if item is None or item.pk in written:
-                continue
-            with storage.open(item.storage_key, "rb") as stream:
-                while chunk := stream.read(64 * 1024):
-                    out.write(chunk)
-            written.add(item.pk)
-    return len(written)
+    ordered = warc_order(snapshots)
+    for chunk in snapshots_warc_chunks(ordered):
+        out.write(chunk)
+    return len(ordered)

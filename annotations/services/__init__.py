@@ -14,8 +14,12 @@ The modules split the rules by concern; callers use the names re-exported here
 from annotations.linkcheck.archive import (
     SnapshotContent,
     SnapshotUnavailable,
+    snapshot_archive_path,
     snapshot_read,
+    snapshots_warc_chunks,
     snapshots_write_warc,
+    warc_order,
+    warcinfo_record,
 )
 from annotations.services.articles import ArticleImport, article_import, article_set_blind_review
 from annotations.services.assessments import (
@@ -224,7 +228,9 @@ __all__ = [
     "parse_mentions",
     "record_history",
     "sign_off_blockers",
+    "snapshot_archive_path",
     "snapshot_read",
+    "snapshots_warc_chunks",
     "snapshots_write_warc",
     "source_link_for",
     "token_digest",
@@ -236,4 +242,6 @@ __all__ = [
     "validate_comment_body",
     "validate_stance",
     "validate_verdict",
+    "warc_order",
+    "warcinfo_record",
 ]
