@@ -48,6 +48,8 @@ EVIDENCE_KEYS = {
     "source_changed_at",
     "excerpt_found",
     "link",
+    "pinned_snapshot",
+    "memento",
 }
 LINK_KEYS = {
     "error_detail",
