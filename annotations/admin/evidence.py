@@ -6,9 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from annotations import services
-from annotations.models import Claim, Evidence
+from annotations.models import Claim, Evidence, LinkOutcome
+
+DEAD = {LinkOutcome.BROKEN, LinkOutcome.TIMEOUT, LinkOutcome.UNREACHABLE}
 
 
 class EvidenceInlineForm(forms.ModelForm):
@@ -33,11 +37,39 @@ class EvidenceInline(admin.StackedInline):
     model = Evidence
     form = EvidenceInlineForm
     extra = 0
-    fields = ["url", "link_state", "source_flags", "title", "stance", "excerpt", "note", "added_by"]
-    readonly_fields = ["link_state", "source_flags", "added_by"]
+    fields = [
+        "url",
+        "link_state",
+        "archived_copy",
+        "source_flags",
+        "title",
+        "stance",
+        "excerpt",
+        "note",
+        "added_by",
+    ]
+    readonly_fields = ["link_state", "archived_copy", "source_flags", "added_by"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("source_link", "added_by")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("source_link", "added_by", "pinned_snapshot")
+        )
+
+    @admin.display(description="archived copy")
+    def archived_copy(self, obj: Evidence) -> str:
+        """The copy pinned at citation; in a dead link's place, and beside a changed text."""
+        snapshot = obj.pinned_snapshot if obj.pk else None
+        if snapshot is None:
+            return "–"
+        view = reverse("archive-view", args=[snapshot.pk]) + f"?evidence={obj.pk}"
+        when = f"{snapshot.captured_at:%Y-%m-%d %H:%M}"
+        dead = obj.source_link.outcome in DEAD
+        links = [(view, f"archived copy from {when}" if dead else f"view the copy of {when}")]
+        if obj.source_changed_at:
+            links.append((view + "&tab=changes", "what changed"))
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     @admin.display(description="link state")
     def link_state(self, obj: Evidence) -> str:

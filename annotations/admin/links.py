@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 
 from annotations import selectors_review, services
@@ -113,7 +114,13 @@ class SnapshotInline(admin.TabularInline):
     @admin.display(description="stored as")
     def stored(self, obj: Snapshot) -> str:
         kind = f"revisit of #{obj.refers_to_id}" if obj.refers_to_id else "full copy"
-        return f"#{obj.pk}: {kind}, {obj.stored_bytes} B"
+        return format_html(
+            '<a href="{}">#{}</a>: {}, {} B',
+            reverse("archive-view", args=[obj.pk]),
+            obj.pk,
+            kind,
+            obj.stored_bytes,
+        )
 
     @admin.display(description="pinned to citations")
     def pins(self, obj: Any) -> int:

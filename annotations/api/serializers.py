@@ -197,6 +197,17 @@ class EvidenceSerializer(serializers.ModelSerializer):
     link = SourceLinkSerializer(source="source_link", read_only=True)
     pinned_snapshot = PinnedSnapshotSerializer(read_only=True, allow_null=True)
     memento = MementoSerializer(source="source_link", read_only=True, allow_null=True)
+    archive_url = serializers.SerializerMethodField(
+        help_text="The desk's archive viewer on the copy pinned when this was cited (null "
+        "until one is taken); add &tab=changes for what changed since."
+    )
+    archived_at = serializers.DateTimeField(
+        source="pinned_snapshot.captured_at",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="When that copy was captured.",
+    )
 
     class Meta:
         model = Evidence
@@ -216,8 +227,16 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "link",
             "pinned_snapshot",
             "memento",
+            "archive_url",
+            "archived_at",
         ]
         read_only_fields = fields
+
+    def get_archive_url(self, evidence: Evidence) -> str | None:
+        if evidence.pinned_snapshot_id is None:
+            return None
+        view = reverse("archive-view", args=[evidence.pinned_snapshot_id])
+        return f"{view}?evidence={evidence.pk}"
 
 
 class OwnAssessmentSerializer(serializers.ModelSerializer):

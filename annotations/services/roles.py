@@ -66,6 +66,11 @@ def can_create_claims(user: User) -> bool:
     return bool(user_roles(user))
 
 
+def can_read_archive(user: User) -> bool:
+    """The desk's archived copies are for its members (analysts and reviewers) alone."""
+    return bool(user_roles(user))
+
+
 def can_edit_claim(user: User, claim: Claim) -> bool:
     if is_reviewer(user):
         return True

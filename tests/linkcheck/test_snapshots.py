@@ -455,7 +455,8 @@ def test_the_link_page_lists_its_archived_copies_read_only(db, web, client, revi
     html = page.content.decode()
     assert page.status_code == 200
     assert "Archived copies" in html
-    assert f"#{original.pk}: full copy, {original.stored_bytes} B" in html
-    assert f"#{revisit.pk}: revisit of #{original.pk}" in html
+    view = reverse("archive-view", args=[original.pk])
+    assert f'<a href="{view}">#{original.pk}</a>: full copy, {original.stored_bytes} B' in html
+    assert f"#{revisit.pk}</a>: revisit of #{original.pk}" in html
     assert original.body_sha256 in html
     assert 'name="snapshots-0-captured_at"' not in html  # nothing to edit

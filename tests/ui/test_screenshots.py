@@ -300,3 +300,43 @@ def test_screenshot_of_the_review_queue(open_browser, live_seeds, tmp_path):
     )
     b.page.screenshot(path=out / "review-queue.png", full_page=True)
     assert (out / "review-queue.png").stat().st_size > 5_000
+
+
+def test_screenshots_of_the_archive_viewer(open_browser, live_seeds, tmp_path):
+    """The archive viewer on a cited page that was edited since: the page and the changes."""
+    from django.contrib.auth import get_user_model
+
+    from tests.ui.test_archive_viewer import archive_page
+
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    analyst = get_user_model().objects.get(username="analyst")
+    page_of = (
+        "<!doctype html><html><head><title>Ministry statement</title></head><body>"
+        "<nav>Home · World · Politics</nav><article><h1>The ministry's statement</h1>"
+        "<p>The ministry said on Monday that the letter was sent in March.</p>"
+        "<p>{middle}</p><p>Officials declined to comment on the content of the letter.</p>"
+        "</article><footer>Most read today</footer></body></html>"
+    )
+    url = "https://example.org/statement"
+    archive_page(url, page_of.format(middle="Two diplomats confirmed its delivery.").encode())
+    claim = live_seeds["ru"].claims.first() or _demo_claims(live_seeds["ru"], analyst)
+    evidence = services.evidence_add(
+        claim=claim, actor=analyst, url=url, excerpt="the letter was sent in March"
+    )
+    archive_page(url, page_of.format(middle="One diplomat denied it was delivered.").encode())
+    evidence.refresh_from_db()
+    assert evidence.pinned_snapshot is not None
+
+    b = open_browser()
+    b.login("analyst", "analyst-demo")
+    viewer = f"/archive/{evidence.pinned_snapshot.pk}/?evidence={evidence.pk}"
+    b.page.goto(viewer)
+    b.page.frame_locator("iframe.archive-frame").locator("h1").wait_for()
+    b.page.screenshot(path=out / "archive-viewer.png")
+    b.page.goto(viewer + "&tab=changes")
+    b.page.locator(".archive-diff").wait_for()
+    b.page.screenshot(path=out / "archive-changes.png")
+    for name in ("archive-viewer", "archive-changes"):
+        assert (out / f"{name}.png").stat().st_size > 5_000

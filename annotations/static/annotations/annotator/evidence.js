@@ -66,8 +66,14 @@ export const evidenceMethods = {
     const changes = [];
     if (evidence && evidence.source_changed_at) changes.push(`the page's text changed (${formatTime(evidence.source_changed_at)}) since it was cited`);
     if (evidence && evidence.excerpt_found === false) changes.push("the excerpt is no longer on the page");
+    const archive = evidence && evidence.archive_url;
     if (changes.length) {
-      badges.push(h("span", { class: "link-badge link-changed", title: changes.join("; "), dataset: { outcome: "changed" } }, "changed"));
+      const changed = { class: "link-badge link-changed", title: changes.join("; "), dataset: { outcome: "changed" } };
+      badges.push(archive ? h("a", { ...changed, href: `${archive}&tab=changes` }, "changed") : h("span", changed, "changed"));
+    }
+    // A dead link's citation still has what the analyst read: the desk's own copy.
+    if (archive && ["broken", "timeout", "unreachable"].includes(outcome)) {
+      badges.push(h("a", { class: "link-archived", href: archive }, `archived copy from ${formatTime(evidence.archived_at)}`));
     }
     container.replaceChildren(...badges);
     container.setAttribute("aria-label", `Link check: ${badges.map((b) => b.textContent).join(", ")}`);
@@ -103,6 +109,8 @@ export const evidenceMethods = {
         ev.link = newer.link;
         ev.source_changed_at = newer.source_changed_at;
         ev.excerpt_found = newer.excerpt_found;
+        ev.archive_url = newer.archive_url;
+        ev.archived_at = newer.archived_at;
         const badges = $("evidence-list").querySelector(`[data-id="${ev.id}"] .link-badges`);
         if (badges && this.currentId === id) this.fillBadges(badges, ev);
       }
