@@ -47,6 +47,8 @@ EVIDENCE_KEYS = {
     "updated_at",
     "source_changed_at",
     "excerpt_found",
+    "archive_url",
+    "archived_at",
     "link",
     "pinned_snapshot",
     "memento",
