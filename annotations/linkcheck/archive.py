@@ -409,7 +409,9 @@ def pin_at_citation(link: SourceLink) -> Snapshot | None:
 def snapshot_archive_path(snapshot_id: int) -> str:
     """Where the desk shows an archived copy (the archive viewer); exports, the API and the
     W3C ``cached`` link all take it from here."""
-    return f"/archive/{snapshot_id}/"
+    from django.urls import reverse
+
+    return reverse("archive-view", kwargs={"pk": snapshot_id})
 
 
 class SnapshotUnavailable(Exception):
