@@ -101,7 +101,7 @@ def test_two_analysts_judge_blind_and_the_reviewer_decides(
     assert "WP-OLENA-REASON" in others and "PAVLO-REASON" in others
     rp.get_by_label("Desk verdict").select_option(Verdict.UNSOURCED)
     rp.get_by_label("Reason").fill("Neither source holds: no second outlet.")
-    rp.get_by_label("Note to the discussion").fill("@olena @pavlo: one outlet is not enough.")
+    rp.get_by_label("Tell the analysts").fill("@olena @pavlo: one outlet is not enough.")
     rp.get_by_role("button", name="Decide").click()
     rp.wait_for_function(
         "(id) => window.annotator.claims.get(id).decided_by === 'iryna'", arg=claim.pk
