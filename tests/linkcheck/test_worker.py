@@ -186,7 +186,9 @@ def test_checks_queued_on_commit_are_done_by_two_workers_within_the_host_limit(
     for link_id in ids:
         assert installation.checks(link_id) == [("ok", 1)]
     assert web.max_active["hold"] == 2  # the per-host limit held across both workers...
-    assert web.max_active["holdb"] == 2
+    # The second host's limit holds too; whether its two ever overlap depends on scheduling
+    # (it flaked on a loaded CI machine), and the parallelism is asserted just below.
+    assert 1 <= web.max_active["holdb"] <= 2
     assert web.max_total_active >= 3  # ...while the other host went on in parallel
     assert len(web.log) == 8
 
