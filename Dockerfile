@@ -19,4 +19,4 @@ RUN useradd --system --uid 1000 workbench \
 USER workbench
 
 EXPOSE 8000
-CMD ["gunicorn", "workbench.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "workbench/gunicorn.conf.py", "workbench.wsgi:application"]

@@ -25,7 +25,8 @@ def test_compose_file_names_the_production_services_with_healthchecks():
     assert set(services) >= SERVICES
     for name in ("db", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
-    assert services["web"]["command"][0] == "gunicorn"
+    # The production server settings (threaded workers, for long streamed exports).
+    assert services["web"]["command"][:3] == ["gunicorn", "-c", "workbench/gunicorn.conf.py"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "workbench", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "workbench", "beat"]
     env = services["web"]["environment"]
