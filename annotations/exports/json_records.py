@@ -1,12 +1,13 @@
 """json and jsonl: the claim records (``records.JSON_RECORD``: the claim record and its
 comments) as an array, or one a line."""
 
+import hashlib
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import connection
 
-from annotations.exports.base import TEXT, Export, ExportFormat, dump, json_array
+from annotations.exports.base import TEXT, Export, ExportFormat, Param, dump, json_array
 from annotations.exports.chunks import sql_record_chunks
 from annotations.exports.records import JSON_RECORD
 
@@ -32,10 +33,30 @@ def write_json(export: Export) -> Iterator[str]:
     return json_array(record_chunks(export))
 
 
+SUMMARY = Param(
+    "summary",
+    bool,
+    'end with one line {"export_summary": {"records": N, "sha256": …}}: the count of record '
+    "lines and the SHA-256 of every byte before this line, so that a cut download shows.",
+)
+
+
 def write_jsonl(export: Export) -> Iterator[str]:
-    """One claim record per line (JSON Lines)."""
+    """One claim record per line (JSON Lines), with the summary line last when asked for.
+
+    The summary is opt-in: a line that is not a claim would break readers written before it.
+    """
+    if not export.params.get(SUMMARY.name):
+        for chunk in record_chunks(export):
+            yield "\n".join(chunk) + "\n"
+        return
+    digest, records = hashlib.sha256(), 0
     for chunk in record_chunks(export):
-        yield "\n".join(chunk) + "\n"
+        text = "\n".join(chunk) + "\n"
+        digest.update(text.encode())
+        records += len(chunk)
+        yield text
+    yield dump({"export_summary": {"records": records, "sha256": digest.hexdigest()}}) + "\n"
 
 
 JSON = ExportFormat(
@@ -53,4 +74,5 @@ JSONL = ExportFormat(
     write=write_jsonl,
     description="one claim record per line",
     schema=TEXT,
+    params=(SUMMARY,),
 )

@@ -1,6 +1,7 @@
 """Each export format, field by field, on the seed articles' Cyrillic text; streaming; queries."""
 
 import csv
+import hashlib
 import io
 import json
 
@@ -566,3 +567,40 @@ def test_comments_do_not_grow_the_export_queries(
     small = queries_for(reviewer_api, f"{EXPORT}?format={fmt}")
     fill(60)
     assert queries_for(reviewer_api, f"{EXPORT}?format={fmt}") == small
+
+
+def _summary_check(content: bytes) -> tuple[list[dict], dict]:
+    """What a consumer does: split off the last line, count and hash what comes before it."""
+    body, _, last = content.rstrip(b"\n").rpartition(b"\n")
+    summary = json.loads(last)["export_summary"]
+    lines = body.split(b"\n") if body else []
+    assert summary["sha256"] == hashlib.sha256(body + b"\n" if body else b"").hexdigest()
+    return [json.loads(line) for line in lines], summary
+
+
+def test_jsonl_summary_counts_and_hashes_the_records(reviewer_api, desk):
+    _, plain = fetch(reviewer_api, "format=jsonl")
+    _, content = fetch(reviewer_api, "format=jsonl&summary=true")
+    records, summary = _summary_check(content)
+    assert summary["records"] == len(records) == 2
+    assert content.startswith(plain)  # the records are the same bytes, the summary is added
+
+
+def test_jsonl_summary_of_an_empty_export(reviewer_api, seeds):
+    records, summary = _summary_check(fetch(reviewer_api, "format=jsonl&summary=true")[1])
+    assert records == [] and summary["records"] == 0
+
+
+def test_a_cut_jsonl_export_fails_the_summary_check(reviewer_api, desk):
+    content = fetch(reviewer_api, "format=jsonl&summary=true")[1]
+    first_record_only = content.split(b"\n", 1)[0] + b"\n"
+    with pytest.raises((KeyError, AssertionError)):
+        _summary_check(first_record_only)  # no summary line: the last line is a claim
+
+
+def test_jsonl_summary_runs_no_extra_query(reviewer_api, desk):
+    with CaptureQueriesContext(connection) as plain:
+        fetch(reviewer_api, "format=jsonl")
+    with CaptureQueriesContext(connection) as summed:
+        fetch(reviewer_api, "format=jsonl&summary=true")
+    assert len(summed) == len(plain)
