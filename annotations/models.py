@@ -648,3 +648,42 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class ExportJob(models.Model):
+    """An export written to a file by a worker, for exports too long to wait for.
+
+    It holds the request (format and claim filters, as the query string of the streamed
+    export), its progress, and the manifest of the file: record count, size and SHA-256.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    format = models.CharField(max_length=24)
+    query = models.JSONField(default=list, help_text="[[name, value], ...] as requested.")
+    api_root = models.URLField(max_length=500, help_text="The API's address the records use.")
+    address = models.URLField(max_length=500, help_text="The streamed export's address.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    records_total = models.PositiveIntegerField(null=True, blank=True)
+    records_done = models.PositiveIntegerField(default=0)
+    storage_key = models.CharField(max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes of the file.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.format}, {self.status})"

@@ -183,3 +183,38 @@ def purge_deleted_claims() -> int:
             settings.CLAIM_DELETED_RETENTION_DAYS,
         )
     return purged
+
+
+# A second run of an export job starts the file over, so it is acknowledged only once done.
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=settings.EXPORT_JOB_TIME_LIMIT,
+    time_limit=settings.EXPORT_JOB_TIME_LIMIT + 60,
+)
+def run_export_job(job_id: int) -> str:
+    """Write one background export to storage (``services.export_job_run``)."""
+    return services.export_job_run(job_id).status
+
+
+def send_export_job(job_id: int) -> bool:
+    """Queue an export job; False when the broker cannot be reached (the caller says so)."""
+    app = run_export_job.app
+    try:
+        if app.conf.task_always_eager:
+            run_export_job.apply_async(args=[job_id])
+            return True
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
+            run_export_job.apply_async(args=[job_id], connection=connection, retry=False)
+    except Exception:
+        log.warning("Could not queue export job %s", job_id, exc_info=True)
+        return False
+    return True
+
+
+@shared_task(ignore_result=True)
+def purge_export_jobs() -> int:
+    """Beat's periodic removal of export jobs older than EXPORT_JOB_RETENTION_DAYS."""
+    return services.export_jobs_purge()

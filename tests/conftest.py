@@ -63,12 +63,16 @@ def _plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def _snapshot_storage(settings, tmp_path_factory):
-    """Archived copies of the pages checked go to a folder of the test's own, not DATA_DIR."""
+    """Archived copies and export files go to folders of the test's own, not DATA_DIR."""
     settings.STORAGES = {
         **settings.STORAGES,
         "snapshots": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(tmp_path_factory.mktemp("snapshots"))},
+        },
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("exports"))},
         },
     }
 

@@ -185,6 +185,15 @@ STORAGES = {
             else {}
         ),
     },
+    # Files of background export jobs; swappable the same way.
+    "exports": {
+        "BACKEND": env_str("EXPORT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": (
+            {"location": env_str("EXPORT_DIR", str(DATA_DIR / "exports"))}
+            if not env_str("EXPORT_STORAGE_BACKEND")
+            else {}
+        ),
+    },
 }
 
 # --- Login throttling (django-axes) ---------------------------------------------------------
@@ -386,6 +395,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotations.tasks.sweep_wayback_captures",
         "schedule": WAYBACK_SWEEP_INTERVAL,
     },
+    "purge-export-jobs": {
+        "task": "annotations.tasks.purge_export_jobs",
+        "schedule": CLAIM_PURGE_INTERVAL,
+    },
 }
 
 # --- REST API (annotations/api) ----------------------------------------------------------
@@ -417,6 +430,10 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 262_144)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Claims per database round trip when streaming an export.
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 500)
+# Background export jobs (POST /api/v1/export/jobs): the longest one may run, in seconds,
+# and how long its file is kept. Files go to the "exports" storage (STORAGES above).
+EXPORT_JOB_TIME_LIMIT = env_int("EXPORT_JOB_TIME_LIMIT", 6 * 3600)
+EXPORT_JOB_RETENTION_DAYS = env_int("EXPORT_JOB_RETENTION_DAYS", 7)
 # Annotations per page of the W3C AnnotationCollection export.
 W3C_PAGE_SIZE = env_int("W3C_PAGE_SIZE", 1000)
 # The schema and the docs pages need a login unless this opens them to everyone.

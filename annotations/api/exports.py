@@ -8,7 +8,7 @@ OpenAPI responses are all read from the registry.
 from collections.abc import Sequence
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -105,6 +105,34 @@ class FixedJSONNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+def prepare_export(
+    user: Any, params: QueryDict, *, api_root: str, address: str
+) -> tuple[ExportFormat, Export]:
+    """The format and the export a query asks for, validated (ValidationError: a 400).
+
+    The streamed export and the background job (``services.export_job_run``) both start here,
+    so a job's file is what the same query would have streamed.
+    """
+    query = ExportParamsSerializer(data=params)
+    query.is_valid(raise_exception=True)
+    fmt = FORMATS[query.validated_data["format"]]
+    ordering = query.validated_data.get("ordering") or selectors.DEFAULT_EXPORT_ORDERING
+    # Exports publish desk verdicts: only the ones the reader may read (the blind rule).
+    claims = selectors.claims_judged_visible_to(user)
+    filterset = ClaimFilter(params, queryset=claims)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    export = Export(
+        claims=filterset.qs,
+        keyset=selectors.CLAIM_ORDERINGS[ordering],
+        urls=Urls(api_root),
+        params=query.validated_data,
+        address=address,
+        query=[(k, v) for k, values in params.lists() for v in values],
+    )
+    return fmt, export
+
+
 @extend_schema(
     summary="Export claims (streamed)",
     description="Takes the claim filters. `format=w3c` returns an AnnotationCollection with "
@@ -134,22 +162,11 @@ class ExportClaimsView(APIView):
     queryset = Claim.objects.none()
 
     def get(self, request: Request) -> HttpResponse | StreamingHttpResponse:
-        query = ExportParamsSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        fmt = FORMATS[query.validated_data["format"]]
-        ordering = query.validated_data.get("ordering") or selectors.DEFAULT_EXPORT_ORDERING
-        # Exports publish desk verdicts: only the ones the reader may read (the blind rule).
-        claims = selectors.claims_judged_visible_to(request.user)
-        filterset = ClaimFilter(request.query_params, queryset=claims)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        export = Export(
-            claims=filterset.qs,
-            keyset=selectors.CLAIM_ORDERINGS[ordering],
-            urls=Urls(request.build_absolute_uri(reverse("api:api-root"))),
-            params=query.validated_data,
+        fmt, export = prepare_export(
+            request.user,
+            request.query_params,
+            api_root=request.build_absolute_uri(reverse("api:api-root")),
             address=request.build_absolute_uri(request.path),
-            query=[(k, v) for k, values in request.query_params.lists() for v in values],
         )
         try:
             body = fmt.write(export)

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import agreement, archives, discussion, exports, views
+from annotations.api import agreement, archives, discussion, export_jobs, exports, views
 
 app_name = "api"
 
@@ -18,6 +18,13 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("review-queue/", views.ReviewQueueView.as_view(), name="review-queue"),
     path("export/claims", exports.ExportClaimsView.as_view(), name="export-claims"),
+    path("export/jobs", export_jobs.ExportJobListView.as_view(), name="export-jobs"),
+    path("export/jobs/<int:pk>", export_jobs.ExportJobView.as_view(), name="export-job"),
+    path(
+        "export/jobs/<int:pk>/file",
+        export_jobs.ExportJobFileView.as_view(),
+        name="export-job-file",
+    ),
     path("agreement/", agreement.AgreementView.as_view(), name="agreement"),
     path(
         "claims/<int:pk>/comments/",

@@ -7,7 +7,7 @@ lists them, and the API's view, parameter validation and OpenAPI schema read tha
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -16,6 +16,8 @@ from annotations import selectors
 from annotations.exports.chunks import claim_rows
 from annotations.exports.fields import Row, Urls
 from annotations.models import Claim
+
+T = TypeVar("T")
 
 
 class NoSuchPage(LookupError):
@@ -43,15 +45,31 @@ class Export:
     params: Mapping[str, Any]  # every format's parameters, validated
     address: str  # the export's absolute URL, without the query string
     query: Sequence[tuple[str, str]]  # the request's query, as given
+    # Told the number of claims in each chunk as it is read (a background job's progress).
+    progress: Callable[[int], None] | None = None
 
     def chunks(self, queryset: QuerySet[Claim] | None = None, **kwargs: Any) -> Iterator[list[Row]]:
         """Claim rows with their evidence, ``EXPORT_CHUNK_SIZE`` claims at a time."""
-        return claim_rows(
-            self.claims if queryset is None else queryset,
-            keyset=self.keyset,
-            chunk_size=settings.EXPORT_CHUNK_SIZE,
-            **kwargs,
+        return self.counted(
+            claim_rows(
+                self.claims if queryset is None else queryset,
+                keyset=self.keyset,
+                chunk_size=settings.EXPORT_CHUNK_SIZE,
+                **kwargs,
+            )
         )
+
+    def counted(self, chunks: Iterator[list[T]]) -> Iterator[list[T]]:
+        """``chunks`` as they are, reporting each one's size to ``progress``."""
+        if self.progress is None:
+            return chunks
+        return self._counting(chunks, self.progress)
+
+    @staticmethod
+    def _counting(chunks: Iterator[list[T]], progress: Callable[[int], None]) -> Iterator[list[T]]:
+        for chunk in chunks:
+            progress(len(chunk))
+            yield chunk
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ from annotations.exports.records import JSON_RECORD
 def record_chunks(export: Export) -> Iterator[list[str]]:
     """Claim records as JSON texts, per chunk; PostgreSQL builds them itself when it can."""
     if connection.vendor == "postgresql":
-        yield from sql_record_chunks(
-            export.claims,
-            keyset=export.keyset,
-            chunk_size=settings.EXPORT_CHUNK_SIZE,
-            api_root=export.urls.root,
-            record=JSON_RECORD,
+        yield from export.counted(
+            sql_record_chunks(
+                export.claims,
+                keyset=export.keyset,
+                chunk_size=settings.EXPORT_CHUNK_SIZE,
+                api_root=export.urls.root,
+                record=JSON_RECORD,
+            )
         )
         return
     build = JSON_RECORD.builder(export.urls)

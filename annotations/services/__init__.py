@@ -98,6 +98,13 @@ from annotations.services.evidence import (
     source_link_for,
     validate_stance,
 )
+from annotations.services.export_jobs import (
+    export_job_of,
+    export_job_open,
+    export_job_request,
+    export_job_run,
+    export_jobs_purge,
+)
 from annotations.services.history import record_history
 from annotations.services.notifications import (
     notification_mark_read,
@@ -218,6 +225,11 @@ __all__ = [
     "evidence_add",
     "evidence_remove",
     "evidence_update",
+    "export_job_of",
+    "export_job_open",
+    "export_job_request",
+    "export_job_run",
+    "export_jobs_purge",
     "is_analyst",
     "is_reviewer",
     "normalise_url",
