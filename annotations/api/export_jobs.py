@@ -19,7 +19,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from annotations import services
-from annotations.api.exports import FixedJSONNegotiation, prepare_export
+from annotations.api.exports import EXPORT_PARAMETERS, FixedJSONNegotiation, prepare_export
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import DeskPermission
 from annotations.api.schema import ErrorSerializer
@@ -106,7 +106,8 @@ class ExportJobListView(ListAPIView):
         description="Takes the query of `GET /api/v1/export/claims` (format, claim filters, "
         "the format's parameters) in the query string; answers 202 with the job.",
         request=None,
-        responses={202: ExportJobSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        parameters=EXPORT_PARAMETERS,
+        responses={202: ExportJobSerializer},
     )
     def post(self, request: Request) -> Response:
         prepare_export(  # a bad query is a 400 now, not a failed job later

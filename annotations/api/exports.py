@@ -133,22 +133,25 @@ def prepare_export(
     return fmt, export
 
 
+EXPORT_PARAMETERS = [
+    OpenApiParameter("format", str, enum=list(FORMATS), default=DEFAULT_FORMAT),
+    *(_param_schema(param, formats) for param, formats in params().values()),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=list(selectors.CLAIM_ORDERINGS),
+        description="Sort order (default id; position = article, start, end).",
+    ),
+]
+
+
 @extend_schema(
     summary="Export claims (streamed)",
     description="Takes the claim filters. `format=w3c` returns an AnnotationCollection with "
     "its first page embedded; `page=N` returns page N. `format=claimreview` returns only "
     "signed-off claims with a final verdict.",
     filters=True,
-    parameters=[
-        OpenApiParameter("format", str, enum=list(FORMATS), default=DEFAULT_FORMAT),
-        *(_param_schema(param, formats) for param, formats in params().values()),
-        OpenApiParameter(
-            "ordering",
-            str,
-            enum=list(selectors.CLAIM_ORDERINGS),
-            description="Sort order (default id; position = article, start, end).",
-        ),
-    ],
+    parameters=EXPORT_PARAMETERS,
     responses=export_responses(),
 )
 class ExportClaimsView(APIView):

@@ -18,7 +18,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from annotations import services
-from annotations.models import Notification
+from annotations.models import ExportJob, Notification
 from tests.api.conftest import client_for
 from tests.conftest import span_of
 
@@ -115,7 +115,11 @@ def test_hostile_inputs_conform_to_schema(live_server, seeded_desk, reviewer):
     notice = services.notify(
         Notification.Kind.MENTIONED, recipients=[reviewer], actor=None, claim=seeded_desk
     )[0]
+    job = ExportJob.objects.create(
+        requested_by=reviewer, format="csv", api_root=live_server.url, address=live_server.url
+    )
     ids = {  # each path's {id} names a row that exists (the ids differ on PostgreSQL)
+        "/api/v1/export/jobs/": job.pk,
         "/api/v1/notifications/": notice.pk,
         "/api/v1/articles/": seeded_desk.article_id,
         "/api/v1/claims/": seeded_desk.pk,
