@@ -18,14 +18,14 @@ What is compared, and why:
   witness. Orphaned claims are left out of highlights (their offsets no longer point into
   the text) but not out of verdicts. See ``annotations.agreement.span_agreement``.
 
-The claims come filtered as the claims API filters them. The reads are five queries
-whatever the desk's size, and no row per assessment comes back: the database counts the
-pairs of verdicts (a self-join grouped by article, analysts and verdicts: the confusion
-matrices), the per-claim verdict profiles (claims grouped by how many analysts gave each
-verdict: all that alpha and Fleiss' kappa need) and the claims each analyst holds per
-article. Articles come a page at a time (most disagreeing first); only the page's articles
-have their spans read, and only those of claims that overlap another claim (the others can
-only match themselves, which a count says).
+The claims come filtered as the claims API filters them. The reads are four queries
+whatever the desk's size, and no row per assessment comes back: the database folds each
+claim's assessments into one "who said what" string and counts the claims of each article
+judged the same way (one pass over the assessments). The confusion matrices, the per-claim
+verdict profiles (all that alpha and Fleiss' kappa need) and the claims each analyst holds
+are read off those few rows. Articles come a page at a time (most disagreeing first); only
+the page's articles have their spans read, and only those of claims that overlap another
+claim (the others can only match themselves, which a count says).
 """
 
 from collections import defaultdict
@@ -141,87 +141,49 @@ def _claim_rows(claims: QuerySet[Claim]) -> tuple[str, tuple]:
     )
 
 
-def _assessment_pairs(claims_sql: str, params: tuple) -> list[tuple]:
-    """(article, orphaned, first analyst, second, first's verdict, second's, claims).
+Judgments = tuple[tuple[int, str], ...]
 
-    Every pair of assessments on one claim, pending ones too (they count as highlights),
-    grouped in the database: the confusion matrices, per article.
+
+def _judgment_sets(claims_sql: str, params: tuple) -> list[tuple[int, bool, Judgments, int]]:
+    """(article, orphaned, the claim's (analyst, verdict) pairs, claims judged so), grouped.
+
+    One pass over the claims' assessments, pending ones too (they count as highlights): the
+    database folds each claim's assessments into one string and counts the claims of each
+    article that were judged the same way, so a desk of 100,000 claims comes back as a few
+    thousand rows. The confusion matrices, the verdict profiles behind alpha and Fleiss'
+    kappa, and the claims each analyst holds are all read off these rows. Django cannot
+    group by an aggregate, so this is hand-built SQL around the ORM's claim query.
     """
     quote = connection.ops.quote_name
-    table = quote(Assessment._meta.db_table)
-    claim, analyst, verdict = (quote(c) for c in ("claim_id", "analyst_id", "verdict"))
-    keys = (
-        f"c.{quote('article_key')}, c.{quote('orphaned')}, a1.{analyst}, a2.{analyst}, "
-        f"a1.{verdict}, a2.{verdict}"
-    )
+    analyst, verdict = f"s.{quote('analyst_id')}", f"s.{quote('verdict')}"
+    if connection.vendor == "postgresql":
+        folded = f"string_agg({analyst}::text || ':' || {verdict}, ',')"
+    else:
+        folded = f"group_concat(CAST({analyst} AS TEXT) || ':' || {verdict}, ',')"
+    article, orphaned = f"c.{quote('article_key')}", f"c.{quote('orphaned')}"
     sql = (
-        f"SELECT {keys}, COUNT(*) FROM {table} a1 "
-        f"JOIN {table} a2 ON a2.{claim} = a1.{claim} AND a2.{analyst} > a1.{analyst} "
-        f"JOIN ({claims_sql}) c ON c.{quote('claim_key')} = a1.{claim} GROUP BY {keys}"
+        f"SELECT article, orphaned, judgments, COUNT(*) FROM ("
+        f"SELECT {article} AS article, {orphaned} AS orphaned, {folded} AS judgments "
+        f"FROM {quote(Assessment._meta.db_table)} s "
+        f"JOIN ({claims_sql}) c ON c.{quote('claim_key')} = s.{quote('claim_id')} "
+        f"GROUP BY s.{quote('claim_id')}, {article}, {orphaned}) per_claim "
+        f"GROUP BY article, orphaned, judgments"
     )
+    merged: dict[tuple[int, bool, Judgments], int] = defaultdict(int)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _profiles_and_holders(
-    claims_sql: str, params: tuple
-) -> tuple[list[tuple[int, tuple[int, ...], int]], list[tuple[int, int, int]]]:
-    """Two groupings of the claims' assessments, read in one pass over them.
-
-    - (article, submitted verdicts per category, claims with that profile), for claims with
-      two or more submitted verdicts: all that alpha and Fleiss' kappa need;
-    - (article, analyst, placed claims the analyst holds an assessment on): the spans each
-      analyst highlighted, whether two analysts met on an article.
-
-    Django cannot group by an aggregate, so this is hand-built SQL around the ORM's claim
-    query. PostgreSQL makes both groupings in one scan (GROUPING SETS); other databases
-    (SQLite has no grouping sets) join the two with UNION ALL, in the same single query.
-    """
-    quote = connection.ops.quote_name
-    verdict, analyst = quote("verdict"), quote("analyst_id")
-    counts = ", ".join(
-        f"SUM(CASE WHEN s.{verdict} = %s THEN 1 ELSE 0 END) AS n_{i}"
-        for i in range(len(CATEGORIES))
-    )
-    held = f"SUM(CASE WHEN c.{quote('orphaned')} THEN 0 ELSE 1 END) AS held"
-    names = ", ".join(f"n_{i}" for i in range(len(CATEGORIES)))
-    raters = " + ".join(f"n_{i}" for i in range(len(CATEGORIES)))
-    source = (
-        f"{quote(Assessment._meta.db_table)} s "
-        f"JOIN ({claims_sql}) c ON c.{quote('claim_key')} = s.{quote('claim_id')}"
-    )
-    article = f"c.{quote('article_key')}"
-    if connection.vendor == "postgresql":
-        grouped = (
-            f"SELECT GROUPING(s.{quote('claim_id')}) AS kind, {article} AS article, "
-            f"s.{analyst} AS analyst, {counts}, {held} FROM {source} "
-            f"GROUP BY GROUPING SETS ((s.{quote('claim_id')}, {article}), ({article}, s.{analyst}))"
-        )
-        grouped_params = [*CATEGORIES, *params]
-    else:  # the claims' SQL twice, its parameters too
-        grouped = (
-            f"SELECT 0 AS kind, {article} AS article, NULL AS analyst, {counts}, 0 AS held "
-            f"FROM {source} GROUP BY s.{quote('claim_id')}, {article} "
-            f"UNION ALL SELECT 1, {article}, s.{analyst}, {counts}, {held} "
-            f"FROM {source} GROUP BY {article}, s.{analyst}"
-        )
-        grouped_params = [*CATEGORIES, *params, *CATEGORIES, *params]
-    sql = (
-        f"SELECT kind, article, analyst, {names}, COUNT(*), SUM(held) FROM ({grouped}) g "
-        f"WHERE kind = 1 OR {raters} >= 2 GROUP BY kind, article, analyst, {names}"
-    )
-    profiles: list[tuple[int, tuple[int, ...], int]] = []
-    holders: list[tuple[int, int, int]] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, grouped_params)
-        for kind, article_id, analyst_id, *rest in cursor.fetchall():
-            *profile, claims, held_claims = rest
-            if kind == 0:
-                profiles.append((article_id, tuple(int(n) for n in profile), int(claims)))
-            elif held_claims:
-                holders.append((article_id, analyst_id, int(held_claims)))
-    return profiles, holders
+        for article_id, is_orphaned, folded_judgments, claims in cursor.fetchall():
+            # The order inside a claim's string is the database's: sort, then merge.
+            judgments = tuple(
+                sorted(
+                    (int(analyst_id), verdict_value)
+                    for analyst_id, _, verdict_value in (
+                        item.partition(":") for item in folded_judgments.split(",")
+                    )
+                )
+            )
+            merged[(article_id, bool(is_orphaned), judgments)] += int(claims)
+    return [(a, o, j, n) for (a, o, j), n in merged.items()]
 
 
 def _overlapping_spans(claims: QuerySet[Claim]) -> list[tuple[int, int, int, int, int]]:
@@ -313,7 +275,7 @@ def _disagreement(confusions: Confusions) -> int:
 def desk_agreement(
     claims: QuerySet[Claim], page: int = 1, per_page: int = ARTICLES_PER_PAGE
 ) -> DeskFigures:
-    """Every agreement figure for ``claims`` (already filtered), in five queries.
+    """Every agreement figure for ``claims`` (already filtered), in four queries.
 
     The desk-wide figures cover every claim; the articles come a page at a time, the most
     disagreeing pairs of verdicts first (then by id), and only the page's articles have
@@ -329,22 +291,30 @@ def desk_agreement(
     by_article: dict[int, Confusions] = defaultdict(dict)
     desk: Confusions = defaultdict(lambda: [[0] * size for _ in range(size)])
     shared: dict[tuple[int, int, int], int] = defaultdict(int)
-    for article_id, orphaned, first, second, v1, v2, n in _assessment_pairs(claims_sql, params):
-        if not orphaned:
-            shared[(article_id, first, second)] += n
-        if v1 in index and v2 in index:
-            cell = by_article[article_id].setdefault(
-                (first, second), [[0] * size for _ in range(size)]
-            )
-            cell[index[v1]][index[v2]] += n
-            desk[(first, second)][index[v1]][index[v2]] += n
-
-    profiles, held = _profiles_and_holders(claims_sql, params)
     items_per_article: dict[int, int] = defaultdict(int)
     desk_profiles: dict[tuple[int, ...], int] = defaultdict(int)
-    for article_id, profile, n in profiles:
-        items_per_article[article_id] += n
-        desk_profiles[profile] += n
+    held_per: dict[tuple[int, int], int] = defaultdict(int)
+    for article_id, orphaned, judgments, n in _judgment_sets(claims_sql, params):
+        for (first, v1), (second, v2) in combinations(judgments, 2):
+            if not orphaned:
+                shared[(article_id, first, second)] += n
+            if v1 in index and v2 in index:
+                cell = by_article[article_id].setdefault(
+                    (first, second), [[0] * size for _ in range(size)]
+                )
+                cell[index[v1]][index[v2]] += n
+                desk[(first, second)][index[v1]][index[v2]] += n
+        profile = [0] * size
+        for _, verdict in judgments:
+            if verdict in index:
+                profile[index[verdict]] += 1
+        if sum(profile) >= 2:
+            items_per_article[article_id] += n
+            desk_profiles[tuple(profile)] += n
+        if not orphaned:
+            for analyst_id, _ in judgments:
+                held_per[(article_id, analyst_id)] += n
+    held = [(article_id, analyst_id, n) for (article_id, analyst_id), n in held_per.items()]
     # One row per claim, as the statistics take them: a few distinct profiles, repeated.
     rows = np.repeat(
         np.array(list(desk_profiles), dtype=np.int64).reshape(-1, size),

@@ -105,7 +105,7 @@ def test_a_fixed_number_of_queries_whatever_the_size(
     bulk_double_checked(ru_article, n, analyst, other_analyst)
     bulk_double_checked(uk_article, n, analyst, other_analyst)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         figures = selectors_agreement.desk_agreement(Claim.objects.all())
 
     assert figures.items == 2 * n
