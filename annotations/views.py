@@ -128,6 +128,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "api_root": "/api/v1/",
         "poll_ms": settings.ANNOTATOR_POLL_MS,
         "can_create": services.can_create_claims(request.user),
+        "user_id": request.user.pk,  # to tell the user's own citations, which they may change
         "can_sign_off": services.can_sign_off(request.user),
         "can_decide": services.can_decide(request.user),
         "claim_confirm_chars": CLAIM_CONFIRM_CHARS,

@@ -42,8 +42,11 @@ class DeskPermission(BasePermission):
                 self.message = services.MSG_NO_RIGHT_DELETE
                 return False
             return True
-        claim = obj.claim if isinstance(obj, Evidence) else obj
-        if isinstance(claim, Claim) and not services.can_edit_claim(request.user, claim):
+        if isinstance(obj, Evidence):
+            allowed = services.can_change_evidence(request.user, obj)
+        else:
+            allowed = not isinstance(obj, Claim) or services.can_edit_claim(request.user, obj)
+        if not allowed:
             self.message = services.MSG_NO_RIGHT_EDIT
             return False
         return True

@@ -411,7 +411,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         user = request.user if request is not None else None
         if user is None:
-            return {"edit": False, "delete": False, "sign_off": False}
+            return {"edit": False, "cite": False, "delete": False, "sign_off": False}
         return services.claim_permissions(user, claim)
 
     def get_url(self, claim: Claim) -> str:

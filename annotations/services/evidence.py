@@ -18,7 +18,7 @@ from annotations.services.errors import (
 )
 from annotations.services.history import diff, evidence_record, record_history
 from annotations.services.locking import lock_claim
-from annotations.services.roles import User, account, can_edit_claim, require
+from annotations.services.roles import User, account, can_change_evidence, can_cite, require
 from annotations.wayback import service as wayback
 
 
@@ -65,7 +65,7 @@ def evidence_add(
 ) -> Evidence:
     """Attach a cited source to a claim; the link is shared with every other citation of it."""
     locked = lock_claim(claim)
-    require(can_edit_claim(actor, locked), MSG_NO_RIGHT_EDIT)
+    require(can_cite(actor, locked), MSG_NO_RIGHT_EDIT)
     validate_stance(stance)
     link = source_link_for(url)
     evidence = Evidence.objects.create(
@@ -103,7 +103,7 @@ def evidence_update(
 ) -> Evidence:
     pk = evidence.pk if isinstance(evidence, Evidence) else evidence
     locked = Evidence.objects.select_for_update().select_related("claim").get(pk=pk)
-    require(can_edit_claim(actor, locked.claim), MSG_NO_RIGHT_EDIT)
+    require(can_change_evidence(actor, locked), MSG_NO_RIGHT_EDIT)
     if stance is not None:
         validate_stance(stance)
     new_values: dict[str, Any] = {
@@ -142,7 +142,7 @@ def evidence_update(
 def evidence_remove(*, evidence: Evidence | int, actor: User) -> None:
     pk = evidence.pk if isinstance(evidence, Evidence) else evidence
     locked = Evidence.objects.select_for_update().select_related("claim").get(pk=pk)
-    require(can_edit_claim(actor, locked.claim), MSG_NO_RIGHT_EDIT)
+    require(can_change_evidence(actor, locked), MSG_NO_RIGHT_EDIT)
     record_history(
         claim=locked.claim,
         evidence=locked,

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.auth.models import User as Account
 from django.core.exceptions import PermissionDenied
 
-from annotations.models import Claim, Verdict
+from annotations.models import Claim, Evidence, Verdict
 
 # Who is asking: a signed-in account (the default auth user model) or an anonymous visitor.
 User = Account | AnonymousUser
@@ -77,6 +77,30 @@ def can_edit_claim(user: User, claim: Claim) -> bool:
     return is_analyst(user) and claim.created_by_id == user.pk
 
 
+def can_cite(user: User, claim: Claim) -> bool:
+    """Evidence belongs to the claim, not to whoever highlighted it first.
+
+    An analyst who joined a claim by highlighting the same span judges it and may cite
+    sources for it too, once the blind rule lets them see the claim's evidence (after
+    their own verdict is in), so nobody adds to a list they cannot read.
+    """
+    if can_edit_claim(user, claim):
+        return True
+    own = next((a for a in claim.assessments.all() if a.analyst_id == user.pk), None)
+    if own is None or not is_analyst(user):
+        return False
+    from annotations.services.assessments import can_see_judgments  # it imports this module
+
+    return can_see_judgments(user, claim, own=own)
+
+
+def can_change_evidence(user: User, evidence: Evidence) -> bool:
+    """Whoever may edit the claim, and the analyst who cited this source."""
+    if can_edit_claim(user, evidence.claim):
+        return True
+    return evidence.added_by_id == user.pk and can_cite(user, evidence.claim)
+
+
 def can_delete_claim(user: User, claim: Claim) -> bool:
     """Analysts may delete their own claims until a reviewer has signed one off."""
     if is_reviewer(user):
@@ -109,6 +133,7 @@ def claim_permissions(user: User, claim: Claim) -> dict[str, bool]:
     signable = claim.is_signed_off or (claim.verdict != Verdict.PENDING and not claim.is_orphaned)
     return {
         "edit": can_edit_claim(user, claim),
+        "cite": can_cite(user, claim),
         "delete": can_delete_claim(user, claim),
         "sign_off": can_sign_off(user) and signable,
     }

@@ -240,3 +240,45 @@ def test_assigning_an_article_notifies_each_new_analyst_once(
         [analyst.username, other_analyst.username]
     )
     assert {n.article_id for n in assigned} == {ru_article.pk}
+
+
+def test_an_analyst_who_joined_a_claim_cites_once_their_verdict_is_in(
+    analyst_api, other_api, blind, make_claim, other_analyst
+):
+    """Evidence is the claim's: the second analyst may cite, not only the first highlighter."""
+    claim = make_claim(blind, QUOTE, verdict="verified", rationale="WP cites it.")
+    join(blind, other_analyst)
+    cite = {"claim": claim.pk, "url": "https://example.org/pavlo", "stance": "refutes"}
+
+    early = other_api.post("/api/v1/evidence/", cite, format="json")
+    assert early.status_code == 403  # blind: the claim's evidence is hidden from him yet
+    assert other_api.get(f"/api/v1/claims/{claim.pk}/").json()["permissions"]["cite"] is False
+
+    assert put_assessment(other_api, claim.pk, {"verdict": "disputed"}).status_code == 200
+    assert other_api.get(f"/api/v1/claims/{claim.pk}/").json()["permissions"]["cite"] is True
+    added = other_api.post("/api/v1/evidence/", cite, format="json")
+    assert added.status_code == 201, added.json()
+    evidence_id = added.json()["id"]
+    assert (
+        other_api.patch(
+            f"/api/v1/evidence/{evidence_id}/", {"note": "the letter"}, format="json"
+        ).status_code
+        == 200
+    )
+
+    first = analyst_api.post(
+        "/api/v1/evidence/", {"claim": claim.pk, "url": "https://example.org/olena"}, format="json"
+    ).json()["id"]
+    # His own citation is his to change; the first analyst's is not.
+    assert other_api.delete(f"/api/v1/evidence/{first}/").status_code == 403
+    assert other_api.delete(f"/api/v1/evidence/{evidence_id}/").status_code == 204
+
+
+def test_an_analyst_with_no_assessment_on_a_claim_still_cannot_cite(
+    other_api, ru_article, make_claim
+):
+    claim = make_claim(ru_article, QUOTE, verdict="verified")
+    refused = other_api.post(
+        "/api/v1/evidence/", {"claim": claim.pk, "url": "https://example.org/x"}, format="json"
+    )
+    assert refused.status_code == 403

@@ -5,6 +5,7 @@ import { $, formatTime, h, safeHref } from "./dom.js";
 export const evidenceMethods = {
   renderEvidence(claim) {
     const editable = this.can(claim, "edit");
+    const mine = (ev) => Boolean(ev.added_by && ev.added_by.id === this.config.user_id && this.can(claim, "cite"));
     const stances = this.config.stances;
     const items = (claim.evidence || []).map((ev) =>
       h(
@@ -28,8 +29,8 @@ export const evidenceMethods = {
           ev.link && this.config.can_create
             ? h("button", { type: "button", dataset: { action: "recheck", id: ev.id }, "aria-label": `Check again the link of ${ev.title || ev.url}` }, "Check again")
             : null,
-          editable ? " " : null,
-          editable
+          editable || mine(ev) ? " " : null,
+          editable || mine(ev)
             ? h(
                 "span",
                 {},

@@ -181,6 +181,10 @@ export const panelMethods = {
     for (const input of $("claim-detail").querySelectorAll("input, textarea, select, #rationale-form button, #evidence-form button")) {
       input.disabled = !editable;
     }
+    // Citing is open to every analyst judging the claim, not only to whoever highlighted it.
+    for (const input of $("evidence-form").querySelectorAll("input, textarea, select, button")) {
+      input.disabled = !this.can(claim, "cite");
+    }
     $("delete-claim").disabled = !this.can(claim, "delete");
     this.renderDesk(claim);
     this.enableComments();
