@@ -257,6 +257,37 @@ def test_article_page_shows_counts_per_verdict(reviewer_client, ru_article, make
     assert "Пристрасті навколо Венесуели" in listing
 
 
+def test_a_reviewer_sets_blind_review_from_the_article_list(reviewer_client, seeds):
+    ru, uk = seeds["ru"], seeds["uk"]
+    url = reverse("admin:annotations_article_changelist")
+    listing = reviewer_client.get(url).content.decode()
+    assert 'value="blind_review_on"' in listing
+    chosen = {"_selected_action": [ru.pk, uk.pk]}
+    response = reviewer_client.post(url, {**chosen, "action": "blind_review_on"}, follow=True)
+    assert "2 article(s) now under blind review." in response.content.decode()
+    ru.refresh_from_db()
+    uk.refresh_from_db()
+    assert (ru.blind_review, uk.blind_review) == (True, True)
+    reviewer_client.post(url, {"_selected_action": [ru.pk], "action": "blind_review_default"})
+    ru.refresh_from_db()
+    assert ru.blind_review is None  # the desk default again
+    page = reviewer_client.get(reverse("admin:annotations_article_change", args=[uk.pk]))
+    assert "blind" in page.content.decode().lower()
+
+
+def test_staff_who_may_not_decide_get_no_blind_review_actions(client, ru_article, other_analyst):
+    other_analyst.is_staff = True
+    other_analyst.save()
+    client.force_login(other_analyst)
+    url = reverse("admin:annotations_article_changelist")
+    listing = client.get(url)
+    assert listing.status_code == 200 and 'value="assign"' not in listing.content.decode()
+    assert 'value="blind_review_on"' not in listing.content.decode()
+    client.post(url, {"_selected_action": [ru_article.pk], "action": "blind_review_on"})
+    ru_article.refresh_from_db()
+    assert ru_article.blind_review is None
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -42,8 +42,8 @@ class AssignForm(forms.Form):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "language", "published_on", "source_name", "claim_counts"]
-    actions = ["assign"]
-    list_filter = ["language", "published_on"]
+    actions = ["assign", "blind_review_on", "blind_review_off", "blind_review_default"]
+    list_filter = ["language", "published_on", "blind_review"]
     search_fields = ["title", "body", "source_name"]
     # What the importer owns is read-only here: the next import would overwrite it anyway.
     readonly_fields = [
@@ -58,6 +58,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "assigned_to",
+        "blind_review",  # set by the actions below, through its service
     ]
     fields = [
         "title",
@@ -66,6 +67,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "published_on",
         "source_name",
         "source_url",
+        "blind_review",
         "claim_counts",
         "assigned_to",
         "body",
@@ -134,3 +136,31 @@ class ArticleAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/annotations/article/assign.html", context)
+
+    def has_blind_review_permission(self, request: HttpRequest) -> bool:
+        return services.can_decide(request.user)
+
+    def _set_blind_review(
+        self, request: HttpRequest, queryset: QuerySet, blind_review: bool | None, said: str
+    ) -> None:
+        try:
+            for article in queryset:
+                services.article_set_blind_review(
+                    article=article, actor=request.user, blind_review=blind_review
+                )
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"{queryset.count()} article(s) {said}.", messages.SUCCESS)
+
+    @admin.action(description="Blind review: on", permissions=["blind_review"])
+    def blind_review_on(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_blind_review(request, queryset, True, "now under blind review")
+
+    @admin.action(description="Blind review: off", permissions=["blind_review"])
+    def blind_review_off(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_blind_review(request, queryset, False, "no longer under blind review")
+
+    @admin.action(description="Blind review: the desk default", permissions=["blind_review"])
+    def blind_review_default(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_blind_review(request, queryset, None, "back to the desk default")

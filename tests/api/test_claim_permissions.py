@@ -18,24 +18,48 @@ def claim(make_claim, ru_article):
     return make_claim(ru_article, QUOTE)
 
 
+def rights(**granted: bool) -> dict[str, bool]:
+    return {"edit": False, "cite": False, "delete": False, "sign_off": False, **granted}
+
+
 def permissions(api, claim) -> dict:
     return api.get(f"/api/v1/claims/{claim.pk}/").json()["permissions"]
 
 
 def test_the_author_may_edit_and_delete_but_not_sign_off(analyst_api, claim):
-    assert permissions(analyst_api, claim) == {"edit": True, "cite": True, "delete": True, "sign_off": False}
+    assert permissions(analyst_api, claim) == {
+        "edit": True,
+        "cite": True,
+        "delete": True,
+        "sign_off": False,
+    }
 
 
 def test_another_analyst_may_do_nothing(other_api, claim):
-    assert permissions(other_api, claim) == {"edit": False, "cite": False, "delete": False, "sign_off": False}
+    assert permissions(other_api, claim) == {
+        "edit": False,
+        "cite": False,
+        "delete": False,
+        "sign_off": False,
+    }
 
 
 def test_a_user_without_a_role_may_do_nothing(outsider_api, claim):
-    assert permissions(outsider_api, claim) == {"edit": False, "cite": False, "delete": False, "sign_off": False}
+    assert permissions(outsider_api, claim) == {
+        "edit": False,
+        "cite": False,
+        "delete": False,
+        "sign_off": False,
+    }
 
 
 def test_a_reviewer_may_sign_off_only_once_there_is_a_verdict(reviewer_api, reviewer, claim):
-    assert permissions(reviewer_api, claim) == {"edit": True, "cite": True, "delete": True, "sign_off": False}
+    assert permissions(reviewer_api, claim) == {
+        "edit": True,
+        "cite": True,
+        "delete": True,
+        "sign_off": False,
+    }
     services.claim_update(claim=claim, actor=reviewer, verdict="verified")
     assert permissions(reviewer_api, claim)["sign_off"] is True
 
@@ -43,7 +67,12 @@ def test_a_reviewer_may_sign_off_only_once_there_is_a_verdict(reviewer_api, revi
 def test_the_author_loses_delete_once_signed_off(analyst_api, reviewer, claim):
     services.claim_update(claim=claim, actor=reviewer, verdict="verified")
     services.claim_sign_off(claim=claim, reviewer=reviewer)
-    assert permissions(analyst_api, claim) == {"edit": True, "cite": True, "delete": False, "sign_off": False}
+    assert permissions(analyst_api, claim) == {
+        "edit": True,
+        "cite": True,
+        "delete": False,
+        "sign_off": False,
+    }
 
 
 def queries_for(client, path: str) -> int:
