@@ -10,6 +10,7 @@ that decides whether a reader may see the other analysts' judgments and the desk
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -214,6 +215,20 @@ def _own_assessment(claim: Claim, analyst: User) -> tuple[Assessment, bool]:
     return assessment, True
 
 
+def _decision_comment(claim: Claim | int, reviewer: User, comment: str) -> None:
+    """Post the decision's comment; its faults are the request's ``comment`` field's."""
+    from annotations.services.comments import comment_add
+
+    try:
+        comment_add(claim=claim, author=reviewer, body=comment)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "body" in exc.error_dict:
+            raise ValidationError(
+                {"comment": exc.error_dict.pop("body"), **exc.error_dict}
+            ) from exc
+        raise
+
+
 @transaction.atomic
 def claim_decide(
     *,
@@ -232,12 +247,9 @@ def claim_decide(
     """
     from annotations.services.claims import validate_verdict
 
-    if comment:
-        from annotations.services.comments import comment_add
-
-        comment_add(claim=claim, author=reviewer, body=comment)
-
     require(can_decide(reviewer), MSG_NO_RIGHT_DECIDE)
+    if comment:
+        _decision_comment(claim, reviewer, comment)
     locked = lock_claim(claim)
     if expected_version is not None and locked.version != expected_version:
         raise StaleClaimError(locked)

@@ -211,21 +211,27 @@ def test_a_decision_with_a_comment_tells_both_analysts(
     assert (other_analyst.username, "mentioned") in told
 
 
+@pytest.mark.parametrize(
+    ("comment", "code"),
+    [("@nobody-here look", "mention_unknown"), ("x" * 20_001, "comment_too_long")],
+)
 def test_a_decision_with_a_bad_comment_decides_nothing(
-    reviewer_api, ru_article, make_claim, other_analyst
+    reviewer_api, ru_article, make_claim, other_analyst, settings, comment, code
 ):
+    settings.COMMENT_MAX_LENGTH = 20_000
     claim = make_claim(ru_article, QUOTE, verdict="verified")
     services.assessment_submit(claim=claim, analyst=other_analyst, verdict="disputed")
     version = Claim.objects.get(pk=claim.pk).version
     refused = reviewer_api.post(
         f"/api/v1/claims/{claim.pk}/decide/",
-        {"verdict": "verified", "reason": "", "comment": "@nobody-here look"},
+        {"verdict": "verified", "reason": "", "comment": comment},
         format="json",
         HTTP_IF_MATCH=f'"{version}"',
     )
     assert refused.status_code == 400
-    assert refused.json()["codes"] == {"body": ["mention_unknown"]}
+    assert refused.json()["codes"] == {"comment": [code]}  # the field the reviewer filled
     assert Claim.objects.get(pk=claim.pk).in_disagreement
+    assert not Comment.objects.filter(claim=claim).exists()
 
 
 def test_assigning_an_article_notifies_each_new_analyst_once(
