@@ -687,3 +687,10 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def query_string(self) -> str:
+        """The query as it was asked, ``format=jsonl&article=3``."""
+        from urllib.parse import urlencode
+
+        return urlencode([tuple(pair) for pair in self.query])

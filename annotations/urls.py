@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from annotations import archive_views, inbox, views
+from annotations import archive_views, export_pages, inbox, views
 from annotations.csp import content_security_policy
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", inbox.inbox_open, name="inbox-open"),
     path("inbox/<int:pk>/read/", inbox.inbox_mark_read, name="inbox-read"),
     path("inbox/read-all/", inbox.inbox_mark_all_read, name="inbox-read-all"),
+    path("exports/", export_pages.exports, name="exports"),
     path("archive/<int:pk>/", archive_views.archive_view, name="archive-view"),
     path("archive/<int:pk>/raw", archive_views.archive_raw, name="archive-raw"),
     path(

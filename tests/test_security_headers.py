@@ -30,6 +30,7 @@ def signed_in(client, analyst, seeds):
 HTML_PAGES = [
     "/",
     "/articles/{article}/",
+    "/exports/",
     "/no/such/page/",
     "/api/v1/claims/?format=api",
 ]

@@ -7,7 +7,7 @@ count, size and SHA-256 the job lists.
 """
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, QueryDict
 from django.urls import reverse as django_reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -15,7 +15,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from annotations import services
@@ -64,9 +63,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return self._url("api:export-job", job)
 
     def get_query(self, job: ExportJob) -> str:
-        from urllib.parse import urlencode
-
-        return urlencode([tuple(pair) for pair in job.query])
+        return job.query_string
 
     def get_progress(self, job: ExportJob) -> float | None:
         """Share of the matching claims read so far (0 to 1); 1 once done."""
@@ -110,18 +107,7 @@ class ExportJobListView(ListAPIView):
         responses={202: ExportJobSerializer},
     )
     def post(self, request: Request) -> Response:
-        prepare_export(  # a bad query is a 400 now, not a failed job later
-            request.user,
-            request.query_params,
-            api_root=request.build_absolute_uri(reverse("api:api-root")),
-            address=request.build_absolute_uri(reverse("api:export-claims")),
-        )
-        job = services.export_job_request(
-            actor=request.user,
-            query=[(k, v) for k, values in request.query_params.lists() for v in values],
-            api_root=request.build_absolute_uri(reverse("api:api-root")),
-            address=request.build_absolute_uri(reverse("api:export-claims")),
-        )
+        job = start_export_job(request, request.query_params)
         job.refresh_from_db()  # an eager worker (tests, make run) may have finished it already
         data = ExportJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
@@ -166,6 +152,23 @@ class ExportJobFileView(APIView):
         response["X-Content-SHA256"] = job.sha256
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def start_export_job(request: HttpRequest | Request, params: QueryDict) -> ExportJob:
+    """Check an export query as the streamed export would, then queue it as a job.
+
+    Shared by the API and the exports page. A bad query raises DRF's ValidationError before
+    any job exists, so it is a 400 now rather than a failed job later.
+    """
+    api_root = request.build_absolute_uri(django_reverse("api:api-root"))
+    address = request.build_absolute_uri(django_reverse("api:export-claims"))
+    prepare_export(request.user, params, api_root=api_root, address=address)
+    return services.export_job_request(
+        actor=request.user,
+        query=[(k, v) for k, values in params.lists() for v in values],
+        api_root=api_root,
+        address=address,
+    )
 
 
 def _own_job(request: Request, pk: int) -> ExportJob:

@@ -55,6 +55,13 @@ def test_article_list(open_browser, live_seeds, analyst_user):  # noqa: F811
     assert axe_violations(b) == []
 
 
+def test_exports_page(open_browser, live_seeds, analyst_user):  # noqa: F811
+    b = open_browser()
+    b.login("olena", "pw-olena")
+    b.page.goto("/exports/")
+    assert axe_violations(b) == []
+
+
 def test_annotator_with_a_claim_open(open_browser, live_seeds, analyst_user):  # noqa: F811
     from annotations import services
 

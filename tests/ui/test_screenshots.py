@@ -340,3 +340,28 @@ def test_screenshots_of_the_archive_viewer(open_browser, live_seeds, tmp_path):
     b.page.screenshot(path=out / "archive-changes.png")
     for name in ("archive-viewer", "archive-changes"):
         assert (out / f"{name}.png").stat().st_size > 5_000
+
+
+def test_screenshot_of_the_exports_page(open_browser, live_seeds, tmp_path):
+    """A background export started from the page, then written (as the worker would)."""
+    from annotations.models import ExportJob
+
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    b = open_browser()
+    b.login("reviewer", "reviewer-demo")
+    b.page.goto("/exports/")
+    b.page.get_by_label("Format").select_option("csv")
+    b.page.get_by_role("button", name="Start export").click()
+    b.page.wait_for_selector("text=is queued")
+    b.page.get_by_label("Format").select_option("jsonl")
+    b.page.get_by_label("End a jsonl file").check()
+    b.page.get_by_role("button", name="Start export").click()
+    b.page.wait_for_selector("text=is queued")
+    for job in ExportJob.objects.order_by("id"):
+        services.export_job_run(job.pk)
+    b.page.goto("/exports/")
+    assert b.page.get_by_role("link", name="Download").count() == 2
+    b.page.screenshot(path=out / "exports.png", full_page=True)
+    assert (out / "exports.png").stat().st_size > 5_000
