@@ -1,6 +1,7 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against the live test server."""
 
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -159,9 +160,68 @@ class Browser:
         self.context.close()
 
 
+class InFlight:
+    """The live server's WSGI app, counting the requests it is still answering.
+
+    A closed browser context leaves the server thread finishing the page's last requests (a
+    poll, say). On SQLite the test database's flush then meets "database table is locked";
+    waiting for the count to reach zero before the test ends keeps the two apart.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.active = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.active += 1
+        try:
+            return _Finished(self.app(environ, start_response), self._done)
+        except BaseException:
+            self._done()
+            raise
+
+    def _done(self) -> None:
+        with self.idle:
+            self.active -= 1
+            self.idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: self.active == 0, timeout=timeout)
+
+
+class _Finished:
+    """A response body that reports, once the server has closed it, that it was answered."""
+
+    def __init__(self, body, done):
+        self.body, self.done = body, done
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.done()
+
+
+def in_flight(live_server) -> InFlight:
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, InFlight):
+        app = InFlight(app)
+        httpd.set_app(app)
+    return app
+
+
 @pytest.fixture
 def open_browser(chromium, live_server, browser_env) -> Iterator:
     """Open any number of independent browser contexts (two analysts, say)."""
+    requests = in_flight(live_server)
     opened: list[Browser] = []
 
     def make() -> Browser:
@@ -172,5 +232,6 @@ def open_browser(chromium, live_server, browser_env) -> Iterator:
     yield make
     for browser in opened:
         browser.close()
+    requests.wait_idle()  # before the database is flushed under the server's feet
     errors = [e for b in opened for e in b.errors]
     assert not errors, f"JavaScript errors in the page: {errors}"
