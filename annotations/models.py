@@ -694,3 +694,24 @@ class ExportJob(models.Model):
         from urllib.parse import urlencode
 
         return urlencode([tuple(pair) for pair in self.query])
+
+
+class Passage(models.Model):
+    """A sentence of an article, indexed for the same-claim matcher (``annotations.matching``).
+
+    ``key`` is the sentence's folded lemmas, numbers and names; the database indexes it (a
+    generated ``tsvector`` with a GIN index on PostgreSQL, an FTS5 table on SQLite, both made
+    by migration 0013). Rows are rewritten whenever the article's text is written.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="passages")
+    start = models.PositiveIntegerField(help_text="Offset in Unicode code points, inclusive.")
+    end = models.PositiveIntegerField(help_text="Offset in Unicode code points, exclusive.")
+    key = models.TextField(help_text="Folded lemmas, numbers and names the index searches.")
+
+    class Meta:
+        ordering = ["article_id", "start"]
+        indexes = [models.Index(fields=["article", "start"])]
+
+    def __str__(self) -> str:
+        return f"passage {self.article_id}:{self.start}-{self.end}"

@@ -88,6 +88,7 @@ def _fresh_throttles():
 @pytest.fixture
 def seeds(db) -> dict[str, Article]:
     call_command("loaddata", "fixtures/articles.json", verbosity=0)
+    call_command("rebuild_passages", verbosity=0)  # loaddata goes around the services
     return {
         "ru": Article.objects.get(source_file=RU_SEED),
         "uk": Article.objects.get(source_file=UK_SEED),

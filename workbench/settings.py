@@ -44,6 +44,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -495,3 +505,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "workbench@localhost")
+
+# Same-claim matching (annotations.matching): the score a suggestion needs, how many
+# candidates the index hands to the scorer, and the scorer (a dotted path to a class).
+MATCH_THRESHOLD = env_float("MATCH_THRESHOLD", 0.35)
+MATCH_CANDIDATES = env_int("MATCH_CANDIDATES", 50)
+MATCH_ENCODER = env_str("MATCH_ENCODER", "annotations.matching.encoders.LexicalEncoder")

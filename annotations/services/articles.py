@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from annotations.matching.index import article_passages_refresh
 from annotations.models import Article, Claim
 from annotations.services.errors import MSG_NO_RIGHT_BLIND
 from annotations.services.locking import lock_article
@@ -79,6 +80,7 @@ def article_import(
     if article is None:
         article = Article(source_file=source_file, slug=_unique_slug(title))
     body_changed = not created and article.content_hash != content_hash
+    reindex = created or body_changed or article.language != language
     article.title = title
     article.body = body
     article.language = language
@@ -100,6 +102,8 @@ def article_import(
             ]
         )
     result = ArticleImport(article=article, created=created, body_changed=body_changed)
+    if reindex:  # the same-claim matcher's passages follow the text, in this transaction
+        article_passages_refresh(article)
     if body_changed:
         for claim, outcome in article_reanchor_claims(article=article):
             result.add(claim, outcome)

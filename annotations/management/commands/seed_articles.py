@@ -22,3 +22,4 @@ class Command(BaseCommand):
             self.stdout.write("Articles are already loaded: the seed fixture is left alone.")
             return
         call_command("loaddata", fixture, verbosity=options.get("verbosity", 1))
+        call_command("rebuild_passages", verbosity=options.get("verbosity", 1))
