@@ -715,3 +715,17 @@ class Passage(models.Model):
 
     def __str__(self) -> str:
         return f"passage {self.article_id}:{self.start}-{self.end}"
+
+
+class PassageTerm(models.Model):
+    """How many passages hold a key term (the matcher weighs rare terms above common ones).
+
+    Kept by ``annotations.matching.index`` with every passage write; the row with the empty
+    term counts all passages.
+    """
+
+    term = models.CharField(max_length=200, primary_key=True)
+    passages = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.passages}"

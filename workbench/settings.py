@@ -508,6 +508,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "workbench@localhost")
 
 # Same-claim matching (annotations.matching): the score a suggestion needs, how many
 # candidates the index hands to the scorer, and the scorer (a dotted path to a class).
-MATCH_THRESHOLD = env_float("MATCH_THRESHOLD", 0.35)
+MATCH_THRESHOLD = env_float("MATCH_THRESHOLD", 0.14)
 MATCH_CANDIDATES = env_int("MATCH_CANDIDATES", 50)
 MATCH_ENCODER = env_str("MATCH_ENCODER", "annotations.matching.encoders.LexicalEncoder")

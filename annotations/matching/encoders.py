@@ -9,14 +9,16 @@ candidates still come from the index, the model only rescores them.
 import functools
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from annotations.matching.text import Features
+from annotations.matching.text import NAME_PREFIX, Features
+
+_PREFIX_MIN = len(NAME_PREFIX) + 3
 
 
 @dataclass(frozen=True)
@@ -43,39 +45,54 @@ class Encoder(Protocol):
 
 @dataclass(frozen=True)
 class Weights:
-    lemmas: float = 2.0
+    """How much a shared lemma, name or number counts, beside its rarity."""
+
+    lemmas: float = 1.0
     names: float = 1.0
     numbers: float = 1.0
 
 
-def _overlap(a: frozenset[str], b: frozenset[str], *, prefix: bool = False) -> float:
-    """Cosine of two sets of tokens; with ``prefix``, a token matches one it begins."""
-    if not a or not b:
-        return 0.0
-    if prefix:
-        shared = sum(1 for x in a if any(x.startswith(y) or y.startswith(x) for y in b))
-    else:
-        shared = len(a & b)
-    return shared / math.sqrt(len(a) * len(b))
+def _same_name(x: str, y: str) -> bool:
+    """Skeletons of one name, one maybe with a case ending (0qptn, 0qptnm); a short one
+    (Си, 0qs) only whole."""
+    short, long = sorted((x, y), key=len)
+    return short == long or (len(short) >= _PREFIX_MIN and long.startswith(short))
 
 
-def lexical_score(query: Features, candidate: Features, weights: Weights = Weights()) -> float:
-    """Lemma overlap, name agreement and number agreement, weighted, in 0..1.
+def _vector(features: Features, idf: Callable[[str], float], w: Weights) -> dict[str, float]:
+    vector = {t: w.lemmas * idf(t) for t in features.lemmas}
+    vector.update({t: w.names * idf(t) for t in features.names})
+    vector.update({t: w.numbers * idf(t) for t in features.numbers})
+    return vector
 
-    Names and numbers count only where the claim has some: a claim with a number is far
-    from a passage without it (agreement 0), while a claim without one is judged on the rest.
+
+def lexical_score(
+    query: Features,
+    candidate: Features,
+    idf: Callable[[str], float] = lambda term: 1.0,
+    weights: Weights = Weights(),
+) -> float:
+    """Cosine of the two passages' terms weighted by rarity (``idf``), in 0..1.
+
+    Lemmas and numbers agree when equal, names also when one skeleton begins the other
+    (a case ending). A number or a name of the claim that the passage lacks costs as much
+    as its rarity says: a claim's "62 человек" does not meet a passage without 62.
     """
-    parts = [(weights.lemmas, _overlap(query.lemmas, candidate.lemmas))]
-    if query.names:
-        parts.append((weights.names, _overlap(query.names, candidate.names, prefix=True)))
-    if query.numbers:
-        parts.append((weights.numbers, _overlap(query.numbers, candidate.numbers)))
-    total = sum(weight for weight, _ in parts)
-    return sum(weight * value for weight, value in parts) / total
+    q = _vector(query, idf, weights)
+    c = _vector(candidate, idf, weights)
+    norm = math.sqrt(sum(v * v for v in q.values())) * math.sqrt(sum(v * v for v in c.values()))
+    if not norm:
+        return 0.0
+    dot = sum(q[t] * c[t] for t in q.keys() & c.keys())
+    for name in query.names - candidate.names:
+        match = next((n for n in candidate.names if _same_name(name, n)), None)
+        if match is not None:
+            dot += q[name] * c[match]
+    return min(1.0, dot / norm)
 
 
 class LexicalEncoder:
-    """The default: no model, the index's own keys."""
+    """The default: no model, the index's own keys, terms weighed by their rarity in it."""
 
     needs_text = False
 
@@ -83,8 +100,14 @@ class LexicalEncoder:
         self.weights = weights or Weights()
 
     def similarities(self, query: MatchText, candidates: Sequence[MatchText]) -> list[float]:
+        from annotations.matching.index import term_weights
+
         features = Features.from_key(query.key)
-        return [lexical_score(features, Features.from_key(c.key), self.weights) for c in candidates]
+        others = [Features.from_key(c.key) for c in candidates]
+        terms = set(query.key.split()).union(*(c.key.split() for c in candidates))
+        weights = term_weights(terms)
+        idf = weights.__getitem__
+        return [lexical_score(features, other, idf, self.weights) for other in others]
 
 
 class VectorEncoder(ABC):

@@ -4,14 +4,22 @@ Candidates always come from the database's text index (PostgreSQL full-text sear
 FTS5), never from reading every passage; the scorer then looks only at those.
 """
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from annotations.matching.schema import FTS_TABLE, PASSAGE_TABLE
+from annotations.matching.schema import (
+    FTS_TABLE,
+    PASSAGE_TABLE,
+    TOTAL,
+    add_term_counts,
+    term_counts,
+)
 from annotations.matching.text import NAME_PREFIX, passage_key, split_passages
-from annotations.models import Article, Passage
+from annotations.models import Article, Passage, PassageTerm
 
 # Words shorter than this are matched whole; longer names are matched by prefix, so a
 # skeleton with a case ending (Путиным, 0qptnm) still meets the bare one (0qptn).
@@ -43,8 +51,14 @@ def article_passages(article: Article) -> list[Passage]:
 @transaction.atomic
 def article_passages_refresh(article: Article) -> int:
     """Index ``article`` anew (its text or language changed); returns the passage count."""
-    Passage.objects.filter(article=article).delete()
-    return len(Passage.objects.bulk_create(article_passages(article), batch_size=500))
+    old = Passage.objects.filter(article=article)
+    delta: Counter[str] = Counter()
+    delta.subtract(term_counts(old.values_list("key", flat=True)))  # what leaves, negative
+    old.delete()
+    new = Passage.objects.bulk_create(article_passages(article), batch_size=500)
+    delta.update(term_counts(p.key for p in new))
+    add_term_counts(connection, delta)
+    return len(new)
 
 
 def passages_rebuild(articles: Iterable[Article] | None = None) -> tuple[int, int]:
@@ -56,6 +70,17 @@ def passages_rebuild(articles: Iterable[Article] | None = None) -> tuple[int, in
         passages += article_passages_refresh(article)
         done += 1
     return done, passages
+
+
+def term_weights(terms: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of each term over all passages, in one query: a term in
+    every passage weighs almost nothing, one in a single passage the most."""
+    wanted = set(terms)
+    counts = dict(
+        PassageTerm.objects.filter(term__in=[*wanted, TOTAL]).values_list("term", "passages")
+    )
+    total = max(counts.pop(TOTAL, 0), 1)
+    return {t: math.log(1 + total / max(counts.get(t, 0), 1)) for t in wanted}
 
 
 def _terms(key: str, limit: int) -> list[tuple[str, bool]]:

@@ -9,10 +9,14 @@ process. A later migration that makes SQLite rebuild ``annotations_passage`` dro
 triggers: it must call ``create_search_index`` again.
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 PASSAGE_TABLE = "annotations_passage"
+TERM_TABLE = "annotations_passageterm"
 FTS_TABLE = "annotations_passage_fts"
+TOTAL = ""  # the term row that counts every passage
 
 _POSTGRES_UP = [
     f"ALTER TABLE {PASSAGE_TABLE} ADD COLUMN search tsvector "
@@ -56,14 +60,38 @@ def drop_search_index(apps: Any, schema_editor: Any) -> None:
     _run(schema_editor, {"postgresql": _POSTGRES_DOWN, "sqlite": _SQLITE_DOWN})
 
 
+def term_counts(keys: Iterable[str]) -> Counter[str]:
+    """{term: passages holding it} over passage keys, with the total under ``TOTAL``."""
+    counts: Counter[str] = Counter()
+    for key in keys:
+        counts.update(set(key.split()))
+        counts[TOTAL] += 1
+    return counts
+
+
+def add_term_counts(connection: Any, delta: Counter[str]) -> None:
+    """Add ``delta`` to the term counts, in term order (two writers lock rows in one order,
+    so they wait for each other instead of deadlocking)."""
+    rows = [(term, n) for term, n in sorted(delta.items()) if n]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {TERM_TABLE} (term, passages) VALUES (%s, %s) ON CONFLICT (term) "
+            f"DO UPDATE SET passages = {TERM_TABLE}.passages + excluded.passages",
+            rows,
+        )
+
+
 def fill_passages(apps: Any, schema_editor: Any) -> None:
     """Index the articles a desk already has (new ones are indexed as they are written)."""
     from annotations.matching.text import passage_key, split_passages
 
     article_model = apps.get_model("annotations", "Article")
     passage_model = apps.get_model("annotations", "Passage")
+    counts: Counter[str] = Counter()
     for article in article_model.objects.only("id", "body", "language").iterator():
-        passage_model.objects.bulk_create(
+        rows = passage_model.objects.bulk_create(
             passage_model(
                 article_id=article.id,
                 start=start,
@@ -72,3 +100,5 @@ def fill_passages(apps: Any, schema_editor: Any) -> None:
             )
             for start, end in split_passages(article.body)
         )
+        counts += term_counts(row.key for row in rows)
+    add_term_counts(schema_editor.connection, counts)

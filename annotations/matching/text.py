@@ -22,6 +22,8 @@ from typing import Any
 
 from razdel import sentenize
 
+from annotations.matching.lexicon import UK_TO_RU
+
 # Names, numbers and units start with a digit, which no lemma does (digits become numbers),
 # and both the PostgreSQL and the SQLite tokenizers keep such a token whole.
 NAME_PREFIX = "0q"
@@ -166,16 +168,20 @@ _NAME_TAGS = {"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"}
 
 
 @functools.lru_cache(maxsize=200_000)
-def _parse(word: str, language: str | None) -> tuple[str, bool, bool]:
-    """(lemma, is a function word, is a known proper noun) of a lower-case word."""
+def _parse(word: str, language: str | None) -> tuple[str, bool, bool, bool]:
+    """(lemma, is a function word, may be a proper noun, is in the dictionary) of a
+    lower-case word; a Ukrainian lemma with another root in Russian is given in Russian."""
     if language is None:
         lemma = word[:-1] if word.endswith("s") and len(word) > 3 else word
-        return lemma, word in _COMMON, False
-    best = _analyzer(language).parse(word)[0]
-    tag = best.tag
-    function = tag.POS in _FUNCTION_POS
-    name = bool(_NAME_TAGS & set(tag.grammemes))
-    return best.normal_form, function, name
+        return lemma, word in _COMMON, False, True
+    analyzer = _analyzer(language)
+    parses = analyzer.parse(word)
+    best = parses[0]
+    named = next((p for p in parses if _NAME_TAGS & set(p.tag.grammemes)), None)
+    lemma = (named or best).normal_form
+    if language == "uk":
+        lemma = UK_TO_RU.get(lemma, lemma)
+    return lemma, best.tag.POS in _FUNCTION_POS, named is not None, analyzer.word_is_known(word)
 
 
 def _scan(text: str) -> Iterator[tuple[str, bool, bool]]:
@@ -242,20 +248,18 @@ def features(text: str, language: str) -> Features:
             continue
         if fold(word) in _COMMON:
             continue
-        lemma, function, known_name = _parse(word, morph)
+        lemma, function, may_name, known = _parse(word, morph)
         if function or fold(lemma) in _COMMON:
             continue
         if raw.isupper() and len(raw) > 1:  # an abbreviation: США, WP, GPS
             names.add(NAME_PREFIX + fold(word).translate(_LATIN))
             continue
-        if known_name or (capital and not first):
-            if shape := skeleton(lemma if known_name else word):
+        if capital and (not first or may_name or not known):
+            # A capital inside the sentence marks a name; on the first word only a name the
+            # dictionary knows as one (Путин) or a word it does not know (Мадуро).
+            if shape := skeleton(lemma if may_name else word):
                 names.add(NAME_PREFIX + shape)
             continue
-        # The first word's capital says nothing; a name the dictionary does not know
-        # (Зеленский read as an adjective) still meets its other spelling this way.
-        if capital and first and (shape := skeleton(word)):
-            names.add(NAME_PREFIX + shape)
         if len(word) > 1:
             lemmas.add(lemma_shape(lemma))
     return Features(frozenset(lemmas), frozenset(numbers), frozenset(names))
