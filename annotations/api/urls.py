@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import agreement, archives, discussion, export_jobs, exports, views
+from annotations.api import agreement, archives, discussion, export_jobs, exports, matches, views
 
 app_name = "api"
 
@@ -31,6 +31,7 @@ urlpatterns = [
         discussion.ClaimCommentsView.as_view(),
         name="claim-comments",
     ),
+    path("claims/<int:pk>/matches/", matches.ClaimMatchesView.as_view(), name="claim-matches"),
     path("notifications/", discussion.NotificationListView.as_view(), name="notification-list"),
     path(
         "notifications/read-all/",

@@ -145,7 +145,7 @@ def lemma_shape(lemma: str) -> str:
 
 def skeleton(word: str) -> str:
     """A name's consonants in Latin letters, its first letter kept: spelling-proof."""
-    latin = fold(word).translate(_LATIN)
+    latin = fold(word.casefold()).translate(_LATIN)
     if not latin:
         return ""
     tail = "".join(ch for ch in latin[1:] if ch not in _VOWELS and ch.isalpha())
