@@ -510,4 +510,5 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "workbench@localhost")
 # candidates the index hands to the scorer, and the scorer (a dotted path to a class).
 MATCH_THRESHOLD = env_float("MATCH_THRESHOLD", 0.14)
 MATCH_CANDIDATES = env_int("MATCH_CANDIDATES", 50)
+MATCH_QUERY_TERMS = env_int("MATCH_QUERY_TERMS", 12)
 MATCH_ENCODER = env_str("MATCH_ENCODER", "annotations.matching.encoders.LexicalEncoder")

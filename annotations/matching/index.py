@@ -72,41 +72,68 @@ def passages_rebuild(articles: Iterable[Article] | None = None) -> tuple[int, in
     return done, passages
 
 
-def term_weights(terms: Iterable[str]) -> dict[str, float]:
-    """Inverse document frequency of each term over all passages, in one query: a term in
-    every passage weighs almost nothing, one in a single passage the most."""
+def term_counts_of(terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+    """(all passages, {term: passages holding it}) for ``terms``, in one query."""
     wanted = set(terms)
     counts = dict(
         PassageTerm.objects.filter(term__in=[*wanted, TOTAL]).values_list("term", "passages")
     )
     total = max(counts.pop(TOTAL, 0), 1)
-    return {t: math.log(1 + total / max(counts.get(t, 0), 1)) for t in wanted}
+    return total, {t: counts.get(t, 0) for t in wanted}
 
 
-def _terms(key: str, limit: int) -> list[tuple[str, bool]]:
-    """(term, match by prefix) for the query, names and numbers first (they say the most)."""
-    tokens = list(dict.fromkeys(key.split()))
-    tokens.sort(key=lambda token: (not token[0].isdigit(), -len(token)))
-    return [(t, t.startswith(NAME_PREFIX) and len(t) >= _PREFIX_MIN) for t in tokens[:limit]]
+def term_weights(terms: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of each term over all passages, in one query: a term in
+    every passage weighs almost nothing, one in a single passage the most."""
+    total, counts = term_counts_of(terms)
+    return {t: math.log(1 + total / max(n, 1)) for t, n in counts.items()}
 
 
-def candidates(
-    key: str, *, exclude_article: int, limit: int, max_terms: int = 24
-) -> list[Candidate]:
-    """The ``limit`` passages outside ``exclude_article`` that share most with ``key``, by the
-    index's own rank (``ts_rank`` on PostgreSQL, BM25 on SQLite)."""
-    terms = _terms(key, max_terms)
-    if not terms:
+# A term in more than this share of all passages (and more than COMMON_FLOOR of them) finds
+# too many to rank quickly and says little: the query leaves it to the scorer, unless the
+# claim has too few rarer ones.
+COMMON_SHARE = 0.01
+COMMON_FLOOR = 1000
+MIN_TERMS = 3
+
+
+def query_terms(key: str, *, limit: int) -> list[tuple[str, bool]]:
+    """(term, match by prefix) to ask the index: the claim's ``limit`` rarest useful terms.
+
+    A term in at most one passage is left out: that passage is, as a rule, the claim's own
+    (a name matched by prefix is kept: its longer forms may be elsewhere).
+    """
+    total, counts = term_counts_of(key.split())
+    usable = []
+    for term, n in counts.items():
+        prefix = term.startswith(NAME_PREFIX) and len(term) >= _PREFIX_MIN
+        if n > 1 or prefix:
+            usable.append((n, term, prefix))
+    usable.sort()
+    cap = max(COMMON_SHARE * total, COMMON_FLOOR)
+    rare = [(t, p) for n, t, p in usable if n <= cap]
+    chosen = rare[:limit]
+    if len(chosen) < MIN_TERMS:
+        chosen = [(t, p) for _, t, p in usable[:MIN_TERMS]]
+    return chosen
+
+
+def candidates(key: str, *, exclude_article: int, limit: int, terms: int = 12) -> list[Candidate]:
+    """The ``limit`` passages outside ``exclude_article`` that share most of the claim's
+    rarest ``terms`` with ``key``, by the index's own rank (``ts_rank`` on PostgreSQL, BM25 on
+    SQLite). Two queries: the terms' counts, then the index."""
+    chosen = query_terms(key, limit=terms)
+    if not chosen:
         return []
     if connection.vendor == "postgresql":
-        query = " | ".join(f"{term}:*" if prefix else term for term, prefix in terms)
+        query = " | ".join(f"{term}:*" if prefix else term for term, prefix in chosen)
         sql = (
             f"SELECT p.id, p.article_id, p.start, p.end, p.key FROM {PASSAGE_TABLE} p, "
             "to_tsquery('simple', %s) q WHERE p.search @@ q AND p.article_id <> %s "
             "ORDER BY ts_rank(p.search, q) DESC, p.id LIMIT %s"
         )
     else:
-        query = " OR ".join(f'"{term}"*' if prefix else f'"{term}"' for term, prefix in terms)
+        query = " OR ".join(f'"{term}"*' if prefix else f'"{term}"' for term, prefix in chosen)
         sql = (
             f"SELECT p.id, p.article_id, p.start, p.end, p.key FROM {FTS_TABLE} f "
             f"JOIN {PASSAGE_TABLE} p ON p.id = f.rowid WHERE {FTS_TABLE} MATCH %s "

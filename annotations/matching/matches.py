@@ -42,11 +42,16 @@ def claim_matches(claim: Claim, *, limit: int = 10, user: User | None = None) ->
     Candidates come from the passage index (``MATCH_CANDIDATES`` of them), the encoder named
     by ``MATCH_ENCODER`` scores them. ``claim_id`` is a live claim covering at least half of
     the passage; with ``user``, only a claim that user may see (the blind rule). A fixed
-    number of queries (four) whatever the number of matches.
+    number of queries (five) whatever the number of matches.
     """
     article = claim.article
     key = passage_key(claim.quote, article.language)
-    found = candidates(key, exclude_article=article.pk, limit=settings.MATCH_CANDIDATES)
+    found = candidates(
+        key,
+        exclude_article=article.pk,
+        limit=settings.MATCH_CANDIDATES,
+        terms=settings.MATCH_QUERY_TERMS,
+    )
     if not found:
         return []
     articles = Article.objects.only("id", "title", "language", "body").in_bulk(

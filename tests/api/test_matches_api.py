@@ -134,5 +134,5 @@ def test_queries_do_not_grow_with_the_suggestions(
         claim_on(uk_article, (s, e), other_analyst)
     wide = claim_on(ru_article, sentence_span(ru_article, IRAN_RU), analyst)
     many_queries, many = queries(wide)
-    assert few < many == 10
+    assert few < many, (few, many)
     assert few_queries == many_queries
