@@ -4,6 +4,7 @@ Candidates always come from the database's text index (PostgreSQL full-text sear
 FTS5), never from reading every passage; the scorer then looks only at those.
 """
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -89,51 +90,72 @@ def term_weights(terms: Iterable[str]) -> dict[str, float]:
     return {t: math.log(1 + total / max(n, 1)) for t, n in counts.items()}
 
 
-# A term in more than this share of all passages (and more than COMMON_FLOOR of them) finds
-# too many to rank quickly and says little: the query leaves it to the scorer, unless the
-# claim has too few rarer ones.
-COMMON_SHARE = 0.01
-COMMON_FLOOR = 1000
+# The index ranks every passage its query finds, so the query is held to about this many:
+# the claim's rarest terms, each alone while their passages fit, then (when fewer than
+# MIN_TERMS fit) pairs of the next rarest, which find only the passages holding both.
+ROWS_BUDGET = 5000
 MIN_TERMS = 3
+PAIR_TERMS = 5
+
+Term = tuple[str, bool]  # (term, matched by prefix)
 
 
-def query_terms(key: str, *, limit: int) -> list[tuple[str, bool]]:
-    """(term, match by prefix) to ask the index: the claim's ``limit`` rarest useful terms.
+def query_terms(key: str, *, limit: int) -> list[tuple[Term, ...]]:
+    """What to ask the index for the claim's key: groups of terms, a passage matching every
+    term of one group or another (``[(a,), (b,), (c, d)]`` is a | b | (c & d)).
 
     A term in at most one passage is left out: that passage is, as a rule, the claim's own
     (a name matched by prefix is kept: its longer forms may be elsewhere).
     """
-    total, counts = term_counts_of(key.split())
+    _, counts = term_counts_of(key.split())
     usable = []
     for term, n in counts.items():
         prefix = term.startswith(NAME_PREFIX) and len(term) >= _PREFIX_MIN
         if n > 1 or prefix:
             usable.append((n, term, prefix))
     usable.sort()
-    cap = max(COMMON_SHARE * total, COMMON_FLOOR)
-    rare = [(t, p) for n, t, p in usable if n <= cap]
-    chosen = rare[:limit]
-    if len(chosen) < MIN_TERMS:
-        chosen = [(t, p) for _, t, p in usable[:MIN_TERMS]]
-    return chosen
+    singles: list[Term] = []
+    rows = 0
+    for n, term, prefix in usable[:limit]:
+        if rows + n > ROWS_BUDGET:
+            break
+        singles.append((term, prefix))
+        rows += n
+    groups: list[tuple[Term, ...]] = [(single,) for single in singles]
+    if len(singles) >= MIN_TERMS or len(usable) <= len(singles):
+        return groups
+    rest = [(t, p) for _, t, p in usable[len(singles) : len(singles) + PAIR_TERMS]]
+    if len(rest) == 1:
+        return [*groups, (rest[0],)]
+    return groups + list(itertools.combinations(rest, 2))
+
+
+def query_text(groups: Sequence[tuple[Term, ...]], vendor: str) -> str:
+    """``groups`` in the database's query syntax (to_tsquery, or FTS5's MATCH)."""
+    if vendor == "postgresql":
+        return " | ".join(
+            "(" + " & ".join(f"{t}:*" if p else t for t, p in group) + ")" for group in groups
+        )
+    return " OR ".join(
+        "(" + " AND ".join(f'"{t}"*' if p else f'"{t}"' for t, p in group) + ")" for group in groups
+    )
 
 
 def candidates(key: str, *, exclude_article: int, limit: int, terms: int = 12) -> list[Candidate]:
     """The ``limit`` passages outside ``exclude_article`` that share most of the claim's
     rarest ``terms`` with ``key``, by the index's own rank (``ts_rank`` on PostgreSQL, BM25 on
     SQLite). Two queries: the terms' counts, then the index."""
-    chosen = query_terms(key, limit=terms)
-    if not chosen:
+    groups = query_terms(key, limit=terms)
+    if not groups:
         return []
+    query = query_text(groups, connection.vendor)
     if connection.vendor == "postgresql":
-        query = " | ".join(f"{term}:*" if prefix else term for term, prefix in chosen)
         sql = (
             f"SELECT p.id, p.article_id, p.start, p.end, p.key FROM {PASSAGE_TABLE} p, "
             "to_tsquery('simple', %s) q WHERE p.search @@ q AND p.article_id <> %s "
             "ORDER BY ts_rank(p.search, q) DESC, p.id LIMIT %s"
         )
     else:
-        query = " OR ".join(f'"{term}"*' if prefix else f'"{term}"' for term, prefix in chosen)
         sql = (
             f"SELECT p.id, p.article_id, p.start, p.end, p.key FROM {FTS_TABLE} f "
             f"JOIN {PASSAGE_TABLE} p ON p.id = f.rowid WHERE {FTS_TABLE} MATCH %s "
