@@ -362,3 +362,19 @@ def test_an_encoder_without_similarities_is_refused(encoder_setting):
     encoder_setting("annotations.models.Article")
     with pytest.raises(TypeError, match="MATCH_ENCODER"):
         encoders.current_encoder()
+
+
+@pytest.mark.django_db
+def test_common_terms_are_asked_for_in_pairs(monkeypatch):
+    from annotations.matching import index
+
+    own = import_article("own.txt", "Зеленський відвідав Харків 3 травня.").article
+    both = import_article("both.txt", "Зеленский посетил Харьков.", language="ru").article
+    import_article("one.txt", "Зеленский выступил в Киеве.", language="ru")
+    key = matching.passage_key("Зеленський відвідав Харків.", "uk")
+    assert all(len(group) == 1 for group in index.query_terms(key, limit=12))
+    monkeypatch.setattr(index, "ROWS_BUDGET", 1)
+    groups = index.query_terms(key, limit=12)
+    assert groups and all(len(group) == 2 for group in groups)
+    found = matching.candidates(key, exclude_article=own.pk, limit=10)
+    assert [c.article_id for c in found] == [both.pk]

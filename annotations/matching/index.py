@@ -95,7 +95,7 @@ def term_weights(terms: Iterable[str]) -> dict[str, float]:
 # MIN_TERMS fit) pairs of the next rarest, which find only the passages holding both.
 ROWS_BUDGET = 5000
 MIN_TERMS = 3
-PAIR_TERMS = 5
+PAIR_TERMS = 4
 
 Term = tuple[str, bool]  # (term, matched by prefix)
 
