@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotations import services
+from annotations.languages import guess_language
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -27,8 +28,6 @@ _URL_DEBRIS = re.compile(
 _DANGLING_LABEL = re.compile(r"^[^.!?]{1,40}:$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
-_UKRAINIAN_LETTERS = set("іїєґІЇЄҐ")
-_RUSSIAN_LETTERS = set("ыэёъЫЭЁЪ")
 _ATTRIBUTION = re.compile(
     r"(?:сообщает|сообщило|сообщил|пишет|передает|передаёт|повідомляє|повідомило|пише|"
     r"передає|according to|reports?)\s+(?:издание\s+|видання\s+|агентство\s+)?"
@@ -37,10 +36,15 @@ _ATTRIBUTION = re.compile(
 
 
 class ArticleFileError(Exception):
-    """A file that cannot be imported; says which file and, where known, which line."""
+    """A file that cannot be imported; says which file and, where known, which line.
 
-    def __init__(self, filename: str, message: str, line: int | None = None):
-        self.filename, self.message, self.line = filename, message, line
+    ``code`` is for programs (the API passes it on), as the services' error codes are.
+    """
+
+    def __init__(
+        self, filename: str, message: str, line: int | None = None, code: str = "file_invalid"
+    ):
+        self.filename, self.message, self.line, self.code = filename, message, line, code
         where = f"{filename}:{line}" if line else filename
         super().__init__(f"{where}: {message}")
 
@@ -52,20 +56,14 @@ class ParsedArticle:
     language: str
     published_on: datetime.date | None
     source_name: str
+    author: str = ""
+    language_confidence: float = 0.0
+    language_candidates: tuple[tuple[str, float], ...] = ()
 
 
 def detect_language(text: str) -> str:
-    """Tell Russian from Ukrainian by the letters only one of them has."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return "und"
-    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
-    if cyrillic * 2 < len(letters):
-        latin = sum(ch.isascii() for ch in letters)
-        return "en" if latin * 2 > len(letters) else "und"
-    uk = sum(ch in _UKRAINIAN_LETTERS for ch in letters)
-    ru = sum(ch in _RUSSIAN_LETTERS for ch in letters)
-    return "uk" if uk > ru else "ru"
+    """The article's language among the desk's (``ARTICLE_LANGUAGES``), by ``lingua``."""
+    return guess_language(text).code
 
 
 def _is_headline(paragraph: str) -> bool:
@@ -87,30 +85,55 @@ def _first_sentence(paragraph: str, limit: int = 200) -> str:
 
 def _decode(raw: bytes, filename: str) -> str:
     if not raw.strip():
-        raise ArticleFileError(filename, "the file is empty.")
+        raise ArticleFileError(filename, "the file is empty.", code="file_empty")
     if len(raw) > MAX_FILE_BYTES:
-        raise ArticleFileError(filename, f"the file is larger than {MAX_FILE_BYTES} bytes.")
+        raise ArticleFileError(
+            filename, f"the file is larger than {MAX_FILE_BYTES} bytes.", code="file_too_large"
+        )
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise ArticleFileError(filename, "a NUL byte: this is not a plain-text file.", line)
+        raise ArticleFileError(
+            filename, "a NUL byte: this is not a plain-text file.", line, code="file_binary"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ArticleFileError(
-            filename, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}).", line
+            filename,
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}).",
+            line,
+            code="file_encoding",
         ) from None
 
 
 def parse_article(raw: bytes, *, filename: str) -> ParsedArticle:
     """Clean one scraped file and find its title, date, source and language."""
-    text = unicodedata.normalize("NFC", _decode(raw, filename))
+    return parse_text(_decode(raw, filename), filename=filename)
+
+
+def parse_text(
+    text: str,
+    *,
+    filename: str,
+    title: str = "",
+    published_on: datetime.date | None = None,
+    source_name: str = "",
+    author: str = "",
+) -> ParsedArticle:
+    """The importer's cleaning (NFC, debris, paragraphs, title, language) of a decoded text.
+
+    Every route in (a file on the server, an upload, pasted text, a fetched page) goes
+    through it. A ``title`` known from elsewhere (a page's metadata) is kept, and a first
+    paragraph repeating it is dropped rather than guessed at as a headline.
+    """
+    text = unicodedata.normalize("NFC", text)
+    title = _SPACES.sub(" ", unicodedata.normalize("NFC", title)).strip()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
-    published_on = None
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise ArticleFileError(filename, "the file is empty.")
+        raise ArticleFileError(filename, "the file is empty.", code="file_empty")
     if match := _DATE_PREFIX.match(lines[first]):
         value = match.group(1)
         try:
@@ -145,28 +168,81 @@ def parse_article(raw: bytes, *, filename: str) -> ParsedArticle:
     paragraphs = [_SPACES.sub(" ", block).strip() for block in blocks if block.strip()]
     while paragraphs and _DANGLING_LABEL.match(paragraphs[-1]):
         paragraphs.pop()
+    if title and len(paragraphs) > 1 and paragraphs[0].rstrip(".") == title.rstrip("."):
+        paragraphs.pop(0)
     if not paragraphs:
-        raise ArticleFileError(filename, "no article text is left once scraper debris is removed.")
+        raise ArticleFileError(
+            filename, "no article text is left once scraper debris is removed.", code="no_text"
+        )
 
-    if _is_headline(paragraphs[0]) and len(paragraphs) > 1:
+    if title:
+        pass
+    elif _is_headline(paragraphs[0]) and len(paragraphs) > 1:
         title = paragraphs.pop(0)
     else:
         title = next((p for p in paragraphs if _is_headline(p)), None) or _first_sentence(
             paragraphs[0]
         )
     body = "\n\n".join(paragraphs)
-    attribution = _ATTRIBUTION.search("\n".join(paragraphs[:3]))
-    source_name = attribution.group("name").rstrip(".,;:") if attribution else ""
+    if not source_name:
+        attribution = _ATTRIBUTION.search("\n".join(paragraphs[:3]))
+        source_name = attribution.group("name").rstrip(".,;:") if attribution else ""
+    guess = guess_language(title + "\n" + body)
     return ParsedArticle(
-        title=title,
+        title=title[:500],
         body=body,
-        language=detect_language(title + "\n" + body),
+        language=guess.code,
         published_on=published_on,
-        source_name=source_name,
+        source_name=source_name[:200],
+        author=author[:200],
+        language_confidence=guess.confidence,
+        language_candidates=guess.candidates,
     )
 
 
-def import_article(raw: bytes, *, filename: str) -> services.ArticleImport:
+def parse_html(html: str, *, filename: str, url: str = "") -> ParsedArticle:
+    """A page's main text, title, author, date and site name (``trafilatura``), then cleaned
+    as any other text. No main text is an ``ArticleFileError`` (code ``no_text``)."""
+    import trafilatura  # on first use: it takes a second or two, which no web process needs
+
+    try:
+        found = trafilatura.bare_extraction(
+            html,
+            url=url or None,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+        )
+    except Exception:  # a page that breaks the extractor has no text we can use
+        found = None
+    meta: dict = {}
+    if found is not None:
+        meta = found if isinstance(found, dict) else found.as_dict()
+    text = meta.get("text") or ""
+    if not text.strip():
+        raise ArticleFileError(
+            filename, "no article text could be found in this page.", code="no_text"
+        )
+    published_on = None
+    date = meta.get("date") or ""
+    if _ISO_DATE.match(date[:10]):
+        try:
+            published_on = datetime.date.fromisoformat(date[:10])
+        except ValueError:
+            published_on = None
+    # trafilatura gives a paragraph a line; the importer's paragraphs are split by blank lines.
+    return parse_text(
+        "\n\n".join(text.splitlines()),
+        filename=filename,
+        title=meta.get("title") or "",
+        published_on=published_on,
+        source_name=meta.get("sitename") or "",
+        author=meta.get("author") or "",
+    )
+
+
+def import_article(raw: bytes, *, filename: str) -> "services.ArticleImport":
     """Parse ``filename`` and create or update its article (the file's name is its identity).
 
     A changed text re-anchors the article's claims; a file that cannot be parsed changes
@@ -183,7 +259,7 @@ def import_article(raw: bytes, *, filename: str) -> services.ArticleImport:
     )
 
 
-def import_article_file(path: Path) -> services.ArticleImport:
+def import_article_file(path: Path) -> "services.ArticleImport":
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -58,6 +58,7 @@ class Article(models.Model):
     language = models.CharField(max_length=35, help_text="BCP 47 code, e.g. ru or uk.")
     source_name = models.CharField(max_length=200, blank=True)
     source_url = models.URLField(max_length=2000, blank=True)
+    author = models.CharField(max_length=200, blank=True, help_text="Byline, where known.")
     published_on = models.DateField(null=True, blank=True)
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the body.")
     source_file = models.CharField(
@@ -79,6 +80,12 @@ class Article(models.Model):
                 fields=["source_file"],
                 condition=~Q(source_file=""),
                 name="article_unique_source_file",
+            ),
+            # A page added by its link is the same article however often it is added.
+            models.UniqueConstraint(
+                fields=["source_url"],
+                condition=~Q(source_url=""),
+                name="article_unique_source_url",
             ),
         ]
 
@@ -729,3 +736,43 @@ class PassageTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term}: {self.passages}"
+
+
+class ArticleFetch(models.Model):
+    """A link being fetched by a worker to become an article, and what came of it.
+
+    The worker fetches the page through the link checks' safe fetcher and extracts a draft
+    (cleaned text, title, author, date, detected language). With ``save_when_ready`` it saves
+    the draft at once; otherwise the job waits, ``ready``, for the user to correct the title or
+    language and save it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        FETCHING = "fetching", "Fetching"
+        READY = "ready", "Ready to save"
+        DONE = "done", "Saved"
+        FAILED = "failed", "Failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_fetches"
+    )
+    url = models.URLField(max_length=2000)
+    save_when_ready = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    draft = models.JSONField(default=dict, blank=True, help_text="What the page gave, unsaved.")
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="fetches"
+    )
+    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"fetch {self.pk} ({self.url}, {self.status})"

@@ -218,3 +218,31 @@ def send_export_job(job_id: int) -> bool:
 def purge_export_jobs() -> int:
     """Beat's periodic removal of export jobs older than EXPORT_JOB_RETENTION_DAYS."""
     return services.export_jobs_purge()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=settings.LINKCHECK_SOFT_TIME_LIMIT,
+    time_limit=settings.LINKCHECK_TIME_LIMIT,
+)
+def fetch_article(job_id: int) -> str:
+    """Fetch a link to become an article (``services.article_fetch_run``; safe to run twice)."""
+    return services.article_fetch_run(job_id).status
+
+
+def send_article_fetch(job_id: int) -> bool:
+    """Queue a link to fetch; False when the broker cannot be reached (the caller says so)."""
+    app = fetch_article.app
+    try:
+        if app.conf.task_always_eager:
+            fetch_article.apply_async(args=[job_id])
+            return True
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
+            fetch_article.apply_async(args=[job_id], connection=connection, retry=False)
+    except Exception:
+        log.warning("Could not queue article fetch %s", job_id, exc_info=True)
+        return False
+    return True

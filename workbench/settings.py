@@ -444,6 +444,9 @@ EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 500)
 # and how long its file is kept. Files go to the "exports" storage (STORAGES above).
 EXPORT_JOB_TIME_LIMIT = env_int("EXPORT_JOB_TIME_LIMIT", 6 * 3600)
 EXPORT_JOB_RETENTION_DAYS = env_int("EXPORT_JOB_RETENTION_DAYS", 7)
+# Adding articles: the languages the detector chooses among (ISO 639-1 codes, likeliest
+# first is decided by the text). Links are fetched under the LINKCHECK_* policy and limits.
+ARTICLE_LANGUAGES = env_list("ARTICLE_LANGUAGES", "ru,uk,en")
 # Annotations per page of the W3C AnnotationCollection export.
 W3C_PAGE_SIZE = env_int("W3C_PAGE_SIZE", 1000)
 # The schema and the docs pages need a login unless this opens them to everyone.

@@ -28,8 +28,8 @@ def _codec(name: str | None) -> str | None:
     return "cp1252" if codec.name in {"latin-1", "iso8859-1", "ascii"} else codec.name
 
 
-def detect_charset(body: bytes, content_type: str) -> str:
-    """The charset a browser would use: BOM, then the header, then a meta tag, then UTF-8."""
+def declared_charset(body: bytes, content_type: str) -> str | None:
+    """The charset the body or its header names (BOM, header, meta tag); ``None`` if none."""
     for bom, bom_charset in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
         if body.startswith(bom):
             return bom_charset
@@ -41,6 +41,13 @@ def detect_charset(body: bytes, content_type: str) -> str:
     meta = _META_CHARSET.search(body[:4096])
     if meta and (name := _codec(meta.group(1).decode("ascii", "replace"))):
         return "utf-8" if name.startswith("utf-16") else name  # a meta tag cannot mean UTF-16
+    return None
+
+
+def detect_charset(body: bytes, content_type: str) -> str:
+    """The charset a browser would use: BOM, then the header, then a meta tag, then UTF-8."""
+    if declared := declared_charset(body, content_type):
+        return declared
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -109,6 +116,11 @@ class _TextExtractor(HTMLParser):
             self.title_parts.append(data)
         elif not self._skip_depth:
             self.text_parts.append(data)
+
+
+def is_html(text: str, content_type: str) -> bool:
+    """An HTML page by its media type, or by its start when it names none."""
+    return _is_html(text, content_type)
 
 
 def _is_html(text: str, content_type: str) -> bool:

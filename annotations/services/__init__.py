@@ -21,6 +21,18 @@ from annotations.linkcheck.archive import (
     warc_order,
     warcinfo_record,
 )
+from annotations.services.article_adding import (
+    ArticleDraft,
+    article_add,
+    article_draft_from_page,
+    article_draft_from_text,
+    article_draft_from_upload,
+    article_fetch_of,
+    article_fetch_request,
+    article_fetch_run,
+    article_fetch_save,
+    article_sources_check,
+)
 from annotations.services.articles import ArticleImport, article_import, article_set_blind_review
 from annotations.services.assessments import (
     StaleAssessmentError,
@@ -119,9 +131,12 @@ from annotations.services.reanchoring import ClaimOutcome, article_reanchor_clai
 from annotations.services.roles import (
     ANALYST,
     ANALYST_PERMISSIONS,
+    EDITOR,
+    MSG_NO_RIGHT_GRANT_EDITOR,
     REVIEWER,
     REVIEWER_PERMISSIONS,
     User,
+    can_add_articles,
     can_assign,
     can_change_evidence,
     can_cite,
@@ -133,6 +148,7 @@ from annotations.services.roles import (
     can_see_agreement,
     can_sign_off,
     claim_permissions,
+    editor_set,
     ensure_role_groups,
     is_analyst,
     is_reviewer,
@@ -262,4 +278,22 @@ __all__ = [
     "validate_verdict",
     "warc_order",
     "warcinfo_record",
+]
+
+# Adding articles (the web UI's "Add article" and POST /api/v1/articles/).
+__all__ += [
+    "EDITOR",
+    "MSG_NO_RIGHT_GRANT_EDITOR",
+    "ArticleDraft",
+    "article_add",
+    "article_draft_from_page",
+    "article_draft_from_text",
+    "article_draft_from_upload",
+    "article_fetch_of",
+    "article_fetch_request",
+    "article_fetch_run",
+    "article_fetch_save",
+    "article_sources_check",
+    "can_add_articles",
+    "editor_set",
 ]

@@ -4,7 +4,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from annotations.matching.index import article_passages_refresh
@@ -61,53 +61,79 @@ def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
 @transaction.atomic
 def article_import(
     *,
-    source_file: str,
+    source_file: str = "",
+    source_url: str = "",
     title: str,
     body: str,
     language: str,
     published_on: datetime.date | None,
     source_name: str,
+    author: str = "",
 ) -> ArticleImport:
-    """Create or update the article imported from ``source_file``, in one transaction.
+    """Create or update the article imported from ``source_file`` or fetched from
+    ``source_url``, in one transaction.
 
-    The file's name is its identity: importing it again updates the same article.
-    Claims on a changed text are placed again by quote and context; those that
-    cannot be placed are flagged as orphaned, never dropped.
+    That name (or link) is its identity: importing it again updates the same article, and two
+    imports of it at once give one article (the loser of the insert race updates the
+    winner's row). Claims on a changed text are placed again by quote and context; those
+    that cannot be placed are flagged as orphaned, never dropped.
     """
+    if bool(source_file) == bool(source_url):
+        raise ValueError("An article is identified by exactly one of source_file, source_url.")
+    identity = {"source_url": source_url} if source_url else {"source_file": source_file}
     content_hash = hashlib.sha256(body.encode("utf-8")).hexdigest()
-    article = Article.objects.select_for_update().filter(source_file=source_file).first()
-    created = article is None
-    if article is None:
-        article = Article(source_file=source_file, slug=_unique_slug(title))
-    body_changed = not created and article.content_hash != content_hash
-    reindex = created or body_changed or article.language != language
-    article.title = title
-    article.body = body
-    article.language = language
-    article.published_on = published_on
-    article.source_name = source_name
-    article.content_hash = content_hash
-    if created:
-        article.save()  # a new row: every field
+    for _ in range(3):
+        article = Article.objects.select_for_update().filter(**identity).first()
+        if article is not None:
+            break
+        article = Article(**identity, slug=_unique_slug(title))
+        _fill(article, title, body, language, published_on, source_name, author, content_hash)
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the outer one usable
+                article.save()
+        except IntegrityError:
+            continue  # the same identity (or slug) was inserted meanwhile: look again
+        article_passages_refresh(article)  # the same-claim matcher's passages, this transaction
+        return ArticleImport(article=article, created=True, body_changed=False)
     else:
-        article.save(
-            update_fields=[
-                "title",
-                "body",
-                "language",
-                "published_on",
-                "source_name",
-                "content_hash",
-                "updated_at",
-            ]
-        )
-    result = ArticleImport(article=article, created=created, body_changed=body_changed)
+        raise IntegrityError(f"Could not save the article {identity}: it keeps changing.")
+    body_changed = article.content_hash != content_hash
+    reindex = body_changed or article.language != language
+    _fill(article, title, body, language, published_on, source_name, author, content_hash)
+    article.save(
+        update_fields=[
+            "title",
+            "body",
+            "language",
+            "published_on",
+            "source_name",
+            "author",
+            "content_hash",
+            "updated_at",
+        ]
+    )
+    result = ArticleImport(article=article, created=False, body_changed=body_changed)
     if reindex:  # the same-claim matcher's passages follow the text, in this transaction
         article_passages_refresh(article)
     if body_changed:
         for claim, outcome in article_reanchor_claims(article=article):
             result.add(claim, outcome)
     return result
+
+
+def _fill(
+    article: Article,
+    title: str,
+    body: str,
+    language: str,
+    published_on: datetime.date | None,
+    source_name: str,
+    author: str,
+    content_hash: str,
+) -> None:
+    article.title, article.body, article.language = title, body, language
+    article.published_on, article.source_name, article.author = published_on, source_name, author
+    article.content_hash = content_hash
 
 
 @transaction.atomic

@@ -57,6 +57,28 @@ MSG_NO_RIGHT_COMMENT = "Only analysts and reviewers can comment on claims."
 MSG_COMMENTS_BLIND = (
     "This article is double-checked blind: submit your own verdict before joining the discussion."
 )
+MSG_NO_RIGHT_ADD_ARTICLE = "Only reviewers and editors can add articles."
+MSG_ARTICLE_NO_SOURCE = "Send the article as one of url, text or file."
+MSG_ARTICLE_SOURCES = "Send one of url, text or file, not {names} together."
+MSG_ARTICLE_TITLE_EMPTY = "Give the article a title."
+MSG_ARTICLE_LANGUAGE = "Unknown language «{value}»: use one of {choices}."
+MSG_FILE_TYPE = "{name}: .{ext} files cannot be added; send a .txt, .md or .html file."
+MSG_FILE_NO_TYPE = "{name}: the file name has no extension; send a .txt, .md or .html file."
+MSG_FILE_BINARY = "a binary file ({reason}), not text."
+MSG_FILE_ENCODING = (
+    "not UTF-8, and it names no other encoding (byte 0x{byte:02x}); "
+    "save it as UTF-8 and send it again."
+)
+MSG_URL_FAILED = {
+    "url_blocked": "This link cannot be fetched: {error}",
+    "url_timeout": "The page did not answer in time ({error}).",
+    "url_unreachable": "The page could not be reached: {error}",
+    "url_http_error": "The page answered {error}, not the article.",
+    "url_not_html": "The link gives {content_type}, not a web page: add the file instead.",
+    "url_too_large": "The page is larger than the limit of {limit} bytes.",
+    "url_no_text": "No article text could be found on this page.",
+}
+MSG_FETCH_NOT_READY = "This link is {status}: there is no article to save from it yet."
 
 
 class ErrorCode(StrEnum):
@@ -82,6 +104,25 @@ class ErrorCode(StrEnum):
     COMMENT_EMPTY = "comment_empty"
     COMMENT_TOO_LONG = "comment_too_long"
     MENTION_UNKNOWN = "mention_unknown"
+    ARTICLE_NO_SOURCE = "article_no_source"
+    ARTICLE_SOURCES = "article_sources"
+    ARTICLE_TITLE_EMPTY = "article_title_empty"
+    ARTICLE_LANGUAGE = "article_language"
+    FILE_TYPE = "file_type"
+    FILE_EMPTY = "file_empty"
+    FILE_BINARY = "file_binary"
+    FILE_ENCODING = "file_encoding"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_INVALID = "file_invalid"
+    NO_TEXT = "no_text"
+    URL_BLOCKED = "url_blocked"
+    URL_TIMEOUT = "url_timeout"
+    URL_UNREACHABLE = "url_unreachable"
+    URL_HTTP_ERROR = "url_http_error"
+    URL_NOT_HTML = "url_not_html"
+    URL_TOO_LARGE = "url_too_large"
+    URL_NO_TEXT = "url_no_text"
+    FETCH_NOT_READY = "fetch_not_ready"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:

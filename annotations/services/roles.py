@@ -6,11 +6,17 @@ from django.core.exceptions import PermissionDenied
 
 from annotations.models import Claim, Evidence, Verdict
 
+MSG_NO_RIGHT_GRANT_EDITOR = "Only reviewers can let people add articles."
+
 # Who is asking: a signed-in account (the default auth user model) or an anonymous visitor.
 User = Account | AnonymousUser
 
 ANALYST = "analyst"
 REVIEWER = "reviewer"
+# Not a desk role: an editor adds articles (from a link, a file or pasted text) and nothing
+# else; a reviewer grants it. Its one permission is Django's ``annotations.add_article``.
+EDITOR = "editor"
+EDITOR_PERMISSIONS = ["view_article", "add_article"]
 
 ANALYST_PERMISSIONS = [
     "view_article",
@@ -32,7 +38,11 @@ REVIEWER_PERMISSIONS = [*ANALYST_PERMISSIONS, "sign_off_claim", "change_sourceli
 
 def ensure_role_groups() -> None:
     """Create the analyst and reviewer groups with their model permissions (idempotent)."""
-    for name, codenames in ((ANALYST, ANALYST_PERMISSIONS), (REVIEWER, REVIEWER_PERMISSIONS)):
+    for name, codenames in (
+        (ANALYST, ANALYST_PERMISSIONS),
+        (REVIEWER, REVIEWER_PERMISSIONS),
+        (EDITOR, EDITOR_PERMISSIONS),
+    ):
         group, _ = Group.objects.get_or_create(name=name)
         perms = Permission.objects.filter(
             content_type__app_label="annotations", codename__in=codenames
@@ -123,9 +133,29 @@ def can_see_agreement(user: User) -> bool:
     return is_reviewer(user)
 
 
+def can_add_articles(user: User) -> bool:
+    """Reviewers, and whoever a reviewer made an editor (the ``add_article`` permission)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_reviewer(user) or user.has_perm("annotations.add_article")
+
+
 def can_assign(user: User) -> bool:
     """Handing articles out, and reading the review queue, is the reviewers' job."""
     return is_reviewer(user)
+
+
+def editor_set(*, actor: User, user: Account, editor: bool) -> Account:
+    """Make ``user`` an editor, or stop them being one (reviewers only; idempotent)."""
+    require(is_reviewer(actor), MSG_NO_RIGHT_GRANT_EDITOR)
+    group, _ = Group.objects.get_or_create(name=EDITOR)
+    if editor:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_workbench_roles"):
+        user.__dict__.pop(cache, None)
+    return user
 
 
 def claim_permissions(user: User, claim: Claim) -> dict[str, bool]:
