@@ -3,7 +3,16 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import agreement, archives, discussion, export_jobs, exports, matches, views
+from annotations.api import (
+    agreement,
+    archives,
+    article_adding,
+    discussion,
+    export_jobs,
+    exports,
+    matches,
+    views,
+)
 
 app_name = "api"
 
@@ -24,6 +33,11 @@ urlpatterns = [
         "export/jobs/<int:pk>/file",
         export_jobs.ExportJobFileView.as_view(),
         name="export-job-file",
+    ),
+    path(
+        "article-fetches/<int:pk>",
+        article_adding.ArticleFetchView.as_view(),
+        name="article-fetch",
     ),
     path("agreement/", agreement.AgreementView.as_view(), name="agreement"),
     path(

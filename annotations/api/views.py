@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations import history_display, selectors, services
+from annotations.api import article_adding
 from annotations.api import serializers as s
 from annotations.api.exceptions import PreconditionRequired
 from annotations.api.filters import ArticleFilter, ClaimFilter, EvidenceFilter, SourceLinkFilter
@@ -68,6 +69,15 @@ class MeView(APIView):
 @extend_schema_view(
     list=extend_schema(summary="Articles (without their body)"),
     retrieve=extend_schema(summary="One article with its body and claim counts"),
+    create=extend_schema(
+        summary=article_adding.ADD_SUMMARY,
+        request=article_adding.ADD_REQUEST,
+        responses={
+            200: s.ArticleSerializer,
+            201: s.ArticleSerializer,
+            202: article_adding.ArticleFetchSerializer,
+        },
+    ),
     partial_update=extend_schema(
         summary="Turn blind double-checking on or off (reviewers)",
         request=s.BlindReviewSerializer,
@@ -94,6 +104,29 @@ class ArticleViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self) -> type:
         return s.ArticleListSerializer if self.action == "list" else s.ArticleSerializer
+
+    def get_parsers(self) -> Any:
+        # Called before ``self.action`` is set; the route's action map says the same.
+        request = getattr(self, "request", None)
+        method = (request.method or "").lower() if request is not None else ""
+        if getattr(self, "action_map", {}).get(method) == "create":
+            return [parser() for parser in article_adding.ADD_PARSERS]
+        return super().get_parsers()
+
+    def get_permissions(self) -> Any:
+        if self.action == "create":
+            return [permission() for permission in article_adding.ADD_PERMISSIONS]
+        return super().get_permissions()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add an article (``api.article_adding`` says how); 201 new, 200 updated, 202 a link."""
+        return article_adding.add_article(
+            request,
+            lambda article, code: Response(
+                s.ArticleSerializer(article, context=self._context([article.pk])).data,
+                status=code,
+            ),
+        )
 
     def _context(self, ids: list[int]) -> dict[str, Any]:
         """Per-article counts and the reader's own assignments and progress, a query each."""

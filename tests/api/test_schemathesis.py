@@ -18,7 +18,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from annotations import services
-from annotations.models import ExportJob, Notification
+from annotations.models import ArticleFetch, ExportJob, Notification
 from tests.api.conftest import client_for
 from tests.conftest import span_of
 
@@ -118,7 +118,9 @@ def test_hostile_inputs_conform_to_schema(live_server, seeded_desk, reviewer):
     job = ExportJob.objects.create(
         requested_by=reviewer, format="csv", api_root=live_server.url, address=live_server.url
     )
+    fetch = ArticleFetch.objects.create(requested_by=reviewer, url="https://news.example.org/")
     ids = {  # each path's {id} names a row that exists (the ids differ on PostgreSQL)
+        "/api/v1/article-fetches/": fetch.pk,
         "/api/v1/export/jobs/": job.pk,
         "/api/v1/notifications/": notice.pk,
         "/api/v1/articles/": seeded_desk.article_id,
