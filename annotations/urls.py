@@ -6,6 +6,7 @@ from annotations.csp import content_security_policy
 
 urlpatterns = [
     path("", views.article_list, name="article-list"),
+    path("articles/add/", views.article_add, name="article-add"),
     path("articles/<int:pk>/", views.article_detail, name="article-detail"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:pk>/", inbox.inbox_open, name="inbox-open"),

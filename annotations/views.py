@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,6 +13,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from annotations import selectors, services
 from annotations.csp import content_security_policy
+from annotations.languages import desk_languages
 from annotations.models import Article, LinkOutcome, Stance, Verdict
 from annotations.selectors_review import paragraphs_of
 
@@ -109,8 +111,25 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "language": language,
             "languages": selectors.article_languages(),
             "verdicts": Verdict.choices,
+            "can_add_articles": services.can_add_articles(request.user),
         },
     )
+
+
+@content_security_policy
+@ensure_csrf_cookie
+@login_required
+def article_add(request: HttpRequest) -> HttpResponse:
+    """Add an article from a link, a file or pasted text: preview, correct, save (via the API)."""
+    if not services.can_add_articles(request.user):
+        raise PermissionDenied(services.MSG_NO_RIGHT_ADD_ARTICLE)
+    config = {
+        "articles_api": reverse("api:article-list"),
+        "annotator_url": reverse("article-detail", args=[0]),
+        "languages": list(desk_languages()),
+        "poll_ms": 700,
+    }
+    return render(request, "annotations/article_add.html", {"config": config})
 
 
 @content_security_policy

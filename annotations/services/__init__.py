@@ -76,6 +76,7 @@ from annotations.services.errors import (
     MSG_DUPLICATE_SPAN,
     MSG_END_PAST_BODY,
     MSG_MENTION_UNKNOWN,
+    MSG_NO_RIGHT_ADD_ARTICLE,
     MSG_NO_RIGHT_AGREEMENT,
     MSG_NO_RIGHT_ASSESS,
     MSG_NO_RIGHT_ASSIGN,
@@ -283,6 +284,7 @@ __all__ = [
 # Adding articles (the web UI's "Add article" and POST /api/v1/articles/).
 __all__ += [
     "EDITOR",
+    "MSG_NO_RIGHT_ADD_ARTICLE",
     "MSG_NO_RIGHT_GRANT_EDITOR",
     "ArticleDraft",
     "article_add",
