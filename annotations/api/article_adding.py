@@ -184,3 +184,33 @@ class ArticleFetchView(APIView):
         except ArticleFetch.DoesNotExist:
             raise Http404 from None
         return Response(ArticleFetchSerializer(job, context={"request": request}).data)
+
+
+class EditorSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    editor = serializers.BooleanField(help_text="true: may add articles; false: may not.")
+
+
+class EditorView(APIView):
+    """A reviewer lets someone add articles (the ``editor`` group), or stops them."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Make someone an editor, or not (reviewers)",
+        request=EditorSerializer,
+        responses=EditorSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        from annotations import selectors
+
+        serializer = EditorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not services.is_reviewer(request.user):  # before saying whether the name exists
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied(services.MSG_NO_RIGHT_GRANT_EDITOR)
+        (user,) = selectors.desk_members([data["username"]])
+        services.editor_set(actor=request.user, user=user, editor=data["editor"])
+        return Response({"username": user.get_username(), "editor": data["editor"]})

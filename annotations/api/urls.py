@@ -39,6 +39,7 @@ urlpatterns = [
         article_adding.ArticleFetchView.as_view(),
         name="article-fetch",
     ),
+    path("editors/", article_adding.EditorView.as_view(), name="editors"),
     path("agreement/", agreement.AgreementView.as_view(), name="agreement"),
     path(
         "claims/<int:pk>/comments/",

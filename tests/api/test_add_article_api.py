@@ -159,3 +159,25 @@ def test_who_may_add(analyst_api, outsider_api, reviewer):
     services.editor_set(actor=reviewer, user=editor, editor=True)
     assert client_for(editor).post(URL, {"text": TEXT}, format="json").status_code == 201
     assert client_for(None).post(URL, {"text": TEXT}, format="json").status_code in (401, 403)
+
+
+def test_a_reviewer_makes_an_editor(reviewer_api, analyst_api, outsider):
+    assert (
+        analyst_api.post(
+            "/api/v1/editors/", {"username": outsider.username, "editor": True}, format="json"
+        ).status_code
+        == 403
+    )
+    response = reviewer_api.post(
+        "/api/v1/editors/", {"username": outsider.username, "editor": True}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["editor"] is True
+    assert client_for(outsider).post(URL, {"text": TEXT}, format="json").status_code == 201
+    unknown = reviewer_api.post(
+        "/api/v1/editors/", {"username": "nobody", "editor": True}, format="json"
+    )
+    assert unknown.status_code == 400
+    reviewer_api.post(
+        "/api/v1/editors/", {"username": outsider.username, "editor": False}, format="json"
+    )
+    assert client_for(outsider).post(URL, {"text": TEXT}, format="json").status_code == 403

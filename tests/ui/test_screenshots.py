@@ -365,3 +365,23 @@ def test_screenshot_of_the_exports_page(open_browser, live_seeds, tmp_path):
     assert b.page.get_by_role("link", name="Download").count() == 2
     b.page.screenshot(path=out / "exports.png", full_page=True)
     assert (out / "exports.png").stat().st_size > 5_000
+
+
+def test_screenshot_of_adding_an_article(open_browser, live_seeds, tmp_path):
+    """The "Add article" page with the preview of a pasted Ukrainian text."""
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    from tests import support
+
+    support.cast_user("reviewer")
+    text = (DOCS.parent.parent / "fixtures" / "seeds" / "001_3e1ff92a3d920351.txt").read_text()
+    b = open_browser()
+    b.login("iryna", "pw-iryna")
+    b.page.goto("/articles/add/")
+    b.page.wait_for_selector("#add-article[data-ready='1']")
+    b.page.get_by_role("tab", name="Paste text").click()
+    b.page.get_by_label("The article's text").fill(text)
+    b.page.get_by_role("button", name="Preview").click()
+    b.page.get_by_label("Title", exact=True).wait_for()
+    b.page.screenshot(path=out / "add-article.png", full_page=False)
+    assert (out / "add-article.png").stat().st_size > 5_000
