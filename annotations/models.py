@@ -170,6 +170,16 @@ class Claim(models.Model):
         related_name="claims_deleted",
     )
 
+    # Where an imported claim came from, so that importing it again updates it (claim_import).
+    external_source = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Imported claims: the desk or tool the claim came from (e.g. its API root).",
+    )
+    external_id = models.CharField(
+        max_length=500, blank=True, help_text="Imported claims: its id there, unique per source."
+    )
+
     with_deleted = models.Manager()
     objects = LiveClaimManager()
 
@@ -189,6 +199,11 @@ class Claim(models.Model):
                 condition=Q(signed_off_by__isnull=True, signed_off_at__isnull=True)
                 | Q(signed_off_by__isnull=False, signed_off_at__isnull=False),
                 name="claim_sign_off_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="claim_unique_external_id",
             ),
         ]
         indexes = [

@@ -440,6 +440,10 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 262_144)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Claims per database round trip when streaming an export.
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 500)
+# Claim imports: records written per bulk round trip, and records listed in a report.
+IMPORT_CHUNK_SIZE = env_int("IMPORT_CHUNK_SIZE", 1000)
+IMPORT_REPORT_LIMIT = env_int("IMPORT_REPORT_LIMIT", 1000)
+IMPORT_MAX_BODY_BYTES = env_int("IMPORT_MAX_BODY_BYTES", 1_073_741_824)
 # Background export jobs (POST /api/v1/export/jobs): the longest one may run, in seconds,
 # and how long its file is kept. Files go to the "exports" storage (STORAGES above).
 EXPORT_JOB_TIME_LIMIT = env_int("EXPORT_JOB_TIME_LIMIT", 6 * 3600)

@@ -79,6 +79,28 @@ MSG_URL_FAILED = {
     "url_no_text": "No article text could be found on this page.",
 }
 MSG_FETCH_NOT_READY = "This link is {status}: there is no article to save from it yet."
+MSG_NO_RIGHT_IMPORT = (
+    "Only reviewers can import claims: a file sets verdicts and sign-offs for the whole desk."
+)
+MSG_IMPORT_FORMAT_UNKNOWN = "Unknown import format «{value}»: use one of {choices}."
+MSG_IMPORT_FORMAT_UNDETECTED = (
+    "Cannot tell the file's format from its name and first bytes: give the format ({choices})."
+)
+MSG_IMPORT_LABEL_MAP = (
+    "Label map «{label}={value}»: map each label to a verdict, one of {choices} (LABEL=verdict)."
+)
+MSG_IMPORT_ARTICLE_UNKNOWN = (
+    "No article on this desk matches the record (by slug, source URL, text hash or text): "
+    "import the article first, or name it."
+)
+MSG_IMPORT_NOT_FOUND = "The quote «{quote}» is not in the article text, even near its context."
+MSG_IMPORT_USER_UNKNOWN = "There is no desk member called «{username}»: create the account first."
+MSG_IMPORT_LABEL_UNKNOWN = (
+    "Unknown label «{label}»: map it to a verdict (--label-map {label}=verdict, or label_map)."
+)
+MSG_IMPORT_CLAIM_DELETED = (
+    "Claim {claim}, imported before from the same record, is deleted: restore it first."
+)
 
 
 class ErrorCode(StrEnum):
@@ -123,6 +145,12 @@ class ErrorCode(StrEnum):
     URL_TOO_LARGE = "url_too_large"
     URL_NO_TEXT = "url_no_text"
     FETCH_NOT_READY = "fetch_not_ready"
+    IMPORT_FORMAT_UNKNOWN = "import_format_unknown"
+    IMPORT_ARTICLE_UNKNOWN = "import_article_unknown"
+    IMPORT_NOT_FOUND = "import_quote_not_found"
+    IMPORT_USER_UNKNOWN = "import_user_unknown"
+    IMPORT_LABEL_UNKNOWN = "import_label_unknown"
+    IMPORT_CLAIM_DELETED = "import_claim_deleted"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:

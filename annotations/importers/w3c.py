@@ -1,0 +1,159 @@
+"""W3C Web Annotation: an ``AnnotationCollection`` (its embedded first page), an
+``AnnotationPage``, a single ``Annotation``, or a JSON array of annotations.
+
+Annotations are streamed out of ``first.items`` / ``items`` one at a time (ijson events and
+its ``ObjectBuilder``). Keys this reader does not know are ignored, so additions to the
+desk's W3C export (states, scopes, more bodies) do not break the import.
+"""
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+import ijson
+
+from annotations.importers import (
+    ArticleRef,
+    ImportedClaim,
+    ImportedEvidence,
+    ImportFileError,
+    Record,
+    RecordShapeError,
+    Unreadable,
+    claim_identity,
+    need,
+    timestamp,
+    username,
+)
+
+MSG_NOT_JSON = "The file is not JSON ({error})."
+MSG_NO_ANNOTATIONS = (
+    "The file is not a W3C AnnotationCollection, AnnotationPage or Annotation "
+    "(no annotations found)."
+)
+ITEM_PREFIXES = {"first.items.item", "items.item", "item"}
+# Top-level keys whose subtrees are the pages: not kept when building the top-level object.
+PAGE_KEYS = {"first", "items"}
+
+
+def _selector(selectors: Any, kind: str) -> dict[str, Any] | None:
+    items = selectors if isinstance(selectors, list) else [selectors]
+    for item in items:
+        if isinstance(item, dict) and item.get("type") == kind:
+            return item
+    return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _source(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("id") or value.get("@id")
+    return value if isinstance(value, str) else ""
+
+
+def claim_from_annotation(data: Any, position: str) -> ImportedClaim:
+    """An Annotation placed by its TextQuoteSelector, checked by its TextPositionSelector."""
+    target = need(data, "target", (dict, list))
+    if isinstance(target, list):
+        target = next((t for t in target if isinstance(t, dict)), {})
+    selectors = target.get("selector")
+    quote = _selector(selectors, "TextQuoteSelector")
+    if quote is None or not isinstance(quote.get("exact"), str):
+        raise RecordShapeError("the target has no TextQuoteSelector with «exact»", "no_selector")
+    where = _selector(selectors, "TextPositionSelector") or {}
+    exact = quote["exact"]
+    start = where.get("start")
+    end = where.get("end")
+    if not isinstance(start, int) or isinstance(start, bool):
+        start = -1  # no position: the quote and its context place the claim
+    if not isinstance(end, int) or isinstance(end, bool):
+        end = start + len(exact) if start >= 0 else -1
+    bodies = data.get("body") or []
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    verdict, rationale, evidence = None, "", []
+    for body in bodies:
+        if not isinstance(body, dict):
+            continue
+        purpose = body.get("purpose")
+        if purpose == "assessing" and isinstance(body.get("value"), str):
+            verdict = body["value"]
+        elif purpose == "commenting" and isinstance(body.get("value"), str):
+            rationale = body["value"]
+        elif purpose == "linking" and _source(body.get("source") or body.get("id")):
+            evidence.append(
+                ImportedEvidence(
+                    url=_source(body.get("source") or body.get("id")),
+                    title=_text(body.get("title")),
+                )
+            )
+    source, external_id = claim_identity(data.get("id"), "w3c", data.get("id") or position)
+    scope = target.get("scope")
+    return ImportedClaim(
+        position=position,
+        external_source=source,
+        external_id=external_id,
+        article=ArticleRef(source_url=_source(scope), iri=_source(target.get("source"))),
+        start=start,
+        end=end,
+        quote=exact,
+        prefix=_text(quote.get("prefix")),
+        suffix=_text(quote.get("suffix")),
+        verdict=verdict,
+        rationale=rationale,
+        created_by=username(data.get("creator"), "creator"),
+        updated_by=username(data.get("creator"), "creator"),
+        created_at=timestamp(data.get("created"), "created"),
+        updated_at=timestamp(data.get("modified"), "modified"),
+        evidence=evidence,
+    )
+
+
+def _record(data: Any, position: str) -> Record:
+    try:
+        return claim_from_annotation(data, position)
+    except RecordShapeError as exc:
+        return Unreadable(position, exc.message, exc.code)
+
+
+def read_w3c(stream: IO[bytes]) -> Iterator[Record]:
+    """Each annotation of the file, in file order."""
+    count = 0
+    top: Any = None
+    builder: Any = None
+    top_builder = ijson.ObjectBuilder()
+    skipping, depth = False, 0
+    try:
+        for prefix, event, value in ijson.parse(stream, use_float=True):
+            if builder is not None:
+                builder.event(event, value)
+                if prefix in ITEM_PREFIXES and event == "end_map" and not builder.containers:
+                    count += 1
+                    yield _record(builder.value, f"annotation {count}")
+                    builder = None
+                continue
+            if prefix in ITEM_PREFIXES and event == "start_map":
+                builder = ijson.ObjectBuilder()
+                builder.event(event, value)
+                continue
+            # The top-level object is kept without its pages (a single Annotation whole).
+            if skipping:
+                depth += event in ("start_map", "start_array")
+                depth -= event in ("end_map", "end_array")
+                skipping = depth > 0
+                continue
+            if event == "map_key" and prefix == "" and value in PAGE_KEYS:
+                skipping, depth = True, 0
+                continue
+            top_builder.event(event, value)
+    except ijson.JSONError as exc:
+        raise ImportFileError(MSG_NOT_JSON.format(error=exc), code="not_json") from None
+    top = getattr(top_builder, "value", None)
+    if count == 0:
+        if isinstance(top, dict) and top.get("type") == "Annotation":
+            yield _record(top, "annotation 1")
+            return
+        if isinstance(top, dict) and top.get("type") in ("AnnotationCollection", "AnnotationPage"):
+            return  # an empty collection: nothing to import
+        raise ImportFileError(MSG_NO_ANNOTATIONS, code="wrong_shape")
