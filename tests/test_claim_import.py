@@ -6,11 +6,11 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
 
 from annotations import services
 from annotations.models import Assessment, Claim, Comment, Evidence, HistoryEntry
 from annotations.services import ImportOutcome
-from tests.api.conftest import client_for
 
 EXPORT = "/api/v1/export/claims"
 
@@ -41,7 +41,9 @@ def desk(ru_article, uk_article, make_claim, analyst, other_analyst, reviewer):
 
 
 def export(user, fmt: str) -> bytes:
-    response = client_for(user).get(f"{EXPORT}?format={fmt}")
+    client = APIClient()
+    client.force_authenticate(user)  # a token would rotate the test's own client's
+    response = client.get(f"{EXPORT}?format={fmt}")
     assert response.status_code == 200
     content = getattr(response, "streaming_content", None)
     return b"".join(content) if content is not None else response.content

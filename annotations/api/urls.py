@@ -7,6 +7,7 @@ from annotations.api import (
     agreement,
     archives,
     article_adding,
+    claim_import,
     discussion,
     export_jobs,
     exports,
@@ -40,6 +41,7 @@ urlpatterns = [
         name="article-fetch",
     ),
     path("editors/", article_adding.EditorView.as_view(), name="editors"),
+    path("import/claims", claim_import.ImportClaimsView.as_view(), name="import-claims"),
     path("agreement/", agreement.AgreementView.as_view(), name="agreement"),
     path(
         "claims/<int:pk>/comments/",
