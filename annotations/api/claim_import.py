@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.http import QueryDict
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -29,6 +29,7 @@ from annotations.models import Article
 from annotations.services.claim_import import FORMATS
 from annotations.services.errors import MSG_IMPORT_FORMAT_UNDETECTED, MSG_NO_RIGHT_IMPORT
 
+MSG_MORE_REFUSED = "…and {count} more records not listed (a dry run's report lists them)."
 MSG_NO_FILE = "Send the claims file as the request body or as a multipart «file» field."
 MSG_NO_ARTICLE = "There is no article {value}."
 SPOOL_IN_MEMORY = 1 << 20
@@ -72,7 +73,6 @@ class ImportParamsSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=list(FORMATS), required=False)
     dry_run = serializers.BooleanField(default=False)
     skip_refused = serializers.BooleanField(default=False)
-    label_map = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     article = serializers.CharField(required=False)
 
 
@@ -100,16 +100,17 @@ class ImportReportSerializer(serializers.Serializer):
 def _params(request: Request) -> dict[str, Any]:
     """The import's parameters, from the query string or the multipart form's fields."""
     data: dict[str, Any] = {}
+    label_map: list[str] = []
     form = request.data if isinstance(request.data, QueryDict) else QueryDict()
     for source in (request.query_params, form):
         for name in ("format", "dry_run", "skip_refused", "article"):
             if name in source:
                 data[name] = source[name]
-        if "label_map" in source:
-            data["label_map"] = source.getlist("label_map")
+        label_map.extend(source.getlist("label_map"))
     query = ImportParamsSerializer(data=data)
     query.is_valid(raise_exception=True)
-    return dict(query.validated_data)
+    # LABEL=verdict pairs are checked by the service, whose errors stay flat (one list).
+    return {**query.validated_data, "label_map": [pair for pair in label_map if pair]}
 
 
 @extend_schema(
@@ -118,7 +119,9 @@ def _params(request: Request) -> dict[str, Any]:
     "jsonl export, a W3C Web Annotation collection, page or annotation, Label Studio's JSON "
     "export or doccano's JSONL. `dry_run` reports and writes nothing; a real run is all or "
     "nothing unless `skip_refused`. `label_map=LABEL=verdict` (repeatable) maps tool labels. "
-    "422: the file was read and refused (the report says why, per record).",
+    "A dry run answers its report (200) even when it would refuse records; a real run "
+    "answers 400 when refused: `file` holds one message per refused record (`line 3: why`) and "
+    "`codes.file` their codes; nothing is written.",
     parameters=[
         OpenApiParameter("format", str, enum=list(FORMATS), description="default: guessed"),
         OpenApiParameter("dry_run", bool),
@@ -135,10 +138,7 @@ def _params(request: Request) -> dict[str, Any]:
             "properties": {"file": {"type": "string", "format": "binary"}},
         },
     },
-    responses={
-        200: ImportReportSerializer,
-        422: OpenApiResponse(ImportReportSerializer, description="refused: nothing written"),
-    },
+    responses={200: ImportReportSerializer},
 )
 class ImportClaimsView(APIView):
     permission_classes = [DeskPermission]
@@ -180,5 +180,21 @@ class ImportClaimsView(APIView):
             label_map=services.parse_label_map(params["label_map"]),
             article=article,
         )
-        code = status.HTTP_200_OK if report.ok else status.HTTP_422_UNPROCESSABLE_ENTITY
-        return Response(report.as_dict(), status=code)
+        if report.file_error or not (report.ok or report.dry_run):
+            return Response(refusal(report), status=status.HTTP_400_BAD_REQUEST)
+        return Response(report.as_dict(), status=status.HTTP_200_OK)
+
+
+def refusal(report: services.ClaimImport) -> dict[str, Any]:
+    """A refused file in the API's error shape: under ``file``, the file's own error or one
+    message per refused record ("line 3: why"), with its code in ``codes``, in file order."""
+    if report.file_error:
+        messages, codes = [report.file_error], [report.file_error_code]
+    else:
+        refused = [r for r in report.records if r.outcome == services.ImportOutcome.REFUSED]
+        messages = [f"{r.position}: {r.reason}" for r in refused]
+        codes = [r.code for r in refused]
+        if report.records_left_off:
+            messages.append(MSG_MORE_REFUSED.format(count=report.records_left_off))
+            codes.append("more_refused")
+    return {"file": messages, "codes": {"file": codes}}

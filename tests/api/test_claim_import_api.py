@@ -54,8 +54,8 @@ def test_analysts_may_not_import(analyst_api, exported):
 @pytest.mark.parametrize(
     ("body", "query", "status", "needle"),
     [
-        (b"not json at all", "format=json", 422, "not a JSON array"),
-        (b'{"type": "Thing"}', "format=w3c", 422, "not a W3C"),
+        (b"not json at all", "format=json", 400, "not a JSON array"),
+        (b'{"type": "Thing"}', "format=w3c", 400, "not a W3C"),
         (b"[]", "format=nope", 400, "nope"),
         (b"[]", "format=json&label_map=X=maybe", 400, "maybe"),
         (b"", "format=json", 400, "claims file"),
@@ -70,7 +70,7 @@ def test_bad_files_and_parameters_are_4xx_and_write_nothing(
     assert not Claim.objects.exists()
 
 
-def test_one_refused_record_is_a_422_naming_it(reviewer_api, exported):
+def test_one_refused_record_is_a_400_naming_it_with_its_code(reviewer_api, exported):
     lines = exported["jsonl"].splitlines()
     record = json.loads(lines[0])
     record["created_by"] = {"username": "никто"}
@@ -78,19 +78,17 @@ def test_one_refused_record_is_a_422_naming_it(reviewer_api, exported):
     response = reviewer_api.post(
         f"{IMPORT}?format=jsonl", body, content_type="application/x-ndjson"
     )
-    assert response.status_code == 422
-    refused = [r for r in response.json()["records"] if r["outcome"] == "refused"]
-    assert refused == [
-        {
-            "position": "line 2",
-            "outcome": "refused",
-            "external_id": str(record["id"]),
-            "claim": None,
-            "reason": "There is no desk member called «никто»: create the account first.",
-            "code": "import_user_unknown",
-        }
-    ]
+    assert response.status_code == 400
+    assert response.json() == {
+        "file": ["line 2: There is no desk member called «никто»: create the account first."],
+        "codes": {"file": ["import_user_unknown"]},
+    }
     assert not Claim.objects.exists()
+    dry = reviewer_api.post(
+        f"{IMPORT}?format=jsonl&dry_run=1", body, content_type="application/x-ndjson"
+    )
+    assert dry.status_code == 200
+    assert [r["outcome"] for r in dry.json()["records"]] == ["created", "refused"]
 
 
 def test_label_studio_through_the_api_with_a_label_map(reviewer_api, ru_article):
