@@ -320,3 +320,38 @@ def test_the_command_reports_and_refuses(desk, reviewer, tmp_path):
     path.write_bytes(b"{broken\n")
     with pytest.raises(CommandError, match="refused"):
         call_command("import_claims", str(path), "--user", reviewer.username, stdout=out)
+
+
+def test_a_single_w3c_annotation_and_a_page_import(desk, reviewer):
+    collection = json.loads(export(reviewer, "w3c"))
+    items = collection["first"]["items"]
+    page = {"@context": collection["@context"], "type": "AnnotationPage", "items": items[:1]}
+    empty_desk()
+    single = run(json.dumps(items[1], ensure_ascii=False).encode(), "w3c", reviewer)
+    paged = run(json.dumps(page, ensure_ascii=False).encode(), "w3c", reviewer)
+    assert (single.counts["created"], paged.counts["created"]) == (1, 1)
+    assert sorted(Claim.objects.values_list("quote", flat=True)) == sorted(
+        [items[0]["target"]["selector"][0]["exact"], items[1]["target"]["selector"][0]["exact"]]
+    )
+
+
+def test_w3c_tolerates_additions_and_places_by_quote_when_positions_are_stale(desk, reviewer):
+    collection = json.loads(export(reviewer, "w3c"))
+    for item in collection["first"]["items"]:
+        item["target"]["state"] = {"type": "HttpRequestState", "value": "Accept: text/plain"}
+        item["target"]["selector"][1]["start"] += 3  # stale positions
+        item["target"]["selector"][1]["end"] += 3
+        item["body"].append({"type": "TextualBody", "purpose": "tagging", "value": "новое"})
+    collection["x-future"] = {"anything": [1, 2, 3]}
+    before = snapshot(desk, w3c=True)
+    empty_desk()
+    report = run(json.dumps(collection).encode(), "w3c", reviewer)
+    assert report.counts["placed_elsewhere"] == 2, report.as_dict()
+    assert snapshot(Claim.objects.all(), w3c=True) == before
+
+
+def test_an_empty_collection_imports_nothing_and_a_thing_is_refused(reviewer, seeds):
+    empty = {"@context": "http://www.w3.org/ns/anno.jsonld", "type": "AnnotationCollection"}
+    assert run(json.dumps({**empty, "total": 0}).encode(), "w3c", reviewer).written
+    report = run(b'{"type": "Thing"}', "w3c", reviewer)
+    assert report.file_error_code == "wrong_shape"
