@@ -355,3 +355,20 @@ def test_an_empty_collection_imports_nothing_and_a_thing_is_refused(reviewer, se
     assert run(json.dumps({**empty, "total": 0}).encode(), "w3c", reviewer).written
     report = run(b'{"type": "Thing"}', "w3c", reviewer)
     assert report.file_error_code == "wrong_shape"
+
+
+def test_spans_stay_unique_when_the_caches_are_dropped_between_chunks(
+    desk, reviewer, settings, monkeypatch
+):
+    from annotations.services import claim_import
+
+    settings.IMPORT_CHUNK_SIZE = 1
+    monkeypatch.setattr(claim_import, "CACHED_ARTICLES", 0)
+    lines = export(reviewer, "jsonl").splitlines()
+    twice = json.loads(lines[0])
+    twice["id"] = 10**6  # another claim on the same span
+    twice["url"] = f"http://testserver/api/v1/claims/{10**6}/"
+    empty_desk()
+    data = lines[0] + b"\n" + lines[1] + b"\n" + json.dumps(twice).encode()
+    report = run(data, "jsonl", reviewer)
+    assert report.records[2].code == "duplicate_span" and not Claim.objects.exists()

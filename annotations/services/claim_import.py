@@ -78,6 +78,8 @@ READERS: dict[str, Callable[[IO[bytes]], Iterator[Record]]] = {
 FORMATS = tuple(READERS)
 # Rows per UPDATE … FROM (VALUES …): within SQLite's and PostgreSQL's parameter limits.
 STAMP_BATCH = 2000
+# Articles whose bodies and taken spans are kept between chunks.
+CACHED_ARTICLES = 200
 
 
 class ImportOutcome(StrEnum):
@@ -488,6 +490,12 @@ class _Importer:
     # -- one chunk ---------------------------------------------------------------------------
 
     def run(self, chunk: list[Record]) -> None:
+        # Between chunks every span placed so far is in the database: the caches may go, so
+        # that memory stays flat over millions of records (exports list claims by article).
+        if len(self.spans) > CACHED_ARTICLES:
+            self.spans.clear()
+        if len(self.articles) > CACHED_ARTICLES:
+            self.articles.clear()
         claims = [r for r in chunk if isinstance(r, ImportedClaim)]
         names: set[str] = set()
         for record in claims:
