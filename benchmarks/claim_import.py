@@ -19,6 +19,7 @@ cannot be, the script says so and reports the rest.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -117,15 +118,25 @@ def floor(path: Path, user) -> float:
     return elapsed
 
 
+def _status(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+_baseline = [0]
+
+
 def reset_peak_rss() -> None:
-    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    """Reset VmHWM to the current RSS and remember that RSS: the peak is reported above it."""
+    Path("/proc/self/clear_refs").write_text("5")
+    _baseline[0] = _status("VmRSS:")
 
 
 def peak_rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
+    """How far the peak RSS rose above the RSS at the last reset."""
+    return _status("VmHWM:") - _baseline[0]
 
 
 def memory_of_reading(path: Path, records: int) -> tuple[int, float]:
@@ -197,17 +208,21 @@ def main() -> None:
     print(f"database: {vendor}; {CLAIMS:,} claims, 2 evidence items each, {lines:,} jsonl lines")
     print(
         f"import: {CLAIMS / elapsed:,.0f} spans/s ({elapsed:.1f} s), peak RSS "
-        f"{peak / 2**20:.1f} MB; with evidence, assessments and history"
+        f"{peak / 2**20:.1f} MB above the RSS before it; with evidence, assessments and history"
     )
     print(f"floor (bulk_create of the claim rows alone): {CLAIMS / floor_s:,.0f} rows/s")
     print(f"import / floor: {(CLAIMS / elapsed) / (CLAIMS / floor_s):.2f}x")
     print(f"second import of the same file (all unchanged): {CLAIMS / again_s:,.0f} records/s")
     print(
         f"reader alone over {MEMORY_RECORDS:,} jsonl records: {read_rate:,.0f} records/s, "
-        f"peak RSS {mem_peak / 2**20:.1f} MB"
+        f"peak RSS {mem_peak / 2**20:.1f} MB above the RSS before it"
     )
     print(label_studio())
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        connection.close()
+        shutil.rmtree(_tmp, ignore_errors=True)
