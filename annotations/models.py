@@ -93,6 +93,22 @@ class Article(models.Model):
         return self.title
 
 
+class ClaimGroup(models.Model):
+    """One claim appearing in several articles: its members share the desk verdict.
+
+    Each member (a ``Claim``) keeps its own quote, offsets and evidence; the rule that keeps
+    their verdicts in step is ``services.claim_groups``.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_groups_created"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"claim group {self.pk}"
+
+
 class LiveClaimManager(models.Manager["Claim"]):
     """Claims not deleted: what every list, detail, export, count and span check reads."""
 
@@ -178,6 +194,14 @@ class Claim(models.Model):
     )
     external_id = models.CharField(
         max_length=500, blank=True, help_text="Imported claims: its id there, unique per source."
+    )
+    group = models.ForeignKey(
+        ClaimGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The other appearances of the same claim, which share its desk verdict.",
     )
 
     with_deleted = models.Manager()
@@ -616,6 +640,8 @@ class HistoryEntry(models.Model):
         DECIDED = "decided", "Desk verdict decided"
         REANCHORED = "reanchored", "Re-anchored after a text change"
         ORPHANED = "orphaned", "Lost after a text change"
+        LINKED = "linked", "Linked to the same claim elsewhere"
+        UNLINKED = "unlinked", "Unlinked from the same claim elsewhere"
 
     class Subject(models.TextChoices):
         CLAIM = "claim", "Claim"

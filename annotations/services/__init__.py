@@ -50,6 +50,7 @@ from annotations.services.blockers import (
     claim_sign_off_blockers,
     sign_off_blockers,
 )
+from annotations.services.claim_groups import claim_link, claim_unlink, group_assessments
 from annotations.services.claim_import import (
     ClaimImport,
     ImportOutcome,
@@ -110,6 +111,7 @@ from annotations.services.errors import (
     MSG_URL_TOO_LONG,
     ErrorCode,
     StaleClaimError,
+    VerdictConflictError,
 )
 from annotations.services.evidence import (
     evidence_add,
@@ -218,6 +220,7 @@ __all__ = [
     "StaleClaimError",
     "TokenExists",
     "User",
+    "VerdictConflictError",
     "article_assign",
     "article_import",
     "article_is_blind",
@@ -240,12 +243,14 @@ __all__ = [
     "claim_create",
     "claim_decide",
     "claim_delete",
+    "claim_link",
     "claim_permissions",
     "claim_reanchor",
     "claim_restore",
     "claim_revoke_sign_off",
     "claim_sign_off",
     "claim_sign_off_blockers",
+    "claim_unlink",
     "claim_update",
     "claims_import",
     "claims_purge_deleted",
@@ -264,6 +269,7 @@ __all__ = [
     "export_job_request",
     "export_job_run",
     "export_jobs_purge",
+    "group_assessments",
     "is_analyst",
     "is_reviewer",
     "normalise_url",

@@ -106,7 +106,10 @@ def follow_assessments(claim: Claim) -> dict[str, list[Any]]:
     Returns the changes, sign-off withdrawal included: a reviewer signed off what the
     desk said before.
     """
-    state = desk_state(claim, list(assessments_of(claim)))
+    from annotations.services.claim_groups import group_assessments  # it imports this module
+
+    # A linked claim is judged with its group: every member's assessments count.
+    state = desk_state(claim, group_assessments(claim))
     changes = {
         field: [getattr(claim, field), value]
         for field, value in state.items()
@@ -131,6 +134,10 @@ def save_desk(claim: Claim, actor: User, changes: dict[str, list[Any]]) -> None:
     claim.updated_by = account(actor)
     claim.version += 1
     claim.save(update_fields=desk_update_fields(changes))
+    if claim.group_id is not None:
+        from annotations.services.claim_groups import group_follow
+
+        group_follow(claim, actor)  # the group shares the desk verdict
 
 
 @transaction.atomic

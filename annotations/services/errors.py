@@ -101,6 +101,24 @@ MSG_IMPORT_LABEL_UNKNOWN = (
 MSG_IMPORT_CLAIM_DELETED = (
     "Claim {claim}, imported before from the same record, is deleted: restore it first."
 )
+MSG_NO_RIGHT_LINK = (
+    "Only whoever may edit a claim (its analyst, or a reviewer) can link or unlink it."
+)
+MSG_LINK_OTHERS_CLAIM = "Another analyst's claim covers this passage: a reviewer can link the two."
+MSG_LINK_SELF = "This passage is the claim itself: pick its appearance in another article."
+MSG_NOT_LINKED = "This claim is not linked to any other appearance: there is nothing to unlink."
+MSG_VERDICTS_DIFFER = (
+    "Claim {first} says «{first_verdict}» and claim {second} says «{second_verdict}»: "
+    "say which verdict stands for both (verdict) before linking them."
+)
+MSG_VERDICTS_DIFFER_HIDDEN = (
+    "The two claims' desk verdicts differ: a reviewer must say which verdict stands "
+    "before they can be linked."
+)
+MSG_NO_RIGHT_CHOOSE_VERDICT = (
+    "Only reviewers can choose which desk verdict stands when linking claims that differ."
+)
+MSG_CHOICE_NOT_FINAL = "The verdict that stands must be one of {choices}."
 
 
 class ErrorCode(StrEnum):
@@ -151,6 +169,9 @@ class ErrorCode(StrEnum):
     IMPORT_USER_UNKNOWN = "import_user_unknown"
     IMPORT_LABEL_UNKNOWN = "import_label_unknown"
     IMPORT_CLAIM_DELETED = "import_claim_deleted"
+    LINK_SELF = "link_self"
+    NOT_LINKED = "not_linked"
+    CHOICE_NOT_FINAL = "choice_not_final"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:
@@ -167,3 +188,18 @@ class StaleClaimError(Exception):
             "change again."
         )
         self.current = current
+
+
+class VerdictConflictError(Exception):
+    """Two claims to be linked have different desk verdicts and nobody said which stands.
+
+    ``message`` names the verdicts only for a reader allowed to see both (the blind rule).
+    """
+
+    code = "verdicts_differ"
+
+    def __init__(self, message: str, claims: tuple[int, int], verdicts: dict[int, str] | None):
+        super().__init__(message)
+        self.message = message
+        self.claims = claims
+        self.verdicts = verdicts
