@@ -41,14 +41,41 @@ def claims_queryset() -> QuerySet[Claim]:
     """
     return (
         Claim.objects.select_related(
-            "article", "created_by", "updated_by", "signed_off_by", "decided_by"
+            "article", "created_by", "updated_by", "signed_off_by", "decided_by", "group"
         )
         .defer("article__body")
         .prefetch_related(
             Prefetch("evidence", queryset=evidence_queryset()),
             Prefetch("assessments", queryset=assessments_queryset()),
+            # Two more queries, and only on a page that holds a linked claim.
+            Prefetch("group__members", queryset=group_members_queryset()),
         )
     )
+
+
+def group_members_queryset() -> QuerySet[Claim]:
+    """A group's claims with what ``claim_shown_to`` and an appearance need."""
+    return (
+        Claim.objects.select_related("article")
+        .defer("article__body")
+        .prefetch_related(
+            Prefetch("assessments", queryset=Assessment.objects.only("claim_id", "analyst_id"))
+        )
+    )
+
+
+def claim_shown_to(user: User, claim: Claim) -> bool:
+    """``claims_visible_to`` for one claim whose article and assessments are at hand."""
+    from django.conf import settings
+
+    if is_reviewer(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    blind = claim.article.blind_review
+    if not (settings.BLIND_REVIEW_DEFAULT if blind is None else blind):
+        return True
+    return any(a.analyst_id == user.pk for a in claim.assessments.all())
 
 
 def assessments_queryset() -> QuerySet[Assessment]:

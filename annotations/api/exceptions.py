@@ -22,7 +22,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotations.services import StaleAssessmentError, StaleClaimError
+from annotations.services import StaleAssessmentError, StaleClaimError, VerdictConflictError
 
 MSG_SERVER_ERROR = "The server failed to answer this request; the error has been logged."
 
@@ -84,6 +84,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = Response({"detail": exc.detail, "current": exc.current}, status=exc.status_code)
         response["ETag"] = f'"{exc.version}"'
         return response
+    if isinstance(exc, VerdictConflictError):
+        verdicts = None if exc.verdicts is None else {str(k): v for k, v in exc.verdicts.items()}
+        body = {"detail": exc.message, "code": exc.code, "claims": list(exc.claims)}
+        return Response(body | {"verdicts": verdicts}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ValidationError):
         return Response(validation_error_data(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, RequestDataTooBig):

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from annotations import services
+from annotations import selectors, services
 from annotations.exports import records
 from annotations.models import (
     Article,
@@ -278,6 +278,25 @@ class SignOffBlockerSerializer(serializers.Serializer):
     )
 
 
+class AppearanceSerializer(serializers.Serializer):
+    """Another appearance of the same claim: where it is, not what anybody judged."""
+
+    id = serializers.IntegerField()
+    article = serializers.IntegerField(source="article_id")
+    article_title = serializers.CharField(source="article.title")
+    language = serializers.CharField(source="article.language")
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    quote = serializers.CharField()
+
+
+class ClaimGroupRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    appearances = AppearanceSerializer(
+        many=True, help_text="The group's other claims the reader may see (the blind rule)."
+    )
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     """A claim as its reader may see it: under blind double-checking, an analyst who has
     not submitted their own assessment sees the span, their own assessment and evidence,
@@ -317,6 +336,10 @@ class ClaimSerializer(serializers.ModelSerializer):
         help_text="Reviewers only (null for everyone else): what stands in the way of signing "
         "this claim off (services.sign_off_blockers)."
     )
+    group = serializers.SerializerMethodField(
+        help_text="The claim group (the same claim elsewhere, sharing the desk verdict); null "
+        "when the claim is not linked."
+    )
 
     class Meta:
         model = Claim
@@ -340,6 +363,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "url",
             "permissions",
             "sign_off_blockers",
+            "group",
         ]
         read_only_fields = fields
 
@@ -406,6 +430,22 @@ class ClaimSerializer(serializers.ModelSerializer):
             {"code": b.code.value, "message": b.message, "hard": b.hard}
             for b in services.claim_sign_off_blockers(claim)
         ]
+
+    @extend_schema_field(ClaimGroupRefSerializer(allow_null=True))
+    def get_group(self, claim: Claim) -> dict[str, Any] | None:
+        if claim.group_id is None:
+            return None
+        user = self._reader()
+        others = [
+            member
+            for member in claim.group.members.all()
+            if member.pk != claim.pk and user is not None and selectors.claim_shown_to(user, member)
+        ]
+        others.sort(key=lambda member: member.pk)
+        return {
+            "id": claim.group_id,
+            "appearances": AppearanceSerializer(others, many=True).data,
+        }
 
     def get_permissions(self, claim: Claim) -> dict[str, bool]:
         request = self.context.get("request")
@@ -543,6 +583,29 @@ class ClaimCreateSerializer(StrictInputSerializer):
     )
     verdict = choice_field(Verdict, services.MSG_UNKNOWN_VERDICT, required=False)
     rationale = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class ClaimLinkSerializer(StrictInputSerializer):
+    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.all())
+    start = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
+    end = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET)
+    verdict = choice_field(
+        Verdict,
+        services.MSG_UNKNOWN_VERDICT,
+        required=False,
+        help_text="When the two desk verdicts differ: the one that stands (reviewers).",
+    )
+
+
+class VerdictConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="Which verdicts differ, and what to send.")
+    code = serializers.CharField()
+    claims = serializers.ListField(child=serializers.IntegerField())
+    verdicts = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="{claim id: desk verdict}; null when the blind rule hides them from you.",
+    )
 
 
 class ClaimUpdateSerializer(StrictInputSerializer):

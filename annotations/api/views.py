@@ -361,6 +361,37 @@ class ClaimViewSet(
         return self._respond(decided)
 
     @extend_schema(
+        methods=["POST"],
+        summary="Link the same claim's appearance at a passage of another article",
+        description="The claim covering article[start:end] joins this claim's group, or a "
+        "highlight is made there. The group shares the desk verdict: when the two differ the "
+        "answer is 409 until a reviewer sends the verdict that stands. Answers the appearance.",
+        request=s.ClaimLinkSerializer,
+        responses={200: s.ClaimSerializer, 409: s.VerdictConflictSerializer},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Unlink the claim from its group; it keeps its verdict",
+        request=None,
+        responses={200: s.ClaimSerializer},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def links(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        if request.method == "DELETE":
+            return self._respond(services.claim_unlink(claim, request.user))
+        data = self._valid(s.ClaimLinkSerializer, request.data)
+        appearance = services.claim_link(
+            claim,
+            article=data["article"],
+            start=data["start"],
+            end=data["end"],
+            user=request.user,
+            verdict_choice=data.get("verdict"),
+        )
+        return self._respond(appearance)
+
+    @extend_schema(
         methods=["GET"],
         summary="The reader's own assessment of the claim (404 when none)",
         request=None,

@@ -33,6 +33,7 @@ CLAIM_KEYS = {
     "url",
     "permissions",
     "sign_off_blockers",
+    "group",
 }
 EVIDENCE_KEYS = {
     "id",
