@@ -433,12 +433,13 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClaimGroupRefSerializer(allow_null=True))
     def get_group(self, claim: Claim) -> dict[str, Any] | None:
-        if claim.group_id is None:
+        group = claim.group
+        if group is None:
             return None
         user = self._reader()
         others = [
             member
-            for member in claim.group.members.all()
+            for member in group.members.all()
             if member.pk != claim.pk and user is not None and selectors.claim_shown_to(user, member)
         ]
         others.sort(key=lambda member: member.pk)
