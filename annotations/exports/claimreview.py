@@ -1,7 +1,10 @@
-"""claimreview: schema.org ``ClaimReview`` objects, one per published claim.
+"""claimreview: schema.org ``ClaimReview`` objects, one per published claim or claim group.
 
 Only signed-off claims with a final verdict that still have their place in the article
-are published; the other claim filters still apply.
+are published; the other claim filters still apply. A claim group (the same claim in
+several articles, one shared verdict) is one review, written at the first of its claims
+the export reaches: every appearance's page in ``appearance``, the earliest published as
+``firstAppearance``.
 """
 
 from collections.abc import Iterator
@@ -36,18 +39,64 @@ def published(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
     )
 
 
-def claim_review(row: Row, urls: Urls) -> dict[str, Any]:
-    rating = CLAIMREVIEW_RATINGS[row["verdict"]]
-    appearance: dict[str, Any] = {
+# The article columns an appearance is written from.
+APPEARANCE_PATHS = (
+    "article__id",
+    "article__source_url",
+    "article__title",
+    "article__language",
+    "article__source_name",
+    "article__published_on",
+)
+
+
+def appearance_of(row: Row, urls: Urls) -> dict[str, Any]:
+    """The article a claim appears in, as a CreativeWork published by its outlet."""
+    work: dict[str, Any] = {
         "@type": "CreativeWork",
         "url": row["article__source_url"] or urls.article(row["article__id"]),
         "headline": row["article__title"],
         "inLanguage": row["article__language"],
     }
-    item: dict[str, Any] = {"@type": "Claim", "appearance": appearance}
+    if row["article__source_name"]:
+        work["author"] = {"@type": "Organization", "name": row["article__source_name"]}
     if row["article__published_on"]:
-        appearance["datePublished"] = iso(row["article__published_on"])
-        item["datePublished"] = iso(row["article__published_on"])
+        work["datePublished"] = iso(row["article__published_on"])
+    return work
+
+
+def _earliest_first(row: Row) -> tuple[Any, ...]:
+    published_on = row["article__published_on"]
+    return (published_on is None, published_on or "", row["id"])
+
+
+def group_appearances(group_ids: set[int]) -> dict[int, list[Row]]:
+    """Every placed claim of each group with its article, earliest published first: one query."""
+    rows = (
+        Claim.objects.filter(group_id__in=group_ids, is_orphaned=False)
+        .values("id", "group_id", *APPEARANCE_PATHS)
+        .order_by("id")
+    )
+    by_group: dict[int, list[Row]] = {pk: [] for pk in group_ids}
+    for row in rows:
+        by_group[row["group_id"]].append(row)
+    for members in by_group.values():
+        members.sort(key=_earliest_first)
+    return by_group
+
+
+def claim_review(row: Row, urls: Urls, appearances: list[Row] | None = None) -> dict[str, Any]:
+    """The review of a claim; ``appearances`` are its group's claims (itself among them)."""
+    rating = CLAIMREVIEW_RATINGS[row["verdict"]]
+    works = [appearance_of(each, urls) for each in (appearances or [row])]
+    first = works[0]
+    item: dict[str, Any] = {
+        "@type": "Claim",
+        "appearance": works if len(works) > 1 else first,
+        "firstAppearance": first,
+    }
+    if "datePublished" in first:
+        item["datePublished"] = first["datePublished"]
     review: dict[str, Any] = {
         "@context": SCHEMA_CONTEXT,
         "@type": "ClaimReview",
@@ -77,10 +126,26 @@ def claim_review(row: Row, urls: Urls) -> dict[str, Any]:
 
 
 def write(export: Export) -> Iterator[str]:
-    """A JSON array of ClaimReview objects, one per signed-off claim with a final verdict."""
+    """A JSON array of ClaimReview objects, one per signed-off claim with a final verdict,
+    or per claim group; a chunk with linked claims costs one more query."""
     urls = export.urls
+    written: set[int] = set()
+
+    def reviews(chunk: list[Row]) -> list[str]:
+        groups = {row["group_id"] for row in chunk} - written - {None}
+        appearances = group_appearances(groups) if groups else {}
+        texts = []
+        for row in chunk:
+            group = row["group_id"]
+            if group is not None:
+                if group in written:
+                    continue
+                written.add(group)
+            texts.append(dump(claim_review(row, urls, appearances.get(group))))
+        return texts
+
     chunks = export.chunks(published(export.claims))
-    return json_array((dump(claim_review(claim, urls)) for claim in chunk) for chunk in chunks)
+    return json_array(texts for texts in map(reviews, chunks) if texts)
 
 
 CLAIMREVIEW = ExportFormat(

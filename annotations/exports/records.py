@@ -85,6 +85,8 @@ CLAIM_RECORD: tuple[Field, ...] = (
         ),
     ),
     *(Col(name) for name in CLAIM_COLUMNS),
+    # The claim group's id (the same claim in other articles, one shared verdict), or null.
+    Col("group", column="group_id"),
     user("created_by"),
     user("updated_by"),
     Col("created_at"),

@@ -47,6 +47,10 @@ def annotation(row: Row, urls: Urls) -> dict[str, Any]:
             }
         )
     bodies.extend(citation(item, urls) for item in row["evidence"])
+    group: dict[str, Any] = {}
+    if row["group_id"] is not None:
+        # The same claim's other appearances share this claim group (and its verdict).
+        group["claimGroup"] = row["group_id"]
     return {
         "id": urls.claim(row["id"]),
         "type": "Annotation",
@@ -63,6 +67,7 @@ def annotation(row: Row, urls: Urls) -> dict[str, Any]:
                 {"type": "TextPositionSelector", "start": row["start"], "end": row["end"]},
             ],
         },
+        **group,
     }
 
 
