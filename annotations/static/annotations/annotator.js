@@ -11,6 +11,7 @@ import { draftMethods } from "./annotator/drafts.js";
 import { $, serverData } from "./annotator/dom.js";
 import { eventMethods } from "./annotator/events.js";
 import { evidenceMethods } from "./annotator/evidence.js";
+import { groupMethods } from "./annotator/groups.js";
 import { historyMethods } from "./annotator/history.js";
 import { keyboardMethods } from "./annotator/keyboard.js";
 import { offsetMethods } from "./annotator/offsets.js";
@@ -105,6 +106,7 @@ Object.assign(
   draftMethods,
   historyMethods,
   commentMethods,
+  groupMethods,
   keyboardMethods,
   assessmentMethods,
   eventMethods,

@@ -112,6 +112,7 @@ export const panelMethods = {
     this.renderDetail(claim, { keepInput: !switching });
     if (switching) this.restoreDraft(claim);
     if (switching) this.loadComments(id);
+    if (switching) this.loadSameClaim(id);
     for (const el of $("claim-list").querySelectorAll(".claim-item")) {
       const on = Number(el.dataset.id) === id;
       el.classList.toggle("is-current", on);
