@@ -27,6 +27,9 @@ def test_link_the_ukrainian_appearance_from_the_suggestions(
     live_seeds,
     analyst_user,  # noqa: F811
 ):
+    from django.core.management import call_command
+
+    call_command("rebuild_passages", verbosity=0)  # loaddata goes around the matcher's index
     ru = add_claim(live_seeds["ru"], SENTENCE, analyst_user)
     b = open_browser()
     b.login("olena", "pw-olena")
