@@ -385,3 +385,39 @@ def test_screenshot_of_adding_an_article(open_browser, live_seeds, tmp_path):
     b.page.get_by_label("Title", exact=True).wait_for()
     b.page.screenshot(path=out / "add-article.png", full_page=False)
     assert (out / "add-article.png").stat().st_size > 5_000
+
+
+def test_screenshot_of_the_same_claim_elsewhere(open_browser, live_seeds, tmp_path):
+    """The Russian claim linked to its Ukrainian appearance, and the matcher's suggestions."""
+    import importlib.util
+
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    call_command("load_demo", force=True, verbosity=0)
+    matcher = importlib.util.find_spec("annotations.matching") is not None
+    if matcher:
+        call_command("rebuild_passages", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    reviewer = get_user_model().objects.get(username="reviewer")
+    ru, uk = live_seeds["ru"], live_seeds["uk"]
+    claim = Claim.objects.get(article=ru, quote__startswith="президент Венесуэлы")
+    passage = (
+        "Видання з посиланням на внутрішні документи уряду США пише, що Ніколас Мадуро "
+        "надіслав Володимиру Путіну листа, в якому попросив допомоги в модернізації оборонних "
+        "радарів і ремонті військової техніки."
+    )
+    start = uk.body.index(passage)
+    services.claim_link(claim, article=uk, start=start, end=start + len(passage), user=reviewer)
+    b = open_browser()
+    page = b.page
+    page.set_viewport_size({"width": 1280, "height": 1700})
+    b.login("reviewer", "reviewer-demo")
+    b.open_article(ru, f"#claim={claim.pk}")
+    page.locator("#group-appearances .appearance").wait_for()
+    if matcher:
+        page.locator("#match-list .match").first.wait_for()
+    section = page.locator("#same-claim")
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=out / "same-claim.png")
+    assert (out / "same-claim.png").stat().st_size > 3_000
