@@ -75,9 +75,14 @@ def _take(member: Claim, values: dict[str, Any], actor: User | None, *, because:
     }
     if not changes:
         return
+    # Named as the desk's, as an assessment's entry names them: the blind rule's history
+    # filter leaves them out for a reader who may not see the judgments yet.
+    for field in ("verdict", "rationale"):
+        if field in changes:
+            changes[f"desk_{field}"] = changes.pop(field)
     for field, value in values.items():
         setattr(member, field, value)
-    if {"verdict", "rationale"} & changes.keys():
+    if {"desk_verdict", "desk_rationale"} & changes.keys():
         withdraw_sign_off(member, changes)
     if actor is not None and getattr(actor, "is_authenticated", False):
         member.updated_by = account(actor)
