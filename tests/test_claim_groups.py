@@ -207,3 +207,12 @@ def test_linking_the_claim_to_itself_is_refused(ru_article, make_claim, analyst)
     with pytest.raises(ValidationError) as caught:
         link(ru, ru_article, RU_QUOTE, analyst)
     assert caught.value.error_dict["start"][0].code == ErrorCode.LINK_SELF
+
+
+def test_an_analyst_cannot_decide_the_verdict_through_a_link(
+    ru_article, uk_article, make_claim, analyst
+):
+    ru = make_claim(ru_article, RU_QUOTE, verdict=Verdict.DISPUTED)
+    with pytest.raises(PermissionDenied, match=MSG_NO_RIGHT_CHOOSE_VERDICT):
+        link(ru, uk_article, UK_QUOTE, analyst, verdict_choice=Verdict.VERIFIED)
+    assert ClaimGroup.objects.count() == 0 and not fresh(ru).is_decided

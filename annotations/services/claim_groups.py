@@ -200,6 +200,8 @@ def claim_link(
 
     source = lock_claim(claim)
     require(can_edit_claim(user, source), MSG_NO_RIGHT_LINK)
+    # Saying which verdict stands decides the group's desk verdict: a reviewer's call.
+    require(verdict_choice is None or can_decide(user), MSG_NO_RIGHT_CHOOSE_VERDICT)
     if verdict_choice is not None and verdict_choice not in Verdict.final():
         raise invalid(
             "verdict",
@@ -221,10 +223,8 @@ def claim_link(
     if source.group_id is not None and source.group_id == target.group_id:
         return target
     stances = {_stance(source), _stance(target)} - {None}
-    if len(stances) > 1:
-        if verdict_choice is None:
-            raise _conflict(source, target, user)
-        require(can_decide(user), MSG_NO_RIGHT_CHOOSE_VERDICT)
+    if len(stances) > 1 and verdict_choice is None:
+        raise _conflict(source, target, user)
     group = source.group or target.group or ClaimGroup.objects.create(created_by=account(user))
     joining = [m for m in (source, target) if m.group_id != group.pk]
     if target.group_id is not None and target.group_id != group.pk:
