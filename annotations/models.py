@@ -185,6 +185,22 @@ class Claim(models.Model):
         blank=True,
         related_name="claims_deleted",
     )
+    # The public fact-check page (``services.publishing``): public while published after the
+    # latest sign-off; the slug is kept after unpublishing, so the old address answers 410.
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_published",
+    )
+    public_slug = models.SlugField(
+        max_length=80,
+        blank=True,
+        allow_unicode=True,
+        help_text="The public page's slug, set when first published and kept.",
+    )
 
     # Where an imported claim came from, so that importing it again updates it (claim_import).
     external_source = models.CharField(
@@ -642,6 +658,8 @@ class HistoryEntry(models.Model):
         ORPHANED = "orphaned", "Lost after a text change"
         LINKED = "linked", "Linked to the same claim elsewhere"
         UNLINKED = "unlinked", "Unlinked from the same claim elsewhere"
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
 
     class Subject(models.TextChoices):
         CLAIM = "claim", "Claim"

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from annotations import archive_views, export_pages, inbox, views
+from annotations import archive_views, export_pages, inbox, public_views, views
 from annotations.csp import content_security_policy
 
 urlpatterns = [
@@ -15,6 +16,16 @@ urlpatterns = [
     path("exports/", export_pages.exports, name="exports"),
     path("archive/<int:pk>/", archive_views.archive_view, name="archive-view"),
     path("archive/<int:pk>/raw", archive_views.archive_raw, name="archive-raw"),
+    # The public site (no login): published fact-checks, their feed and the sitemap.
+    path("fact-checks/", public_views.public_index, name="public-index"),
+    path("fact-checks/feed/", public_views.PublicFeed(), name="public-feed"),
+    path("fact-checks/<int:pk>-<str:slug>/", public_views.public_claim, name="public-claim"),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": public_views.SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path(
         "accounts/login/",
         content_security_policy(auth_views.LoginView.as_view()),

@@ -22,6 +22,7 @@ _tmp = tempfile.mkdtemp(prefix="bench-export-")
 os.environ["DATA_DIR"] = _tmp
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{_tmp}/bench.db"
 os.environ["DEBUG"] = "0"
+os.environ.setdefault("DESK_URL", "http://127.0.0.1:8000/")  # required without DEBUG
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
 
 import django  # noqa: E402

@@ -53,6 +53,7 @@ def recreate_database() -> None:
 def setup_django() -> None:
     tmp = tempfile.mkdtemp(prefix="bench-http-")
     os.environ.update(DATA_DIR=tmp, DATABASE_URL=DB_URL, DEBUG="0")
+    os.environ.setdefault("DESK_URL", "http://127.0.0.1:8000/")  # required without DEBUG
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
     import django
 

@@ -51,6 +51,7 @@ def recreate_database() -> bool:
 def setup_django() -> None:
     os.environ.update(DATA_DIR=tempfile.mkdtemp(prefix="bench-queue-"), DATABASE_URL=DB_URL)
     os.environ.update(DEBUG="0")
+    os.environ.setdefault("DESK_URL", "http://127.0.0.1:8000/")  # required without DEBUG
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
     import django
 

@@ -46,6 +46,7 @@ def configure() -> Path:
     os.environ["DATA_DIR"] = str(data_dir)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{data_dir / 'bench.sqlite3'}")
     os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DESK_URL", "http://127.0.0.1:8000/")  # required without DEBUG
     os.environ["SECURE_COOKIES"] = "0"
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     os.environ["LOG_LEVEL"] = "WARNING"

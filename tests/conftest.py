@@ -1,5 +1,7 @@
 """The fixed cast and the seed articles, shared by every test module."""
 
+import os
+
 import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
@@ -10,6 +12,9 @@ from tests import support
 from tests.support import REQUIRE_SERVICES, service_reachable
 
 __all__ = ["REQUIRE_SERVICES", "require_service", "service_reachable", "span_of"]
+
+# Servers and workers the tests start run without DEBUG, where DESK_URL is required.
+os.environ.setdefault("DESK_URL", "http://localhost:8000/")
 
 RU_SEED = "000_a3f1db39b846760f.txt"
 UK_SEED = "001_3e1ff92a3d920351.txt"

@@ -33,6 +33,7 @@ def test_compose_file_names_the_production_services_with_healthchecks():
     assert env["DATABASE_URL"].startswith("postgres://")
     assert env["CELERY_BROKER_URL"].startswith("redis://")
     assert "${SECRET_KEY:?" in env["SECRET_KEY"]
+    assert "${DESK_URL:?" in env["DESK_URL"]  # required in production
     assert (ROOT / "Dockerfile").exists()
 
 
@@ -44,7 +45,7 @@ def test_docker_compose_parses_the_file_without_an_engine():
     result = subprocess.run(
         ["docker-compose", "-f", "docker-compose.yml", "config", "--services"],
         cwd=ROOT,
-        env={**os.environ, "SECRET_KEY": "x", "POSTGRES_PASSWORD": "y"},
+        env={**os.environ, "SECRET_KEY": "x", "POSTGRES_PASSWORD": "y", "DESK_URL": "https://d/"},
         capture_output=True,
         text=True,
         check=True,

@@ -117,7 +117,9 @@ def compose_environment(service: str, given: dict[str, str]) -> dict[str, str]:
 
 
 def test_compose_turns_on_hsts_and_the_ssl_redirect():
-    env = compose_environment("web", {"SECRET_KEY": "x", "POSTGRES_PASSWORD": "y"})
+    env = compose_environment(
+        "web", {"SECRET_KEY": "x", "POSTGRES_PASSWORD": "y", "DESK_URL": "https://d.example/"}
+    )
     assert env["SECURE_SSL_REDIRECT"] == "1"
     assert int(env["SECURE_HSTS_SECONDS"]) >= 31536000
     assert env["SECURE_HSTS_INCLUDE_SUBDOMAINS"] == env["SECURE_HSTS_PRELOAD"] == "1"
@@ -127,7 +129,12 @@ def test_compose_turns_on_hsts_and_the_ssl_redirect():
 def test_check_deploy_is_clean_under_the_production_settings(tmp_path):
     """The compose file's settings, a real secret: ``check --deploy`` has nothing to say."""
     env = compose_environment(
-        "web", {"SECRET_KEY": secrets.token_urlsafe(50), "POSTGRES_PASSWORD": "y"}
+        "web",
+        {
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "POSTGRES_PASSWORD": "y",
+            "DESK_URL": "https://factcheck.example.org/",
+        },
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

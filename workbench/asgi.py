@@ -5,3 +5,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
 
 application = get_asgi_application()
+
+from workbench.startup import require_production_settings  # noqa: E402  (needs the settings)
+
+require_production_settings()

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workbench.settings")
 
@@ -24,3 +25,19 @@ def make_broker_folders(sender: Celery, **kwargs: object) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+def check_production_settings(**kwargs: object) -> None:
+    """A production worker writes links into notifications: it needs DESK_URL too.
+
+    SystemExit, not the error itself: Celery logs and swallows exceptions of signal handlers.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    from workbench.startup import require_production_settings
+
+    try:
+        require_production_settings()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from exc

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -258,7 +259,18 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 
 # The desk itself, as it signs exported fact-checks.
 DESK_NAME = env_str("DESK_NAME", "Fact-checking desk")
-DESK_URL = env_str("DESK_URL", "http://localhost:8000/")
+# DESK_URL: the public address the desk is served at (its origin, e.g.
+# https://factcheck.example.org/). Public fact-check pages, the feed, the sitemap and
+# ClaimReview's url are built from it, so production must say it: with DEBUG off the web
+# server and the Celery worker refuse to start without it (``workbench.startup``). DEBUG,
+# the tests and tools that only read the settings (mypy, makemigrations) get the default.
+DESK_URL_DEFAULT = "http://localhost:8000/"
+DESK_URL_GIVEN = bool(env_str("DESK_URL"))
+DESK_URL = env_str("DESK_URL", DESK_URL_DEFAULT)
+if not DESK_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"DESK_URL={DESK_URL!r} must start with http:// or https://.")
+if not DESK_URL.endswith("/"):
+    DESK_URL += "/"
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

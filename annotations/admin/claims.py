@@ -10,12 +10,13 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from annotations import history_display, selectors_review, services
+from annotations import history_display, selectors_public, selectors_review, services
 from annotations.admin.evidence import EvidenceInline, EvidenceInlineForm
 from annotations.admin.filters import DeletedFilter, LinkHealthFilter, SignedOffFilter
 from annotations.admin.queue import annotator_url, review_queue_view
@@ -183,6 +184,8 @@ class ClaimAdmin(admin.ModelAdmin):
         *(_set_verdict_action(v) for v in Verdict if v != Verdict.PENDING),
         "sign_off",
         "revoke_sign_off",
+        "publish",
+        "unpublish",
         "recheck_links",
         "restore",
     ]
@@ -205,6 +208,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "assessments_table",
         "history_table",
         "discussion",
+        "public_page",
     ]
     fieldsets = [
         (
@@ -235,6 +239,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 "the analysts' own assessments below keep their reasoning.",
             },
         ),
+        ("Public page", {"fields": ["public_page"]}),
         ("Assessments", {"fields": ["assessments_table"]}),
         (
             "Who and when",
@@ -257,7 +262,15 @@ class ClaimAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(review_queue_view),
             name="annotations_claim_review_queue",
         )
-        return [queue, *super().get_urls()]
+        publishing = [
+            path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(self._publishing_view(name)),
+                name=f"annotations_claim_{name}",
+            )
+            for name in ("publish", "unpublish")
+        ]
+        return [queue, *publishing, *super().get_urls()]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         context = {"show_review_queue": services.can_assign(request.user), **(extra_context or {})}
@@ -319,6 +332,77 @@ class ClaimAdmin(admin.ModelAdmin):
             '<a href="{}">Open this claim in the annotator</a>',
             annotator_url(obj.article_id, obj.pk),
         )
+
+    @admin.display(description="public page")
+    def public_page(self, obj: Claim) -> str:
+        """Where the fact-check is public, or why not; the button posts the claim page's form
+        (and its CSRF token) to the publish or unpublish view."""
+        public = services.claim_is_public(obj)
+        status: str
+        if public:
+            status = format_html(
+                'Public at <a href="{}">{}</a> since {}.',
+                selectors_public.public_path(obj),
+                selectors_public.public_path(obj),
+                obj.published_at.strftime("%Y-%m-%d %H:%M") if obj.published_at else "",
+            )
+        elif obj.published_at is not None:
+            status = "Hidden (410): the sign-off changed since it was published; publish it again."
+        elif obj.public_slug:
+            status = "Taken down (its address answers 410)."
+        else:
+            status = "Not published."
+        name = "unpublish" if public else "publish"
+        if not public and not obj.is_signed_off:
+            return format_html("{} Sign it off to publish it.", status)
+        return format_html(
+            '{} <button type="submit" class="button" formaction="{}" formnovalidate>{}</button>',
+            status,
+            reverse(f"admin:annotations_claim_{name}", args=[obj.pk]),
+            "Unpublish" if public else "Publish",
+        )
+
+    def _publishing_view(self, name: str) -> Callable[..., HttpResponse]:
+        write = services.claim_publish if name == "publish" else services.claim_unpublish
+
+        def view(request: HttpRequest, object_id: str) -> HttpResponse:
+            claim = get_object_or_404(Claim.objects.all(), pk=object_id)
+            back = reverse("admin:annotations_claim_change", args=[claim.pk])
+            if request.method != "POST":
+                return HttpResponseRedirect(back)
+            try:
+                write(claim=claim.pk, reviewer=request.user)
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, _error_text(exc), messages.ERROR)
+            else:
+                done = "published" if name == "publish" else "unpublished"
+                self.message_user(request, f"The fact-check is {done}.")
+            return HttpResponseRedirect(back)
+
+        return view
+
+    @admin.action(description="Publish selected signed-off claims", permissions=["sign_off"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._publish_each(request, queryset, services.claim_publish, "published")
+
+    @admin.action(description="Unpublish selected claims", permissions=["sign_off"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._publish_each(request, queryset, services.claim_unpublish, "unpublished")
+
+    def _publish_each(
+        self, request: HttpRequest, queryset: QuerySet, write: Callable[..., Claim], done: str
+    ) -> None:
+        count, refused = 0, []
+        for pk in _live(queryset).values_list("pk", flat=True):
+            try:
+                write(claim=pk, reviewer=request.user)
+                count += 1
+            except (PermissionDenied, ValidationError) as exc:
+                refused.append(f"claim {pk}: {_error_text(exc)}")
+        if count:
+            self.message_user(request, f"{count} claim(s) {done}.")
+        for reason in refused:
+            self.message_user(request, f"Not {done}: {reason}", messages.ERROR)
 
     @admin.display(description="in context")
     def in_context(self, obj: Claim) -> str:

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from annotations import selectors, services
+from annotations import selectors, selectors_public, services
 from annotations.exports import records
 from annotations.models import (
     Article,
@@ -267,6 +267,8 @@ HIDDEN_WHILE_BLIND = (
     "decided_at",
     "signed_off_by",
     "signed_off_at",
+    "published_at",
+    "public_url",
 )
 
 
@@ -332,6 +334,10 @@ class ClaimSerializer(serializers.ModelSerializer):
     permissions = serializers.SerializerMethodField(
         help_text="What the requesting user may do with this claim now: edit, delete, sign_off."
     )
+    public_url = serializers.SerializerMethodField(
+        help_text="The public fact-check page while the claim is published (POST "
+        "/claims/{id}/publish/); null otherwise."
+    )
     sign_off_blockers = serializers.SerializerMethodField(
         help_text="Reviewers only (null for everyone else): what stands in the way of signing "
         "this claim off (services.sign_off_blockers)."
@@ -364,6 +370,8 @@ class ClaimSerializer(serializers.ModelSerializer):
             "permissions",
             "sign_off_blockers",
             "group",
+            "published_at",
+            "public_url",
         ]
         read_only_fields = fields
 
@@ -454,6 +462,9 @@ class ClaimSerializer(serializers.ModelSerializer):
         if user is None:
             return {"edit": False, "cite": False, "delete": False, "sign_off": False}
         return services.claim_permissions(user, claim)
+
+    def get_public_url(self, claim: Claim) -> str | None:
+        return selectors_public.public_url(claim) if services.claim_is_public(claim) else None
 
     def get_url(self, claim: Claim) -> str:
         # One reverse() per page, not per claim: a list serializer reuses this instance.

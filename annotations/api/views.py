@@ -318,6 +318,29 @@ class ClaimViewSet(
         return self._respond(signed)
 
     @extend_schema(
+        methods=["POST"],
+        summary="Publish a signed-off claim as a public fact-check page (reviewers)",
+        description="The page is at the claim's public_url, with no login. Publishing a "
+        "public claim changes nothing; a claim that is not signed off is refused (400).",
+        request=None,
+        responses={200: s.ClaimSerializer},
+        parameters=[ETAG],
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Take a claim's public page down (reviewers); its address answers 410",
+        request=None,
+        responses={200: s.ClaimSerializer},
+        parameters=[ETAG],
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        claim = self.get_object()
+        if request.method == "DELETE":
+            return self._respond(services.claim_unpublish(claim=claim, reviewer=request.user))
+        return self._respond(services.claim_publish(claim=claim, reviewer=request.user))
+
+    @extend_schema(
         summary="Restore a deleted claim as itself, with its evidence and history",
         description="The rules of deleting apply. If-Match (the version after the delete) "
         "is optional here. A span another claim has taken since is refused (400).",

@@ -29,6 +29,10 @@ MSG_CLAIM_ORPHANED = (
 MSG_NO_RIGHT_CREATE = "Only analysts and reviewers can create claims."
 MSG_NO_RIGHT_EDIT = "Analysts can only change their own claims; reviewers can change any."
 MSG_NO_RIGHT_SIGN_OFF = "Only reviewers can sign off claims."
+MSG_NO_RIGHT_PUBLISH = "Only reviewers can publish or unpublish fact-checks."
+MSG_PUBLISH_NOT_SIGNED_OFF = (
+    "Only a signed-off claim can be published: a reviewer signs it off first."
+)
 MSG_NO_RIGHT_ASSESS = "Only analysts and reviewers can assess claims."
 MSG_NO_RIGHT_DECIDE = "Only reviewers can decide the desk verdict."
 MSG_NO_RIGHT_AGREEMENT = (
@@ -172,6 +176,7 @@ class ErrorCode(StrEnum):
     LINK_SELF = "link_self"
     NOT_LINKED = "not_linked"
     CHOICE_NOT_FINAL = "choice_not_final"
+    PUBLISH_NOT_SIGNED_OFF = "publish_not_signed_off"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:

@@ -34,6 +34,8 @@ CLAIM_KEYS = {
     "permissions",
     "sign_off_blockers",
     "group",
+    "published_at",
+    "public_url",
 }
 EVIDENCE_KEYS = {
     "id",

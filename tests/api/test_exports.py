@@ -277,11 +277,14 @@ def test_claimreview(reviewer_api, desk, settings, make_claim, ru_article, revie
     article = claim.article
     assert review["@context"] == "https://schema.org"
     assert review["@type"] == "ClaimReview"
-    assert review["url"] == f"http://testserver/api/v1/claims/{claim.pk}/"
+    # Not published: no public page to point at; the API address names it instead.
+    assert "url" not in review
+    assert review["identifier"] == f"http://testserver/api/v1/claims/{claim.pk}/"
     assert review["claimReviewed"] == "Венесуэла просит Россию"
     assert review["reviewBody"] == claim.rationale
     assert review["datePublished"] == claim.signed_off_at.date().isoformat()
-    assert review["inLanguage"] == "ru"
+    assert "inLanguage" not in review  # the rationale's language is the analyst's, unknown
+    assert review["itemReviewed"]["inLanguage"] == "ru"
     assert review["author"] == {
         "@type": "Organization",
         "name": "Десk проверки",
@@ -293,6 +296,7 @@ def test_claimreview(reviewer_api, desk, settings, make_claim, ru_article, revie
         "bestRating": 3,
         "worstRating": 1,
         "alternateName": "False",
+        "name": "Disputed",
     }
     item = review["itemReviewed"]
     assert item["@type"] == "Claim"

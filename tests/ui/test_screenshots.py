@@ -421,3 +421,31 @@ def test_screenshot_of_the_same_claim_elsewhere(open_browser, live_seeds, tmp_pa
     section.scroll_into_view_if_needed()
     section.screenshot(path=out / "same-claim.png")
     assert (out / "same-claim.png").stat().st_size > 3_000
+
+
+def test_screenshot_of_a_public_fact_check_page(open_browser, live_seeds, tmp_path):
+    """A published fact-check as an anonymous reader sees it: no login, no script."""
+    from annotations import selectors_public
+    from tests import support
+    from tests.public_support import build_public_desk
+
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    desk = build_public_desk(
+        live_seeds["ru"],
+        live_seeds["uk"],
+        support.cast_user("analyst"),
+        support.cast_user("reviewer"),
+    )
+    b = open_browser()
+    errors: list[str] = []
+    b.page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    b.page.goto(selectors_public.public_path(desk.published))
+    b.page.wait_for_selector("mark.claim-quote")
+    assert b.page.locator("mark.claim-quote").inner_text() == desk.published.quote
+    assert b.page.context.cookies() == []
+    b.page.screenshot(path=out / "public-fact-check.png", full_page=True)
+    assert (out / "public-fact-check.png").stat().st_size > 5_000
+    b.page.goto("/fact-checks/")
+    assert b.page.locator(".fact-check-item").count() == 1
+    assert errors == []  # nothing refused by the CSP, nothing missing
