@@ -61,6 +61,9 @@ class Article(models.Model):
     author = models.CharField(max_length=200, blank=True, help_text="Byline, where known.")
     published_on = models.DateField(null=True, blank=True)
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the body.")
+    text_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current body came in (its text version's date)."
+    )
     source_file = models.CharField(
         max_length=255, blank=True, help_text="Name of the file the article was imported from."
     )
@@ -137,6 +140,14 @@ class Claim(models.Model):
         default=False,
         help_text="The article text changed and the quote could not be found again.",
     )
+    orphaned_text_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Orphaned: the content hash of the last article text the claim's span indexed.",
+    )
+    orphaned_text_at = models.DateTimeField(
+        null=True, blank=True, help_text="Orphaned: that text version's date."
+    )
     verdict = models.CharField(
         max_length=16,
         choices=Verdict.choices,
@@ -144,6 +155,11 @@ class Claim(models.Model):
         help_text="The desk verdict, which exports publish.",
     )
     rationale = models.TextField(blank=True, help_text="The desk's reasoning for its verdict.")
+    rationale_language = models.CharField(
+        max_length=35,
+        blank=True,
+        help_text="BCP 47 code of the rationale's language; empty: unknown.",
+    )
     in_disagreement = models.BooleanField(
         default=False,
         db_index=True,
@@ -277,6 +293,11 @@ class Assessment(models.Model):
     )
     verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.PENDING)
     rationale = models.TextField(blank=True)
+    rationale_language = models.CharField(
+        max_length=35,
+        blank=True,
+        help_text="BCP 47 code of the rationale's language; empty: unknown.",
+    )
     # Plain defaults, not auto_now: migrated assessments keep their claims' times.
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -499,3 +499,12 @@ def source_links_due(
     due = Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=now - recheck_age)
     cited = SourceLink.objects.filter(pk__in=SourceLink.objects.filter(evidence__isnull=False))
     return cited.filter(due & not_queued).order_by(F("last_checked_at").asc(nulls_first=True), "pk")
+
+
+# --- The public text of an article (W3C annotation targets)
+
+
+def article_text_version(slug: str) -> dict[str, Any] | None:
+    """The article's current body and its hash, for its public text address."""
+    found = Article.objects.filter(slug=slug).values("body", "content_hash").first()
+    return dict(found) if found is not None else None

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from annotations import archive_views, export_pages, inbox, public_views, views
+from annotations import archive_views, export_pages, inbox, public_views, text_views, views
 from annotations.csp import content_security_policy
 
 urlpatterns = [
@@ -26,6 +26,7 @@ urlpatterns = [
         {"sitemaps": public_views.SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("texts/<slug:slug>/<str:content_hash>.txt", text_views.article_text, name="article-text"),
     path(
         "accounts/login/",
         content_security_policy(auth_views.LoginView.as_view()),

@@ -249,13 +249,16 @@ def export(server: Server, fmt: str, token: str, total_claims: int) -> dict:
     if fmt != "w3c":
         ttfb, seconds, size, _ = get(server.port, f"/api/v1/export/claims?format={fmt}", token)
         return {"ttfb": ttfb, "seconds": seconds, "bytes": size, "peak": server.peak_rss_mb()}
-    # The collection embeds page 1; a client walks the others with ?page=N.
+    # The collection embeds the first page; a client follows ``next`` (?after=<last id>).
     from django.conf import settings
 
+    from annotations.models import Claim
+
     ttfb, seconds, size, _ = get(server.port, "/api/v1/export/claims?format=w3c", token)
-    pages = max(1, -(-total_claims // settings.W3C_PAGE_SIZE))
-    for page in range(2, pages + 1):
-        _, s, n, _ = get(server.port, f"/api/v1/export/claims?format=w3c&page={page}", token)
+    ids = list(Claim.objects.filter(is_orphaned=False).order_by("id").values_list("id", flat=True))
+    page_size = settings.W3C_PAGE_SIZE
+    for after in ids[page_size - 1 : -1 : page_size]:
+        _, s, n, _ = get(server.port, f"/api/v1/export/claims?format=w3c&after={after}", token)
         seconds += s
         size += n
     return {"ttfb": ttfb, "seconds": seconds, "bytes": size, "peak": server.peak_rss_mb()}

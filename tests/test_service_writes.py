@@ -74,9 +74,16 @@ def test_a_reimport_writes_the_imported_article_fields_only(ru_article, make_cla
     with CaptureQueriesContext(connection) as queries:
         import_article(raw.encode(), filename=ru_article.source_file)
     assert columns_updated(queries, "annotations_article") == [
-        {"title", "body", "language", "published_on", "source_name", "content_hash", "updated_at"}
-    ]
+        {
+            "title", "body", "language", "published_on", "source_name", "content_hash",
+            "author", "text_changed_at", "updated_at",
+        }
+    ]  # fmt: skip
+    # Then the re-anchoring, and the text version the orphaned claims last matched.
+    remembered = {"orphaned_text_hash", "orphaned_text_at"}
     claim_updates = columns_updated(queries, "annotations_claim")
+    assert claim_updates[-2:] == [remembered, remembered]
+    claim_updates = claim_updates[:-2]
     assert claim_updates[-1] <= {
         "start", "end", "quote", "prefix", "suffix", "is_orphaned",
         "signed_off_by_id", "signed_off_at", "version", "updated_at",

@@ -169,6 +169,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The language analysts write rationales in (BCP 47), stored with each rationale and given
+# as its language in exports (not the article's); English, like the interface, by default.
+RATIONALE_LANGUAGE = env_str("RATIONALE_LANGUAGE", "en")
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

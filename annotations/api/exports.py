@@ -44,12 +44,24 @@ def _param_field(param: Param, formats: list[str]) -> serializers.Field:
             max_value=param.maximum,
             help_text=_help(param, formats),
         )
+    if param.kind is str and param.choices:
+        return serializers.ChoiceField(
+            choices=list(param.choices), default=param.choices[0], help_text=_help(param, formats)
+        )
     raise TypeError(f"{param.name}: no serializer field for {param.kind}")
 
 
 def _param_schema(param: Param, formats: list[str]) -> OpenApiParameter:
     if param.kind is bool:
         return OpenApiParameter(param.name, bool, description=_help(param, formats))
+    if param.kind is str:
+        return OpenApiParameter(
+            param.name,
+            str,
+            enum=list(param.choices),
+            default=param.choices[0],
+            description=_help(param, formats),
+        )
     schema: dict[str, Any] = {"type": "integer"}
     if param.minimum is not None:
         schema["minimum"] = param.minimum
@@ -76,17 +88,27 @@ class ExportParamsSerializer(serializers.Serializer):
 
 
 def export_responses() -> dict[Any, OpenApiResponse]:
-    """One 200 response per media type; formats sharing one (JSON-LD) are offered as oneOf."""
+    """One 200 response per media type; formats sharing one (JSON-LD) are offered as oneOf.
+
+    Text media types come first: a client generator that reads one media type per response
+    (openapi-python-client takes the first it knows) then hands back the body as text for
+    every format, instead of parsing a CSV or JSON Lines body as one JSON document.
+    """
     by_type: dict[str, list[ExportFormat]] = {}
-    for fmt in FORMATS.values():
+    for fmt in sorted(FORMATS.values(), key=lambda f: not f.media_type.startswith("text/")):
         by_type.setdefault(fmt.media_type, []).append(fmt)
     responses: dict[Any, OpenApiResponse] = {}
     for media_type, formats in by_type.items():
-        schemas = [dict(fmt.schema) for fmt in formats]
+        schemas = []
+        for fmt in formats:
+            if dict(fmt.schema) not in schemas:
+                schemas.append(dict(fmt.schema))
         schema = schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
         description = "; ".join(f"{fmt.name}: {fmt.description}" for fmt in formats)
         responses[(200, media_type)] = OpenApiResponse(schema, description=description)
-    responses[404] = OpenApiResponse(ErrorSerializer, description="w3c: no such page")
+    responses[404] = OpenApiResponse(
+        ErrorSerializer, description="w3c: no annotations after the claim `after` names"
+    )
     return responses
 
 
@@ -147,9 +169,11 @@ EXPORT_PARAMETERS = [
 
 @extend_schema(
     summary="Export claims (streamed)",
-    description="Takes the claim filters. `format=w3c` returns an AnnotationCollection with "
-    "its first page embedded; `page=N` returns page N. `format=claimreview` returns only "
-    "signed-off claims with a final verdict.",
+    description="Takes the claim filters. Each format is sent with its own media type: json "
+    "`application/json`, jsonl and history `application/x-ndjson`, csv `text/csv`, w3c and "
+    "claimreview `application/ld+json`. `format=w3c` returns an AnnotationCollection with its "
+    "first page embedded; `after=<claim id>` returns the page after that claim (keyset). "
+    "`format=claimreview` returns only signed-off claims with a final verdict.",
     filters=True,
     parameters=EXPORT_PARAMETERS,
     responses=export_responses(),

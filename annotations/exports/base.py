@@ -26,13 +26,15 @@ class NoSuchPage(LookupError):
 
 @dataclass(frozen=True)
 class Param:
-    """A query parameter a format reads besides the claim filters (``bool``: default false)."""
+    """A query parameter a format reads besides the claim filters (``bool``: default false;
+    ``str``: one of ``choices``, the first by default)."""
 
     name: str
-    kind: type[bool] | type[int]
+    kind: type[bool] | type[int] | type[str]
     help: str
     minimum: int | None = None
     maximum: int | None = None
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

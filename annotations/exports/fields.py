@@ -46,12 +46,20 @@ class Urls:
         before, _, after = snapshot_archive_path(_SENTINEL_ID).partition(str(_SENTINEL_ID))
         self.archive_prefix = f"{parts.scheme}://{parts.netloc}{before}"
         self.archive_suffix = after
+        from annotations.text_views import article_text_path  # the URLconf needs the models
+
+        self.site = f"{parts.scheme}://{parts.netloc}"
+        self.text_pattern = self.site + article_text_path("SLUG", "HASH")
 
     def claim(self, pk: int) -> str:
         return f"{self.root}claims/{pk}/"
 
     def article(self, pk: int) -> str:
         return f"{self.root}articles/{pk}/"
+
+    def text(self, slug: str, content_hash: str) -> str:
+        """The public plain text of one version of an article (what W3C selectors index)."""
+        return self.text_pattern.replace("SLUG", slug, 1).replace("HASH", content_hash, 1)
 
     def archive(self, snapshot_id: int) -> str:
         """The desk's archive viewer of a snapshot (absolute)."""

@@ -48,12 +48,17 @@ def write_jsonl(export: Export) -> Iterator[str]:
 
     The summary is opt-in: a line that is not a claim would break readers written before it.
     """
-    if not export.params.get(SUMMARY.name):
-        for chunk in record_chunks(export):
+    return json_lines(record_chunks(export), summary=bool(export.params.get(SUMMARY.name)))
+
+
+def json_lines(chunks: Iterator[list[str]], *, summary: bool) -> Iterator[str]:
+    """JSON texts one a line, chunk by chunk; with ``summary``, the summary line last."""
+    if not summary:
+        for chunk in chunks:
             yield "\n".join(chunk) + "\n"
         return
     digest, records = hashlib.sha256(), 0
-    for chunk in record_chunks(export):
+    for chunk in chunks:
         text = "\n".join(chunk) + "\n"
         digest.update(text.encode())
         records += len(chunk)

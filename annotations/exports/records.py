@@ -5,6 +5,8 @@ the Python path, its builder ``claim_record``, ``CSV_COLUMNS`` and the CSV cells
 PostgreSQL query ``RECORD.sql()`` that builds the same JSON next to the data.
 """
 
+import json
+
 from annotations.exports.fields import (
     ApiUrl,
     ArchiveUrl,
@@ -67,6 +69,26 @@ MEMENTO = Group(
     relation="source_link",
 )
 
+
+def evidence_details(items: list[Row]) -> str:
+    """CSV: each citation's details as one JSON array (a cell holds any text losslessly)."""
+    return json.dumps(
+        [
+            {
+                "url": item["url"],
+                "title": item["title"],
+                "excerpt": item["excerpt"],
+                "stance": item["stance"],
+                "link_outcome": item["source_link__outcome"],
+                "link_http_status": item["source_link__http_status"],
+            }
+            for item in items
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 CLAIM_RECORD: tuple[Field, ...] = (
     Col("id"),
     ApiUrl("url", "claims"),
@@ -116,6 +138,7 @@ CLAIM_RECORD: tuple[Field, ...] = (
             ("evidence_urls", spaced("url")),
             ("evidence_stances", spaced("stance")),
             ("link_outcomes", spaced("source_link__outcome")),
+            ("evidence_details", evidence_details),
         ),
     ),
 )

@@ -4,10 +4,13 @@ OpenAPI schema are all read from ``FORMATS``; adding a format means adding it he
 from annotations.exports.base import ExportFormat, Param
 from annotations.exports.claimreview import CLAIMREVIEW
 from annotations.exports.csv_table import CSV
+from annotations.exports.history import HISTORY
 from annotations.exports.json_records import JSON, JSONL
 from annotations.exports.w3c import W3C
 
-FORMATS: dict[str, ExportFormat] = {f.name: f for f in (JSON, JSONL, CSV, W3C, CLAIMREVIEW)}
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f for f in (JSON, JSONL, CSV, W3C, CLAIMREVIEW, HISTORY)
+}
 DEFAULT_FORMAT = JSON.name
 
 

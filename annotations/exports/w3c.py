@@ -1,51 +1,94 @@
-"""w3c: the claims as a W3C Web Annotation ``AnnotationCollection``, in pages.
+"""w3c: the claims as a W3C Web Annotation ``AnnotationCollection``, in keyset pages.
 
-The collection embeds its first page and links the last; ``?page=N`` returns page N.
-Each claim is an ``Annotation`` on the article's canonical text (offsets in code points);
-its citations are linking bodies, with the desk's archived copy as a ``TimeState``.
+Each claim is an ``Annotation`` whose target is the article's public plain text
+(``/texts/<slug>/<content_hash>.txt``, the code points the selectors index), with the
+article's original address as ``scope`` and a ``TimeState`` pinning the text version.
+Bodies: the verdict (``assessing``), the rationale (``commenting``), the sign-off
+(``moderating``), each citation (``linking``, with its stance as a second purpose, its
+title as ``label`` and its excerpt as a ``TextQuoteSelector``), and, for an orphaned claim
+exported with ``orphaned=include``, a ``tagging`` body ``orphaned``.
+
+Pages are keyset positions in claim id order: ``?after=<id>`` is the page of the
+annotations after that claim, so a walk while claims are added or removed neither skips
+nor repeats one. The collection embeds the first page and links the last.
 """
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from annotations import selectors
 from annotations.exports.base import Export, ExportFormat, NoSuchPage, Param, dump
-from annotations.exports.fields import Row, Urls, iso
+from annotations.exports.fields import Col, One, Row, Urls, compile_record, iso
+from annotations.exports.records import CLAIM_RECORD
+from annotations.models import Claim, Stance
 
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
-PAGE = Param("page", int, "return this AnnotationPage.", minimum=1, maximum=2**31)
-MSG_NO_SUCH_PAGE = "There is no page {page}: the collection has {total} annotations."
+AFTER = Param(
+    "after",
+    int,
+    "return the AnnotationPage of the annotations after this claim id (0: the first page).",
+    minimum=0,
+    maximum=2**63 - 1,
+)
+EXCLUDE, INCLUDE = "exclude", "include"
+ORPHANED = Param(
+    "orphaned",
+    str,
+    "exclude (default): leave out claims that lost their place in a changed text; include: "
+    "export them too, tagged orphaned, on the text version they last matched.",
+    choices=(EXCLUDE, INCLUDE),
+)
+MSG_NO_SUCH_PAGE = "There are no annotations after claim {after} in this collection."
+ORPHANED_TAG = "orphaned"
+SIGNED_OFF = "signed off"
+# A citation's stance as the purposes of its linking body (the model's motivations).
+STANCE_PURPOSES: dict[str, list[str] | str] = {
+    Stance.SUPPORTS: "linking",
+    Stance.REFUTES: ["linking", "questioning"],
+    Stance.CONTEXT: ["linking", "describing"],
+}
+# The claim record plus what only the W3C annotation says: the text version's date and,
+# for an orphaned claim, the version it last matched.
+W3C_RECORD = compile_record(
+    Claim,
+    (
+        *CLAIM_RECORD,
+        Col("rationale_language", csv=False),
+        Col("orphaned_text_hash", csv=False),
+        Col("orphaned_text_at", csv=False),
+        One(
+            "text_version",
+            (Col("text_changed_at", csv=False), Col("updated_at", csv=False)),
+            relation="article",
+        ),
+    ),
+)
+
+
+def _text_body(purpose: str, value: str, language: str) -> dict[str, Any]:
+    body = {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain"}
+    if language:  # unknown (a rationale written before languages were stored): left out
+        body["language"] = language
+    return body
 
 
 def annotation(row: Row, urls: Urls) -> dict[str, Any]:
-    """A claim as an Annotation on the article's canonical text (offsets in code points)."""
-    quote_selector: dict[str, Any] = {"type": "TextQuoteSelector", "exact": row["quote"]}
-    if row["prefix"]:
-        quote_selector["prefix"] = row["prefix"]
-    if row["suffix"]:
-        quote_selector["suffix"] = row["suffix"]
-    bodies: list[dict[str, Any]] = [
-        {
-            "type": "TextualBody",
-            "purpose": "assessing",
-            "value": row["verdict"],
-            "format": "text/plain",
-            "language": "en",
-        }
-    ]
+    """A claim as an Annotation on the article's public text (offsets in code points)."""
+    bodies: list[dict[str, Any]] = [_text_body("assessing", row["verdict"], "en")]
     if row["rationale"]:
-        bodies.append(
-            {
-                "type": "TextualBody",
-                "purpose": "commenting",
-                "value": row["rationale"],
-                "format": "text/plain",
-                "language": row["article__language"],
-            }
-        )
+        bodies.append(_text_body("commenting", row["rationale"], rationale_language(row)))
+    if row["signed_off_at"] is not None:
+        sign_off = _text_body("moderating", SIGNED_OFF, "en")
+        sign_off["creator"] = _person(row["signed_off_by__username"])
+        sign_off["created"] = iso(row["signed_off_at"])
+        bodies.append(sign_off)
+    if row["is_orphaned"]:
+        bodies.append(_text_body("tagging", ORPHANED_TAG, "en"))
     bodies.extend(citation(item, urls) for item in row["evidence"])
     group: dict[str, Any] = {}
     if row["group_id"] is not None:
@@ -56,25 +99,75 @@ def annotation(row: Row, urls: Urls) -> dict[str, Any]:
         "type": "Annotation",
         "motivation": "assessing",
         "created": iso(row["created_at"]),
-        "modified": iso(row["updated_at"]),
-        "creator": {"type": "Person", "nickname": row["created_by__username"]},
+        "modified": iso(modified(row)),
+        "creator": _person(row["created_by__username"]),
         "body": bodies,
-        "target": {
-            "type": "SpecificResource",
-            "source": urls.article(row["article__id"]),
-            "selector": [
-                quote_selector,
-                {"type": "TextPositionSelector", "start": row["start"], "end": row["end"]},
-            ],
-        },
+        "target": target(row, urls),
         **group,
     }
 
 
+def rationale_language(row: Row) -> str:
+    """The language the rationale was stored with (the analyst's, not the article's)."""
+    return str(row["rationale_language"])
+
+
+def modified(row: Row) -> Any:
+    """The claim's last change, its evidence included (removals move ``updated_at``)."""
+    return max([row["updated_at"], *(item["updated_at"] for item in row["evidence"])])
+
+
+def _person(username: str) -> dict[str, Any]:
+    return {"type": "Person", "nickname": username}
+
+
+def target(row: Row, urls: Urls) -> dict[str, Any]:
+    """The span in the text version its selectors index: the current one, or for an
+    orphaned claim the last one it matched (when known; older orphans predate the record)."""
+    # Articles loaded without the date (fixtures) fall back on their last write.
+    content_hash = row["article__content_hash"]
+    text_at = row["article__text_changed_at"] or row["article__updated_at"]
+    if row["is_orphaned"] and row["orphaned_text_hash"]:
+        content_hash, text_at = row["orphaned_text_hash"], row["orphaned_text_at"]
+    quote_selector: dict[str, Any] = {"type": "TextQuoteSelector", "exact": row["quote"]}
+    if row["prefix"]:
+        quote_selector["prefix"] = row["prefix"]
+    if row["suffix"]:
+        quote_selector["suffix"] = row["suffix"]
+    text_url = urls.text(row["article__slug"], content_hash)
+    found: dict[str, Any] = {
+        "type": "SpecificResource",
+        "source": {
+            "id": text_url,
+            "type": "Text",
+            "format": "text/plain",
+            "language": row["article__language"],
+        },
+        "selector": [
+            quote_selector,
+            {"type": "TextPositionSelector", "start": row["start"], "end": row["end"]},
+        ],
+    }
+    if text_at is not None:
+        found["state"] = {"type": "TimeState", "sourceDate": iso(text_at), "cached": text_url}
+    if row["article__source_url"]:
+        found["scope"] = row["article__source_url"]
+    return found
+
+
 def citation(item: Row, urls: Urls) -> dict[str, Any]:
-    """A citation as a linking body; with a pinned snapshot, its ``TimeState`` (Web Annotation
-    model 4.3.1): when the page was captured and where the desk keeps that copy."""
-    body: dict[str, Any] = {"type": "SpecificResource", "purpose": "linking", "source": item["url"]}
+    """A citation as a linking body: its stance as a purpose, title, excerpt as a quote
+    selector; with a pinned snapshot, its ``TimeState`` (the capture and the desk's copy)."""
+    source: dict[str, Any] | str = item["url"]
+    if item["title"]:
+        source = {"id": item["url"], "label": item["title"]}
+    body: dict[str, Any] = {
+        "type": "SpecificResource",
+        "purpose": STANCE_PURPOSES.get(item["stance"], "linking"),
+        "source": source,
+    }
+    if item["excerpt"]:
+        body["selector"] = {"type": "TextQuoteSelector", "exact": item["excerpt"]}
     snapshot_id = item["pinned_snapshot__id"]
     if snapshot_id is not None:
         body["state"] = {
@@ -85,43 +178,20 @@ def citation(item: Row, urls: Urls) -> dict[str, Any]:
     return body
 
 
-def page_count(total: int, page_size: int) -> int:
-    return max(1, -(-total // page_size))
-
-
-def _page_url(collection_url: str, page: int) -> str:
+def _page_url(collection_url: str, after: int) -> str:
     separator = "&" if "?" in collection_url else "?"
-    return f"{collection_url}{separator}page={page}"
+    return f"{collection_url}{separator}{AFTER.name}={after}"
 
 
-def _items(export: Export, page: int, page_size: int) -> Iterator[str]:
-    after = None
-    if page > 1:
-        after = selectors.keyset_values_at(export.claims, export.keyset, (page - 1) * page_size - 1)
-        if after is None:
-            return
+def _items(export: Export, after: int, page_size: int, last: list[int]) -> Iterator[str]:
+    """The page's annotations; ``last`` gets the id of the last one written."""
     urls = export.urls
     first = True
-    for chunk in export.chunks(after=after, limit=page_size):
+    for chunk in export.chunks(after=[after], limit=page_size, record=W3C_RECORD):
         text = ",".join(dump(annotation(claim, urls)) for claim in chunk)
         yield text if first else "," + text
         first = False
-
-
-def _page_head(
-    collection_url: str, page: int, total: int, page_size: int, *, embedded: bool
-) -> dict[str, Any]:
-    last = page_count(total, page_size)
-    head: dict[str, Any] = {} if embedded else {"@context": W3C_CONTEXT}
-    head |= {"id": _page_url(collection_url, page), "type": "AnnotationPage"}
-    if not embedded:
-        head["partOf"] = {"id": collection_url, "type": "AnnotationCollection", "total": total}
-    head["startIndex"] = (page - 1) * page_size
-    if page < last:
-        head["next"] = _page_url(collection_url, page + 1)
-    if page > 1:
-        head["prev"] = _page_url(collection_url, page - 1)
-    return head
+        last[:] = [chunk[-1]["id"]]
 
 
 def _open_object(head: dict[str, Any], key: str) -> str:
@@ -129,22 +199,34 @@ def _open_object(head: dict[str, Any], key: str) -> str:
     return dump(head)[:-1] + "," + dump(key) + ":["
 
 
+def exported_claims(export: Export) -> QuerySet[Claim]:
+    if export.params.get(ORPHANED.name) == INCLUDE:
+        return export.claims
+    return export.claims.filter(is_orphaned=False)
+
+
 def write(export: Export) -> Iterator[str]:
-    """The collection, or the page ``page`` names (``NoSuchPage`` past the last)."""
+    """The collection, or the page ``after`` names (``NoSuchPage`` when it would be empty)."""
+    # Pages are positions in id order, whatever ``ordering`` says: an id is a whole position.
+    export = dataclasses.replace(
+        export, claims=exported_claims(export), keyset=selectors.ID_ORDERING
+    )
     page_size = settings.W3C_PAGE_SIZE
-    total = export.claims.order_by().count()
-    query = urlencode([(key, value) for key, value in export.query if key != PAGE.name])
+    query = urlencode([(key, value) for key, value in export.query if key != AFTER.name])
     collection_url = export.address + (f"?{query}" if query else "")
-    page = export.params.get(PAGE.name)
-    if page is None:
-        return _collection(export, collection_url, total, page_size)
-    if page > page_count(total, page_size):
-        raise NoSuchPage(MSG_NO_SUCH_PAGE.format(page=page, total=total))
-    return _page(export, collection_url, total, page, page_size)
+    after = export.params.get(AFTER.name)
+    if after is None:
+        return _collection(export, collection_url, page_size)
+    claims = export.claims.order_by()
+    if not claims.filter(id__gt=after).exists():
+        raise NoSuchPage(MSG_NO_SUCH_PAGE.format(after=after))
+    return _page(export, collection_url, after, page_size)
 
 
-def _collection(export: Export, collection_url: str, total: int, page_size: int) -> Iterator[str]:
-    """The AnnotationCollection with its first page embedded and the others linked."""
+def _collection(export: Export, collection_url: str, page_size: int) -> Iterator[str]:
+    """The AnnotationCollection with its first page embedded and the last linked; with no
+    annotations, no pages at all (a page must hold at least one)."""
+    total = export.claims.order_by().count()
     head: dict[str, Any] = {
         "@context": W3C_CONTEXT,
         "id": collection_url,
@@ -155,21 +237,51 @@ def _collection(export: Export, collection_url: str, total: int, page_size: int)
     if total == 0:
         yield dump(head) + "\n"
         return
-    head["last"] = _page_url(collection_url, page_count(total, page_size))
-    page_head = _page_head(collection_url, 1, total, page_size, embedded=True)
+    last_start = (total - 1) // page_size * page_size
+    last_after = 0
+    if last_start:
+        before_last = selectors.keyset_values_at(export.claims, export.keyset, last_start - 1)
+        last_after = before_last[0] if before_last else 0
+    head["last"] = _page_url(collection_url, last_after)
+    page_head = {"id": _page_url(collection_url, 0), "type": "AnnotationPage", "startIndex": 0}
     yield dump(head)[:-1] + ',"first":' + _open_object(page_head, "items")
-    yield from _items(export, 1, page_size)
-    yield "]}}\n"
+    yield from _items_and_next(export, collection_url, 0, page_size)
+    yield "}\n"
 
 
-def _page(
-    export: Export, collection_url: str, total: int, page: int, page_size: int
+def _items_and_next(
+    export: Export, collection_url: str, after: int, page_size: int
 ) -> Iterator[str]:
-    """One AnnotationPage (``?page=N``), pointing back at its collection."""
-    head = _page_head(collection_url, page, total, page_size, embedded=False)
+    """The items, closed, then ``next`` when annotations follow the last one (``}`` open)."""
+    last: list[int] = []
+    yield from _items(export, after, page_size, last)
+    yield "]"
+    if last and export.claims.order_by().filter(id__gt=last[0]).exists():
+        yield ',"next":' + dump(_page_url(collection_url, last[0]))
+    yield "}"
+
+
+def _page(export: Export, collection_url: str, after: int, page_size: int) -> Iterator[str]:
+    """One AnnotationPage (``?after=<id>``), pointing back at its collection."""
+    claims = export.claims.order_by()
+    total = claims.count()
+    head: dict[str, Any] = {
+        "@context": W3C_CONTEXT,
+        "id": _page_url(collection_url, after),
+        "type": "AnnotationPage",
+        "partOf": {"id": collection_url, "type": "AnnotationCollection", "total": total},
+        "startIndex": claims.filter(id__lte=after).count(),
+    }
+    if after > 0:
+        earlier = list(
+            claims.filter(id__lte=after)
+            .order_by("-id")
+            .values_list("id", flat=True)[page_size : page_size + 1]
+        )
+        head["prev"] = _page_url(collection_url, earlier[0] if earlier else 0)
     yield _open_object(head, "items")
-    yield from _items(export, page, page_size)
-    yield "]}\n"
+    yield from _items_and_next(export, collection_url, after, page_size)
+    yield "\n"
 
 
 W3C = ExportFormat(
@@ -179,5 +291,5 @@ W3C = ExportFormat(
     write=write,
     description="an AnnotationCollection or AnnotationPage",
     schema={"type": "object"},
-    params=(PAGE,),
+    params=(AFTER, ORPHANED),
 )

@@ -47,6 +47,25 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+# A citation's stance from the second purpose of its linking body (the export's mapping).
+STANCE_OF_PURPOSE = {"questioning": "refutes", "describing": "context"}
+
+
+def _citation(body: dict[str, Any], purposes: list[Any]) -> ImportedEvidence:
+    """A linking body as evidence: the source, its title (``title``, or the source's
+    ``label``), the excerpt (a TextQuoteSelector on the source) and the stance."""
+    source = body.get("source") or body.get("id")
+    title = body.get("title") or (source.get("label") if isinstance(source, dict) else None)
+    excerpt = _selector(body.get("selector"), "TextQuoteSelector") or {}
+    stance = next((STANCE_OF_PURPOSE[p] for p in purposes if p in STANCE_OF_PURPOSE), "supports")
+    return ImportedEvidence(
+        url=_source(source),
+        title=_text(title),
+        excerpt=_text(excerpt.get("exact")),
+        stance=stance,
+    )
+
+
 def _source(value: Any) -> str:
     if isinstance(value, dict):
         value = value.get("id") or value.get("@id")
@@ -77,17 +96,13 @@ def claim_from_annotation(data: Any, position: str) -> ImportedClaim:
         if not isinstance(body, dict):
             continue
         purpose = body.get("purpose")
+        purposes = purpose if isinstance(purpose, list) else [purpose]
         if purpose == "assessing" and isinstance(body.get("value"), str):
             verdict = body["value"]
         elif purpose == "commenting" and isinstance(body.get("value"), str):
             rationale = body["value"]
-        elif purpose == "linking" and _source(body.get("source") or body.get("id")):
-            evidence.append(
-                ImportedEvidence(
-                    url=_source(body.get("source") or body.get("id")),
-                    title=_text(body.get("title")),
-                )
-            )
+        elif "linking" in purposes and _source(body.get("source") or body.get("id")):
+            evidence.append(_citation(body, purposes))
     source, external_id = claim_identity(data.get("id"), "w3c", data.get("id") or position)
     scope = target.get("scope")
     return ImportedClaim(

@@ -5,6 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from annotations.matching.index import article_passages_refresh
@@ -86,7 +87,7 @@ def article_import(
         article = Article.objects.select_for_update().filter(**identity).first()
         if article is not None:
             break
-        article = Article(**identity, slug=_unique_slug(title))
+        article = Article(**identity, slug=_unique_slug(title), text_changed_at=timezone.now())
         _fill(article, title, body, language, published_on, source_name, author, content_hash)
         try:
             with transaction.atomic():  # a savepoint: a lost race leaves the outer one usable
@@ -99,6 +100,9 @@ def article_import(
         raise IntegrityError(f"Could not save the article {identity}: it keeps changing.")
     body_changed = article.content_hash != content_hash
     reindex = body_changed or article.language != language
+    previous_text = (article.content_hash, article.text_changed_at)
+    if body_changed:
+        article.text_changed_at = timezone.now()
     _fill(article, title, body, language, published_on, source_name, author, content_hash)
     article.save(
         update_fields=[
@@ -109,6 +113,7 @@ def article_import(
             "source_name",
             "author",
             "content_hash",
+            "text_changed_at",
             "updated_at",
         ]
     )
@@ -118,7 +123,22 @@ def article_import(
     if body_changed:
         for claim, outcome in article_reanchor_claims(article=article):
             result.add(claim, outcome)
+        _remember_orphaned_text(article, *previous_text)
     return result
+
+
+def _remember_orphaned_text(
+    article: Article, content_hash: str, text_at: datetime.datetime | None
+) -> None:
+    """Claims orphaned by this import keep the text version they last matched (W3C exports
+    point at it); claims placed again forget it."""
+    claims = Claim.objects.filter(article=article)
+    claims.filter(is_orphaned=True, orphaned_text_hash="").update(
+        orphaned_text_hash=content_hash, orphaned_text_at=text_at
+    )
+    claims.filter(is_orphaned=False).exclude(orphaned_text_hash="").update(
+        orphaned_text_hash="", orphaned_text_at=None
+    )
 
 
 def _fill(

@@ -79,6 +79,12 @@ def assessments_of(claim: Claim) -> QuerySet[Assessment]:
     return Assessment.objects.filter(claim_id=claim.pk).order_by("created_at", "id")
 
 
+def rationale_language_of(author: User) -> str:
+    """The language a person's rationale is stored with: the desk's ``RATIONALE_LANGUAGE``
+    (no per-person preference exists yet), never the article's."""
+    return settings.RATIONALE_LANGUAGE
+
+
 def desk_state(claim: Claim, assessments: list[Assessment]) -> dict[str, Any]:
     """The desk verdict the assessments give, while no reviewer has decided.
 
@@ -87,15 +93,26 @@ def desk_state(claim: Claim, assessments: list[Assessment]) -> dict[str, Any]:
     reasoning. Several who differ: pending, in disagreement, until a reviewer decides.
     """
     if claim.is_decided:
-        return {"verdict": claim.verdict, "rationale": claim.rationale, "in_disagreement": False}
+        return {
+            "verdict": claim.verdict,
+            "rationale": claim.rationale,
+            "rationale_language": claim.rationale_language,
+            "in_disagreement": False,
+        }
     submitted = [a for a in assessments if a.is_submitted]
     if len({a.verdict for a in submitted}) > 1:
-        return {"verdict": Verdict.PENDING, "rationale": "", "in_disagreement": True}
+        return {
+            "verdict": Verdict.PENDING,
+            "rationale": "",
+            "rationale_language": "",
+            "in_disagreement": True,
+        }
     leads = submitted or assessments
     lead = leads[0] if leads else None
     return {
         "verdict": lead.verdict if lead else Verdict.PENDING,
         "rationale": lead.rationale if lead else "",
+        "rationale_language": lead.rationale_language if lead else "",
         "in_disagreement": False,
     }
 
@@ -170,6 +187,8 @@ def assessment_submit(
             before = None if created else getattr(assessment, field)
             changes[field] = [before, value]
             setattr(assessment, field, value)
+    if "rationale" in changes:
+        assessment.rationale_language = rationale_language_of(analyst) if rationale else ""
     if created and "verdict" not in changes:
         changes["verdict"] = [None, assessment.verdict]
     if not changes:
@@ -264,6 +283,11 @@ def claim_decide(
     new_values = {
         "verdict": verdict,
         "rationale": locked.rationale if reason is None else reason,
+        "rationale_language": (
+            locked.rationale_language
+            if reason is None
+            else (rationale_language_of(reviewer) if reason else "")
+        ),
         "in_disagreement": False,
     }
     changes = {

@@ -12,6 +12,7 @@ from annotations.services.assessments import (
     assessment_submit,
     claim_decide,
     desk_update_fields,
+    rationale_language_of,
 )
 from annotations.services.errors import (
     MSG_DUPLICATE_SPAN,
@@ -142,6 +143,7 @@ def claim_create(
             return joined
     quote = validate_claim_span(article=article, start=start, end=end, quote=quote)
     prefix, suffix = context_around(article.body, start, end)
+    language = rationale_language_of(author) if rationale else ""
     claim = Claim(
         article=article,
         start=start,
@@ -151,12 +153,17 @@ def claim_create(
         suffix=suffix,
         verdict=verdict,
         rationale=rationale,
+        rationale_language=language,
         created_by=account(author),
         updated_by=account(author),
     )
     _save_claim(claim)
     Assessment.objects.create(
-        claim=claim, analyst=claim.created_by, verdict=verdict, rationale=rationale
+        claim=claim,
+        analyst=claim.created_by,
+        verdict=verdict,
+        rationale=rationale,
+        rationale_language=language,
     )
     record_history(
         claim=claim,

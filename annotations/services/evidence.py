@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from annotations import weburl
 from annotations.linkcheck.service import evidence_excerpt_changed, evidence_link_attached
@@ -85,6 +86,7 @@ def evidence_add(
         actor=actor,
         changes=evidence_record(evidence),
     )
+    touch_claim(locked.pk)
     evidence_link_attached(evidence=evidence)  # checks the link once this commits
     wayback.link_cited(link=link)  # and, when the desk archives there, submits it once
     return evidence
@@ -123,6 +125,7 @@ def evidence_update(
     for field, (_, value) in changes.items():
         setattr(locked, field, value)
     locked.save(update_fields=fields)
+    touch_claim(locked.claim_id)
     record_history(
         claim=locked.claim,
         evidence=locked,
@@ -151,3 +154,10 @@ def evidence_remove(*, evidence: Evidence | int, actor: User) -> None:
         changes=evidence_record(locked, removed=True),
     )
     locked.delete()
+    touch_claim(locked.claim_id)
+
+
+def touch_claim(claim_id: int) -> None:
+    """A change to a claim's evidence changes the claim: its ``updated_at`` moves (exports'
+    ``modified``), its version does not (the claim's own fields are as they were)."""
+    Claim.with_deleted.filter(pk=claim_id).update(updated_at=timezone.now())

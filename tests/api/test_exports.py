@@ -175,8 +175,8 @@ def test_csv(reviewer_api, desk, bom):
     other = by_id[uk.pk]
     assert other["quote"] == "Мадуро" and other["article_language"] == "uk"
     assert other["signed_off_by"] == "" and other["evidence_urls"] == ""
-    # A cell a spreadsheet would run as a formula is kept as text.
-    assert other["rationale"] == "'=1+1 формула"
+    # The default (csv=raw) is lossless: a leading "=" stays as it is (see test_csv_modes).
+    assert other["rationale"] == "=1+1 формула"
 
 
 def test_w3c_collection(reviewer_api, desk):
@@ -187,10 +187,10 @@ def test_w3c_collection(reviewer_api, desk):
     assert collection["type"] == "AnnotationCollection"
     assert collection["id"] == "http://testserver/api/v1/export/claims?format=w3c"
     assert collection["total"] == 2
-    assert collection["last"] == collection["id"] + "&page=1"
+    assert collection["last"] == collection["id"] + "&after=0"
     page = collection["first"]
     assert page["type"] == "AnnotationPage"
-    assert page["id"] == collection["id"] + "&page=1"
+    assert page["id"] == collection["id"] + "&after=0"
     assert page["startIndex"] == 0 and "next" not in page
     assert len(page["items"]) == 2
     for annotation in page["items"]:
@@ -204,10 +204,16 @@ def check_annotation(annotation, claim):
     assert annotation["id"] == f"http://testserver/api/v1/claims/{claim.pk}/"
     assert annotation["motivation"] == "assessing"
     assert annotation["created"] == iso(claim.created_at)
-    assert annotation["modified"] == iso(claim.updated_at)
+    assert annotation["modified"] == iso(claim.updated_at)  # evidence changes move it
     assert annotation["creator"] == {"type": "Person", "nickname": claim.created_by.username}
     target = annotation["target"]
-    assert target["source"] == f"http://testserver/api/v1/articles/{article.pk}/"
+    text_url = f"http://testserver/texts/{article.slug}/{article.content_hash}.txt"
+    assert target["source"] == {
+        "id": text_url,
+        "type": "Text",
+        "format": "text/plain",
+        "language": article.language,
+    }
     quote_sel, position_sel = target["selector"]
     assert quote_sel["type"] == "TextQuoteSelector"
     assert quote_sel["exact"] == claim.quote
@@ -228,22 +234,51 @@ def check_annotation(annotation, claim):
     assert [b["value"] for b in commenting] == [claim.rationale] if claim.rationale else []
     if commenting:
         assert commenting[0]["type"] == "TextualBody"
-        assert commenting[0]["language"] == article.language
-    linking = [b for b in bodies if b["purpose"] == "linking"]
-    assert [b["source"] for b in linking] == [
-        e.url for e in claim.evidence.order_by("created_at", "id")
+        # The analyst's language, stored with the rationale (RATIONALE_LANGUAGE), not the article's.
+        assert commenting[0]["language"] == claim.rationale_language == "en"
+    linking = [b for b in bodies if b["type"] == "SpecificResource"]
+    evidence = list(claim.evidence.order_by("created_at", "id"))
+    sources = [
+        b["source"]["id"] if e.title else b["source"]
+        for b, e in zip(linking, evidence, strict=True)
     ]
-    assert all(b["type"] == "SpecificResource" for b in linking)
-    assert {b["purpose"] for b in bodies} <= {"assessing", "commenting", "linking"}
+    assert sources == [e.url for e in evidence]
+    for body, item in zip(linking, evidence, strict=True):
+        purposes = body["purpose"] if isinstance(body["purpose"], list) else [body["purpose"]]
+        assert purposes[0] == "linking"
+        assert (
+            purposes[1:]
+            == {"supports": [], "refutes": ["questioning"], "context": ["describing"]}[item.stance]
+        )
+        if item.title:
+            assert body["source"]["label"] == item.title
+        if item.excerpt:
+            assert body["selector"] == {"type": "TextQuoteSelector", "exact": item.excerpt}
+    moderating = [b for b in bodies if b["purpose"] == "moderating"]
+    if claim.signed_off_at:
+        assert moderating == [
+            {
+                "type": "TextualBody",
+                "purpose": "moderating",
+                "value": "signed off",
+                "format": "text/plain",
+                "language": "en",
+                "creator": {"type": "Person", "nickname": claim.signed_off_by.username},
+                "created": iso(claim.signed_off_at),
+            }
+        ]
+    else:
+        assert moderating == []
 
 
 def test_w3c_pages(reviewer_api, desk, settings):
     settings.W3C_PAGE_SIZE = 1
     collection = json.loads(fetch(reviewer_api, "format=w3c&verdict=disputed&verdict=pending")[1])
     assert collection["total"] == 2
-    assert collection["first"]["next"].endswith("&page=2")
-    assert collection["last"].endswith("&page=2")
     first_ids = [a["id"] for a in collection["first"]["items"]]
+    ru, uk = sorted([desk["ru"], desk["uk"]], key=lambda c: c.pk)
+    assert collection["first"]["next"].endswith(f"&after={ru.pk}")
+    assert collection["last"].endswith(f"&after={ru.pk}")
     page2 = json.loads(fetch(reviewer_api, collection["first"]["next"].split("?", 1)[1])[1])
     assert page2["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert page2["type"] == "AnnotationPage"
@@ -256,9 +291,9 @@ def test_w3c_pages(reviewer_api, desk, settings):
     assert page2["prev"] == collection["first"]["id"]
     assert "next" not in page2
     assert len(page2["items"]) == 1 and page2["items"][0]["id"] not in first_ids
-    check_annotation(page2["items"][0], desk["uk"])
-    assert reviewer_api.get(f"{EXPORT}?format=w3c&page=3").status_code == 404
-    assert reviewer_api.get(f"{EXPORT}?format=w3c&page=0").status_code == 400
+    check_annotation(page2["items"][0], uk)
+    assert reviewer_api.get(f"{EXPORT}?format=w3c&after={uk.pk}").status_code == 404
+    assert reviewer_api.get(f"{EXPORT}?format=w3c&after=-1").status_code == 400
 
 
 def test_claimreview(reviewer_api, desk, settings, make_claim, ru_article, reviewer):

@@ -169,7 +169,7 @@ def test_schema_has_every_endpoint_filter_and_error(schema):
     list_params = {p["name"] for p in paths["/api/v1/claims/"]["get"]["parameters"]}
     assert CLAIM_FILTERS | {"cursor", "page_size"} <= list_params
     export_params = {p["name"] for p in paths["/api/v1/export/claims"]["get"]["parameters"]}
-    assert CLAIM_FILTERS | {"format", "bom", "page"} <= export_params
+    assert CLAIM_FILTERS | {"format", "bom", "csv", "after", "orphaned"} <= export_params
     patch = paths["/api/v1/claims/{id}/"]["patch"]
     assert {"200", "400", "401", "403", "404", "412", "413", "428"} <= set(patch["responses"])
     assert "ETag" in patch["responses"]["200"]["headers"]
