@@ -471,6 +471,11 @@ class SourceLink(CheckState):
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Attempts made by the latest check (retries included)."
     )
+    archive_retry_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The latest check's page could not be archived: check again from then.",
+    )
     # The latest Wayback Machine submission (``WaybackCapture`` keeps each), kept here so that
     # every link response reads it without a join.
     wayback_status = models.CharField(

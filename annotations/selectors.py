@@ -491,12 +491,22 @@ def article_languages() -> list[str]:
 def source_links_due(
     *, now: datetime, recheck_age: timedelta, request_grace: timedelta
 ) -> QuerySet[SourceLink]:
-    """Cited links never checked or checked before ``now - recheck_age``, oldest first.
+    """Cited links never checked, checked before ``now - recheck_age``, or whose page could not
+    be archived and is due again (``archive_retry_at``), oldest first.
 
-    Links asked for within ``request_grace`` are left out: their check is already queued.
+    Links asked for within ``request_grace`` and not checked since are left out: their check
+    is already queued.
     """
-    not_queued = Q(check_requested_at__isnull=True) | Q(check_requested_at__lt=now - request_grace)
-    due = Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=now - recheck_age)
+    not_queued = (
+        Q(check_requested_at__isnull=True)
+        | Q(check_requested_at__lt=now - request_grace)
+        | Q(check_requested_at__lte=F("last_checked_at"))  # a check answered it
+    )
+    due = (
+        Q(last_checked_at__isnull=True)
+        | Q(last_checked_at__lt=now - recheck_age)
+        | Q(archive_retry_at__lte=now)
+    )
     cited = SourceLink.objects.filter(pk__in=SourceLink.objects.filter(evidence__isnull=False))
     return cited.filter(due & not_queued).order_by(F("last_checked_at").asc(nulls_first=True), "pk")
 

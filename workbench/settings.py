@@ -400,6 +400,10 @@ ARCHIVE_QUOTA_PER_LINK = env_int("ARCHIVE_QUOTA_PER_LINK", 50 * 1024 * 1024)
 ARCHIVE_KEEP_UNCHANGED = env_int("ARCHIVE_KEEP_UNCHANGED", 5)
 if ARCHIVE_KEEP_UNCHANGED < 1:
     raise ImproperlyConfigured("ARCHIVE_KEEP_UNCHANGED must be at least 1.")
+# A page whose copy could not be stored (disk full, permission denied) is checked again after
+# ARCHIVE_RETRY_DELAY seconds, the wait doubling with each failure in a row, never longer than
+# the regular re-check (LINKCHECK_RECHECK_AGE).
+ARCHIVE_RETRY_DELAY = env_int("ARCHIVE_RETRY_DELAY", 600)
 # A queue name of its own lets test runs and several desks share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Deleted claims stay restorable (undo, the admin) this long, then the purge removes them.

@@ -17,9 +17,10 @@ no article is found is compared by its visible text, as before.
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Model
@@ -75,6 +76,19 @@ def text_changed(before_visible: str, before_main: str, after: FetchResult) -> b
     return bool(before_visible) and before_visible != after.text_sha256
 
 
+def archive_retry_at(link: SourceLink, entry: Attempt, now: datetime) -> datetime | None:
+    """When to check a link again whose page could not be archived (None: it was, or there
+    was none to keep). Sooner than the regular re-check: the desk is missing a copy. The
+    wait doubles with each failure in a row (the previous wait is what the link's fields
+    still say), up to ``LINKCHECK_RECHECK_AGE``."""
+    if entry.capture is None or not entry.capture.error:
+        return None
+    wait = float(settings.ARCHIVE_RETRY_DELAY)
+    if link.archive_retry_at and link.last_checked_at:
+        wait = max(wait, 2 * (link.archive_retry_at - link.last_checked_at).total_seconds())
+    return now + timedelta(seconds=min(wait, float(settings.LINKCHECK_RECHECK_AGE)))
+
+
 def link_record(link: SourceLink, entry: Attempt, now: datetime) -> bool:
     """Apply one attempt to its (locked) link in memory; True when the page's text was read.
 
@@ -90,6 +104,7 @@ def link_record(link: SourceLink, entry: Attempt, now: datetime) -> bool:
     text_state = {name: state.pop(name) for name in TEXT_FIELDS}  # kept from the last read
     for name, value in state.items():
         setattr(link, name, value)
+    link.archive_retry_at = archive_retry_at(link, entry, now)
     link.last_checked_at = now
     if result.outcome not in ANSWERED or not result.text_sha256:
         return False
@@ -128,7 +143,14 @@ def links_check_record(*, attempts: list[Attempt]) -> list[LinkCheck]:
         for entry in attempts
         if link_record(links[entry.link_id], entry, now)
     }
-    fields = ["checking_until", "attempts", "last_checked_at", "text_changed_at", *STATE_FIELDS]
+    fields = [
+        "checking_until",
+        "attempts",
+        "last_checked_at",
+        "text_changed_at",
+        "archive_retry_at",
+        *STATE_FIELDS,
+    ]
     _update_rows(list(links.values()), fields)
     if answered:
         _update_citations(answered, now)

@@ -89,8 +89,11 @@ def _requestable(pks: list[int], force: bool, *, reread: bool = False) -> QueryS
     queued_since = now - timedelta(seconds=settings.LINKCHECK_REQUEST_GRACE)
     candidates = candidates.exclude(_queued_since(queued_since))
     if not reread:
+        # A fresh page that could not be archived is read again once its retry is due.
         fresh_since = now - timedelta(seconds=settings.LINKCHECK_FRESHNESS)
-        candidates = candidates.exclude(last_checked_at__gte=fresh_since)
+        candidates = candidates.exclude(
+            Q(last_checked_at__gte=fresh_since) & ~Q(archive_retry_at__lte=now)
+        )
     return candidates
 
 
@@ -374,6 +377,8 @@ def _already_done(link: SourceLink, now: datetime) -> bool:
         return False
     if link.check_requested_at and link.check_requested_at > link.last_checked_at:
         return False  # asked for again since the last check
+    if link.archive_retry_at and link.archive_retry_at <= now:
+        return False  # its page is still to be archived
     return now - link.last_checked_at < timedelta(seconds=settings.LINKCHECK_FRESHNESS)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.test import TestCase
+from django.utils import timezone
 from warcio.archiveiterator import ArchiveIterator
 
 from annotations.linkcheck import archive, service
@@ -428,6 +429,57 @@ def test_a_failing_storage_fails_only_the_archiving(
     evidence.refresh_from_db()
     assert evidence.pinned_snapshot == snapshot
     assert archive.snapshot_read(snapshot).body == article()
+
+
+def test_a_failed_archiving_is_retried_before_the_regular_recheck(
+    db, web, settings, tmp_path, cite, eager, request
+):
+    settings.ARCHIVE_RETRY_DELAY = 600
+    settings.LINKCHECK_RECHECK_AGE = 7 * 24 * 3600
+    url = serve(web, "/news", article())
+    evidence = cite(url)
+    good = broken_storage(settings, tmp_path, "disk-full", request)
+    link = check(url)
+    assert link.archive_retry_at is not None and link.last_checked_at is not None
+    assert (link.archive_retry_at - link.last_checked_at).total_seconds() == 600
+    assert link.pk not in service.links_due_for_check()  # not due yet: just checked
+    # The retry is due (ten minutes on): the sweep queues the link though it is fresh, the
+    # check reads and archives the page, and nothing is due any more.
+    SourceLink.objects.filter(pk=link.pk).update(archive_retry_at=timezone.now())
+    assert link.pk in service.links_due_for_check()
+    snapshot_storage_at(settings, "django.core.files.storage.FileSystemStorage", str(good))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert service.links_sweep() == 1
+    link.refresh_from_db()
+    assert link.archive_retry_at is None
+    assert LinkCheck.objects.count() == 2 and LinkCheck.objects.latest().archive_error == ""
+    evidence.refresh_from_db()
+    assert evidence.pinned_snapshot == Snapshot.objects.get()
+    assert link.pk not in service.links_due_for_check()
+
+
+def test_the_archiving_retry_backs_off_up_to_the_regular_recheck(
+    db, web, settings, tmp_path, request
+):
+    settings.ARCHIVE_RETRY_DELAY = 600
+    settings.LINKCHECK_RECHECK_AGE = 2000
+    url = serve(web, "/news", article())
+    broken_storage(settings, tmp_path, "disk-full", request)
+    waits = []
+    for _ in range(3):
+        link = check(url)
+        waits.append((link.archive_retry_at - link.last_checked_at).total_seconds())
+    assert waits == [600, 1200, 2000]
+
+
+def test_a_page_archived_or_gone_clears_the_archiving_retry(db, web, settings, tmp_path, request):
+    url = serve(web, "/news", article())
+    good = broken_storage(settings, tmp_path, "disk-full", request)
+    assert check(url).archive_retry_at is not None
+    snapshot_storage_at(settings, "django.core.files.storage.FileSystemStorage", str(good))
+    web.pages["/news"] = (404, {"Content-Type": "text/html"}, b"gone")
+    link = check(url)
+    assert link.outcome == LinkOutcome.BROKEN and link.archive_retry_at is None
 
 
 def test_a_copy_whose_file_is_gone_says_so(db, web):
