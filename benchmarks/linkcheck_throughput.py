@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ HOSTS = [f"127.0.0.{i}" for i in range(2, 52)]
 PER_HOST_URLS = 10
 DELAY = 0.1
 LIMIT = 2
+PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 FILLER = " ".join(f"word{(i * 7919) % 1009}" for i in range(5000))  # about 40 KB
 
 
@@ -224,6 +226,19 @@ def pipeline(args, targets: list[str], *, archive: bool, round_box) -> list[dict
             )
         for worker in workers:
             support.wait_worker_ready(worker, timeout=60)
+        profilers = [
+            subprocess.Popen(
+                [
+                    *(PY_SPY, "record", "--pid", str(worker.pid), "--rate", "200"),
+                    *("--format", "raw", "--nonblocking", "--threads"),
+                    *("-o", str(args.profile / f"{'on' if archive else 'off'}-w{n}.txt")),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n, worker in enumerate(workers)
+            if args.profile
+        ]
         results = []
         for round_number in (1, 2):
             round_box.value = round_number
@@ -243,6 +258,9 @@ def pipeline(args, targets: list[str], *, archive: bool, round_box) -> list[dict
                 path.stat().st_size for path in (folder / "snapshots").rglob("*.warc.gz")
             )
             results.append(result)
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            profiler.wait(timeout=60)
         return results
     finally:
         for worker in workers:
@@ -268,7 +286,14 @@ def main() -> None:
         help="Redis URL (the filesystem transport when it is not reachable)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="off/on pairs to run")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="folder: sample each worker with py-spy (requirements.lock) into collapsed stacks",
+    )
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
 
     port_box = multiprocessing.Value("i", 0)
     round_box = multiprocessing.Value("i", 1)

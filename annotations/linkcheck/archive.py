@@ -378,6 +378,13 @@ def _prune_link(
     return doomed, newest
 
 
+def captures_discard(captures: Iterable[Capture | None]) -> None:
+    """Remove the files of captures whose rows were never written: the transaction that was
+    to record them rolled back, or the batch failed before recording them. Else the file
+    would stay on disk with no row to find it, prune it or count it against the quota."""
+    _delete_files([c.storage_key for c in captures if c is not None and c.storage_key])
+
+
 def _delete_files(keys: list[str]) -> None:
     storage = snapshot_storage()
     for key in keys:

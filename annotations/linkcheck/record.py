@@ -115,9 +115,21 @@ def link_record(link: SourceLink, entry: Attempt, now: datetime) -> bool:
     return True
 
 
-@transaction.atomic
 def links_check_record(*, attempts: list[Attempt]) -> list[LinkCheck]:
-    """Record several attempts in a fixed number of queries (a batch checked by one task)."""
+    """Record several attempts in a fixed number of queries (a batch checked by one task).
+
+    The archived copies' files were written before (in the fetch threads); if recording
+    fails and its transaction rolls back, they are removed, so no file outlives its rows.
+    """
+    try:
+        return _record(attempts)
+    except BaseException:
+        archive.captures_discard(entry.capture for entry in attempts)
+        raise
+
+
+@transaction.atomic
+def _record(attempts: list[Attempt]) -> list[LinkCheck]:
     links = SourceLink.objects.select_for_update().in_bulk([a.link_id for a in attempts])
     now = timezone.now()
     checks = LinkCheck.objects.bulk_create(

@@ -250,6 +250,7 @@ def links_check_run(
             fetched(pk, _overran(by_pk[pk].url))
     except BaseException:
         _free([pk for pk in by_pk if pk not in outcomes])
+        archive.captures_discard(captures.values())  # stored, never to be recorded
         raise
     no_slot = [pk for pk in by_pk if pk not in outcomes]
     for pk in no_slot:

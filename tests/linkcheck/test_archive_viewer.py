@@ -204,3 +204,40 @@ def test_the_admin_offers_the_archived_copy_in_a_dead_links_place(db, client, re
     when = f"{evidence.pinned_snapshot.captured_at:%Y-%m-%d %H:%M}"
     assert f'<a href="{target}">archived copy from {when}</a>' in html
     assert f'<a href="{target}&amp;tab=changes">what changed</a>' in html
+
+
+SCRIPTED = b"<html><body><script>document.title = 'ran'</script><p>Plain words</p></body></html>"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain; charset=utf-8", "application/json"])
+def test_the_raw_copy_keeps_the_stored_content_type_whatever_the_body_looks_like(
+    db, client, analyst, web, content_type
+):
+    """HTML served by its site as something else is served as that: never sniffed into a page,
+    and nothing in the request (a query, an Accept header) makes it one."""
+    check(serve(web, "/looks-like-html", SCRIPTED, content_type))
+    snapshot = Snapshot.objects.get()
+    assert snapshot.content_type == content_type
+    client.force_login(analyst)
+    for answer in (
+        client.get(raw(snapshot)),
+        client.get(raw(snapshot) + "?content_type=text/html&format=html"),
+        client.get(raw(snapshot), HTTP_ACCEPT="text/html"),
+    ):
+        assert answer.status_code == 200 and answer.content == SCRIPTED
+        assert answer["Content-Type"] == content_type
+        assert answer["X-Content-Type-Options"] == "nosniff"
+        assert answer["Content-Security-Policy"] == RAW_CONTENT_SECURITY_POLICY
+        assert "attachment" in answer["Content-Disposition"]
+
+
+def test_a_raw_copy_stored_without_a_content_type_is_a_download_of_octets(db, client, analyst, web):
+    check(serve(web, "/untyped", SCRIPTED, None))
+    snapshot = Snapshot.objects.get()
+    assert snapshot.content_type == ""
+    client.force_login(analyst)
+    answer = client.get(raw(snapshot))
+    assert answer.content == SCRIPTED
+    assert answer["Content-Type"] == "application/octet-stream"
+    assert answer["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in answer["Content-Disposition"]

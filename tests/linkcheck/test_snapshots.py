@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import FileSystemStorage
+from django.db import IntegrityError
 from django.test import TestCase
 from django.utils import timezone
 from warcio.archiveiterator import ArchiveIterator
 
-from annotations.linkcheck import archive, service
+from annotations.linkcheck import archive, fetch, record, service
 from annotations.models import Evidence, LinkCheck, LinkOutcome, Snapshot, SourceLink
 
 pytestmark = pytest.mark.usefixtures("linkcheck_settings")
@@ -480,6 +481,34 @@ def test_a_page_archived_or_gone_clears_the_archiving_retry(db, web, settings, t
     web.pages["/news"] = (404, {"Content-Type": "text/html"}, b"gone")
     link = check(url)
     assert link.outcome == LinkOutcome.BROKEN and link.archive_retry_at is None
+
+
+def test_a_copy_whose_rows_roll_back_leaves_no_file_behind(db, web):
+    """The file is written in the fetch's thread, the rows later in the check's transaction:
+    when that rolls back (here the link was deleted while its page was being fetched), the
+    file goes too."""
+    url = serve(web, "/news", article())
+    link = SourceLink.objects.create(url=url)
+    result = fetch.fetch(url, fetch.FetchPolicy.from_settings(), read=False)
+    captured = archive.capture(link.pk, result, {}, archive.ArchivePolicy.from_settings())
+    assert captured is not None and archive.snapshot_storage().exists(captured.storage_key)
+    SourceLink.objects.filter(pk=link.pk).delete()
+    with pytest.raises((KeyError, IntegrityError)):
+        record.links_check_record(attempts=[record.Attempt(link.pk, result, capture=captured)])
+    assert not archive.snapshot_storage().exists(captured.storage_key)
+    assert not Snapshot.objects.exists() and not LinkCheck.objects.exists()
+
+
+def test_a_recorded_copy_keeps_its_file(db, web):
+    """The counterpart: the same steps with the link still there keep the file and its row."""
+    url = serve(web, "/news", article())
+    link = SourceLink.objects.create(url=url)
+    result = fetch.fetch(url, fetch.FetchPolicy.from_settings(), read=False)
+    captured = archive.capture(link.pk, result, {}, archive.ArchivePolicy.from_settings())
+    assert captured is not None
+    record.links_check_record(attempts=[record.Attempt(link.pk, result, capture=captured)])
+    assert archive.snapshot_storage().exists(captured.storage_key)
+    assert Snapshot.objects.get().storage_key == captured.storage_key
 
 
 def test_a_copy_whose_file_is_gone_says_so(db, web):
