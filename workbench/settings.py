@@ -147,6 +147,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction starts, so a read-then-write transaction
     # waits for the other process instead of failing with "database is locked" (link checks).
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Run on each new connection. WAL lets readers go on beside the writer, and with
+    # synchronous=NORMAL a commit writes the log without waiting for the disk (a power cut
+    # may lose the latest commits, never the file): the link checks commit many small
+    # transactions from several processes. "PRAGMA journal_mode=DELETE" goes back to the default.
+    DATABASES["default"]["OPTIONS"]["init_command"] = env_str(
+        "SQLITE_INIT_COMMAND", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
 
 # Login-failure and token-failure counts live here: Redis in production (shared by every
 # web process), this process's memory otherwise.

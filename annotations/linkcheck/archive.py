@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -272,10 +272,14 @@ def snapshots_record(captured: list[tuple[LinkCheck, Capture]], policy: ArchiveP
         )
         for check, item in captured
     )
-    for snapshot in snapshots:
-        Evidence.objects.filter(
-            source_link_id=snapshot.source_link_id, pinned_snapshot__isnull=True
-        ).update(pinned_snapshot=snapshot)
+    # One UPDATE pins every waiting citation of the batch to its link's new copy (a batch
+    # checks each link once, so each link has one).
+    newest = {s.source_link_id: s.pk for s in snapshots}
+    Evidence.objects.filter(source_link_id__in=list(newest), pinned_snapshot__isnull=True).update(
+        pinned_snapshot_id=Case(
+            *(When(source_link_id=link, then=Value(pk)) for link, pk in newest.items())
+        )
+    )
     over_quota = _prune({s.source_link_id: s for s in snapshots}, policy)
     if over_quota:
         checks = [check for check, _ in captured if check.pk in over_quota]

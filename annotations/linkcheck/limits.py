@@ -167,15 +167,17 @@ def run_under_slots(
     *,
     lease: float,
     wait: float,
-    on_done: Callable[[int, T], None] | None = None,
+    on_done: Callable[[list[tuple[int, T]]], None] | None = None,
     then: Callable[[T], T] | None = None,
 ) -> dict[int, T]:
     """``work(link_id)`` for each link of ``hosts`` (link id: host) once it has its host's slot.
 
     The works run at once, a thread each; this thread alone takes slots (and frees the
-    database's), polling for up to ``wait`` seconds, and calls ``on_done(link_id, result)`` as
-    each work ends, so a result is kept as soon as it is known. ``then(result)`` is work that
-    needs no slot (reading a page's text): it runs in the work's thread once the slot is free,
+    database's), polling for up to ``wait`` seconds, and calls ``on_done([(link_id, result),
+    ...])`` with the works that ended since its last call, so a result is kept as soon as it
+    is known and results that end together are kept together (one transaction, not one
+    each). ``then(result)`` is work that needs no slot (reading a page's text): it runs in the
+    work's thread once the slot is free,
     so the host's next link does not wait for it. A link that got no slot in that time is
     missing from the result. An exception from a work is raised once every work has ended.
     Interrupted (a time limit), it returns at once without waiting for the works.
@@ -187,6 +189,7 @@ def run_under_slots(
     waiting = dict(hosts)
 
     def collect() -> None:
+        done: list[tuple[int, T]] = []
         for link_id in [pk for pk, future in futures.items() if future.done()]:
             future = futures.pop(link_id)
             if link_id in held:  # free the row for this host's next links
@@ -198,8 +201,9 @@ def run_under_slots(
                 errors.append(error)
                 continue
             results[link_id] = future.result()
-            if on_done is not None:
-                on_done(link_id, results[link_id])
+            done.append((link_id, results[link_id]))
+        if done and on_done is not None:
+            on_done(done)
 
     pool = ThreadPoolExecutor(max_workers=max(1, len(hosts)))
     try:

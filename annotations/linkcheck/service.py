@@ -6,7 +6,8 @@ they queue Celery tasks once the transaction commits, a batch of links per task 
 broker side is ``tasks.send_link_checks``). ``links_check_run`` is what a batch task calls,
 in four steps: find the links due and claim their rows, fetch each under its host's slot
 (``limits.run_under_slots``), classify each result (final or to be retried), and record
-each as soon as it is known (``record.links_check_record``, a fixed number of queries).
+each as soon as it is known (``record.links_check_record``, a fixed number of queries;
+results that end together share one transaction).
 ``link_check_run`` checks one link (retries, the command's ``--now``). Every attempt leaves
 one LinkCheck row. The SourceLink's current state changes only when an attempt is final (not
 a transient failure that will be tried again), so a flapping server does not flap the desk's
@@ -234,20 +235,27 @@ def links_check_run(
     started: set[int] = set()
     captures: dict[int, archive.Capture | None] = {}
 
-    def fetched(pk: int, result: fetching.FetchResult) -> None:
-        outcomes[pk], entry = _classify(
-            by_pk[pk], result, attempt=attempt, final=final, capture=captures.pop(pk, None)
-        )
-        links_check_record(attempts=[entry])
-        result.body = b""  # the batch keeps its results; not their bodies
+    def fetched(done: list[tuple[int, fetching.FetchResult]]) -> None:
+        classified = {
+            pk: _classify(
+                by_pk[pk], result, attempt=attempt, final=final, capture=captures.pop(pk, None)
+            )
+            for pk, result in done
+        }
+        links_check_record(attempts=[entry for _, entry in classified.values()])
+        # Only once recorded: a time limit striking while recording leaves them to be
+        # recorded as cut (below), not reported done.
+        outcomes.update({pk: outcome for pk, (outcome, _) in classified.items()})
+        for _, result in done:
+            result.body = b""  # the batch keeps its results; not their bodies
 
     try:
         _fetch_under_slots(todo, slots, started, fetched, captures)
     except SoftTimeLimitExceeded:
         overran = sorted(started - outcomes.keys())
         log.warning("Link batch cut by its soft time limit while fetching %s", overran)
-        for pk in overran:
-            fetched(pk, _overran(by_pk[pk].url))
+        if overran:
+            fetched([(pk, _overran(by_pk[pk].url)) for pk in overran])
     except BaseException:
         _free([pk for pk in by_pk if pk not in outcomes])
         archive.captures_discard(captures.values())  # stored, never to be recorded
@@ -312,10 +320,10 @@ def _fetch_under_slots(
     todo: list[SourceLink],
     slots: limits.HostSlots,
     started: set[int],
-    on_done: Callable[[int, fetching.FetchResult], None],
+    on_done: Callable[[list[tuple[int, fetching.FetchResult]]], None],
     captures: dict[int, archive.Capture | None],
 ) -> dict[int, fetching.FetchResult]:
-    """Fetch each link once its host has a slot, handing each result to ``on_done`` at once;
+    """Fetch each link once its host has a slot, handing results to ``on_done`` as they end;
     links still waiting after the wait are left out. ``started`` gathers the links fetched.
 
     The page a fetch read is archived in the same thread (``captures``), beside the other
