@@ -42,6 +42,11 @@ class LinkOutcome(models.TextChoices):
     def unhealthy(cls) -> list[str]:
         return [cls.BROKEN, cls.TIMEOUT, cls.UNREACHABLE, cls.BLOCKED, cls.INVALID]
 
+    @classmethod
+    def gone(cls) -> list[str]:
+        """The page was there once and no longer answers: its archived copy stands in."""
+        return [cls.BROKEN, cls.TIMEOUT, cls.UNREACHABLE]
+
 
 class TextSource(models.TextChoices):
     """Which text of a page a check compared: the article's main text, or (when no main text

@@ -285,6 +285,10 @@ class QueueRow:
     quote: str
     verdict: str
     since: datetime | None
+    # A signed-off claim whose cited page is gone: the citation's archived copy stands in.
+    archived_evidence_id: int | None = None
+    archived_snapshot_id: int | None = None
+    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -367,12 +371,25 @@ def review_queue(
                 *(When(conditions[name], then=since[name]) for name in reached),
                 output_field=DateTimeField(),
             )
+        # The first citation of the claim whose page is gone and that has a pinned copy:
+        # read in the page's own query (subqueries), so the count of queries stays three.
+        gone = Evidence.objects.filter(
+            claim_id=OuterRef("pk"),
+            source_link__outcome__in=LinkOutcome.gone(),
+            pinned_snapshot__isnull=False,
+        ).order_by("pk")
         either = Q()
         for name in reached:
             either |= conditions[name]
         page_rows = (
             claims.filter(either)
-            .annotate(queue_rank=rank_expr, queue_since=since_expr)
+            .annotate(
+                queue_rank=rank_expr,
+                queue_since=since_expr,
+                archived_evidence=Subquery(gone.values("pk")[:1]),
+                archived_snapshot=Subquery(gone.values("pinned_snapshot_id")[:1]),
+                archived_at=Subquery(gone.values("pinned_snapshot__captured_at")[:1]),
+            )
             .order_by("queue_rank", F("queue_since").asc(nulls_last=True), "pk")
             .values_list(
                 "queue_rank",
@@ -382,10 +399,17 @@ def review_queue(
                 "quote",
                 "verdict",
                 "queue_since",
+                "archived_evidence",
+                "archived_snapshot",
+                "archived_at",
             )[skipped : skipped + page_size]
         )
         labels = dict(QUEUE_KINDS)
-        for queue_rank, pk, article, title, quote, verdict, at in page_rows:
+        for queue_rank, pk, article, title, quote, verdict, at, *archived in page_rows:
             name = QUEUE_KINDS[queue_rank][0]
-            rows.append(QueueRow(name, labels[name], pk, article, title, quote, verdict, at))
+            if name != QueueKind.EVIDENCE_BROKEN:
+                archived = [None, None, None]
+            rows.append(
+                QueueRow(name, labels[name], pk, article, title, quote, verdict, at, *archived)
+            )
     return ReviewQueue(rows, counts, page, page_size, total)

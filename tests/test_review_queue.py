@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations import services
-from annotations.models import Claim, Evidence, LinkOutcome, SourceLink, Verdict
+from annotations.models import Claim, Evidence, LinkOutcome, Snapshot, SourceLink, Verdict
 from annotations.selectors_review import QueueKind, review_queue
 
 K = QueueKind
@@ -288,3 +288,59 @@ def test_every_kinds_count_is_its_rows(one_of_each, claim_at, reviewer, other_an
     for kind, count in queue.counts.items():
         assert len(review_queue(kind=kind, page_size=1000).rows) == count, kind
     assert len(review_queue(page_size=1000).rows) == queue.total
+
+
+def pin_copy(evidence: Evidence, captured_at) -> Snapshot:
+    """The copy the citation was pinned to when it was cited (the row alone: the queue reads
+    rows, not files)."""
+    snapshot = Snapshot.objects.create(
+        source_link=evidence.source_link,
+        captured_at=captured_at,
+        url=evidence.url,
+        http_status=200,
+        content_type="text/html",
+        body_sha256="0" * 64,
+        size=10,
+        storage_key=f"{evidence.source_link_id}/copy-{evidence.pk}.warc.gz",
+        stored_bytes=100,
+        warc_record_id=f"<urn:uuid:{evidence.pk}>",
+    )
+    Evidence.objects.filter(pk=evidence.pk).update(pinned_snapshot=snapshot)
+    return snapshot
+
+
+@pytest.mark.parametrize("outcome", LinkOutcome.gone())
+def test_a_signed_off_claim_whose_page_is_gone_offers_its_archived_copy(
+    client, reviewer, one_of_each, outcome, django_assert_num_queries
+):
+    broken = one_of_each["broken"]
+    evidence = broken.evidence.get()
+    SourceLink.objects.filter(pk=evidence.source_link_id).update(outcome=outcome)
+    when = timezone.now() - timedelta(days=5)
+    snapshot = pin_copy(evidence, when)
+    # A changed (not gone) source with a pinned copy offers none: the page is still there.
+    changed = one_of_each["changed"].evidence.get()
+    pin_copy(changed, when)
+    with django_assert_num_queries(3):
+        rows = {row.claim_id: row for row in review_queue().rows}
+    assert (rows[broken.pk].archived_snapshot_id, rows[broken.pk].archived_evidence_id) == (
+        snapshot.pk,
+        evidence.pk,
+    )
+    assert rows[broken.pk].archived_at == snapshot.captured_at
+    assert rows[one_of_each["changed"].pk].archived_snapshot_id is None
+    client.force_login(reviewer)
+    html = client.get(reverse("admin:annotations_claim_review_queue")).content.decode()
+    link = reverse("archive-view", args=[snapshot.pk]) + f"?evidence={evidence.pk}"
+    assert f'href="{link}" class="archived-copy">archived copy from {when:%Y-%m-%d %H:%M}<' in html
+    assert html.count("archived copy from") == 1
+
+
+def test_a_blocked_link_or_one_without_a_copy_offers_none(one_of_each):
+    broken = one_of_each["broken"]
+    evidence = broken.evidence.get()
+    assert all(r.archived_snapshot_id is None for r in review_queue().rows)  # none archived
+    pin_copy(evidence, timezone.now())
+    SourceLink.objects.filter(pk=evidence.source_link_id).update(outcome=LinkOutcome.BLOCKED)
+    row = next(r for r in review_queue().rows if r.claim_id == broken.pk)
+    assert row.archived_snapshot_id is None

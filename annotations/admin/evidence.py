@@ -12,7 +12,7 @@ from django.utils.html import format_html_join
 from annotations import services
 from annotations.models import Claim, Evidence, LinkOutcome
 
-DEAD = {LinkOutcome.BROKEN, LinkOutcome.TIMEOUT, LinkOutcome.UNREACHABLE}
+DEAD = set(LinkOutcome.gone())
 
 
 class EvidenceInlineForm(forms.ModelForm):

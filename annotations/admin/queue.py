@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from annotations import selectors_review, services
+from annotations.linkcheck.archive import snapshot_archive_path
 from annotations.models import Article
 
 
@@ -70,6 +71,12 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
             "row": row,
             "annotator_url": annotator_url(row.article_id, row.claim_id),
             "admin_url": admin_claim_url(row.claim_id),
+            "archive_url": (
+                f"{snapshot_archive_path(row.archived_snapshot_id)}"
+                f"?evidence={row.archived_evidence_id}"
+                if row.archived_snapshot_id
+                else ""
+            ),
         }
         for row in queue.rows
     ]
