@@ -66,7 +66,9 @@ def fill(total: int, user_id: int) -> None:
 
     per_article = -(-total // ARTICLES)
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE annotations_evidence, annotations_historyentry, annotations_claim")
+        cur.execute(
+            "TRUNCATE annotations_evidence, annotations_historyentry, annotations_claim CASCADE"
+        )
         cur.execute("DELETE FROM annotations_article WHERE slug LIKE 'bench-%%'")
         cur.execute(
             """
@@ -86,25 +88,24 @@ def fill(total: int, user_id: int) -> None:
         )
         cur.execute(
             """
-            WITH spans AS (
-                SELECT a.id AS article_id, a.body, s.start, s.start + l.len AS "end",
-                       row_number() OVER (PARTITION BY a.id ORDER BY l.len, s.start) AS n
+            WITH chosen AS (
+                SELECT a.id AS article_id, a.body, s.start, s.start + 8 + n %% 40 AS "end"
                 FROM annotations_article a
-                CROSS JOIN generate_series(1, 40) l(len)
-                CROSS JOIN LATERAL generate_series(0, length(a.body) - l.len) s(start)
+                CROSS JOIN generate_series(0, %s - 1) n
+                CROSS JOIN LATERAL (
+                    SELECT (n * 37) %% (length(a.body) - 50) AS start
+                ) s
                 WHERE a.slug LIKE 'bench-%%'
-            ), chosen AS (
-                SELECT * FROM spans WHERE n <= %s
-                ORDER BY article_id, n LIMIT %s
+                ORDER BY a.id, n LIMIT %s
             )
             INSERT INTO annotations_claim
                 (article_id, start, "end", quote, prefix, suffix, is_orphaned, verdict,
                  rationale, created_by_id, updated_by_id, created_at, updated_at, version,
-                 signed_off_by_id, signed_off_at)
+                 signed_off_by_id, signed_off_at, in_disagreement)
             SELECT article_id, start, "end", substr(body, start + 1, "end" - start),
                    substr(body, greatest(start - 31, 1), least(start, 32)),
                    substr(body, "end" + 1, 32), false, 'verified',
-                   'Проверено по документам', %s, %s, now(), now(), 2, %s, now()
+                   'Проверено по документам', %s, %s, now(), now(), 2, %s, now(), false
             FROM chosen
             """,
             [per_article, total, user_id, user_id, user_id],
@@ -113,9 +114,10 @@ def fill(total: int, user_id: int) -> None:
             """
             INSERT INTO annotations_sourcelink (url, outcome, final_url, page_title,
                 content_type, text_sha256, error, created_at, redirect_chain, body_truncated,
-                body_sha256, host, attempts)
+                body_sha256, host, attempts, error_detail, wayback_status, wayback_url,
+                main_text_sha256, text_source)
             SELECT 'https://example.org/source/' || g, 'ok', '', '', '', '', '', now(),
-                   '[]'::jsonb, false, '', 'example.org', 1
+                   '[]'::jsonb, false, '', 'example.org', 1, '', '', '', '', ''
             FROM generate_series(1, 1000) g
             ON CONFLICT (url) DO NOTHING
             """
@@ -123,8 +125,9 @@ def fill(total: int, user_id: int) -> None:
         cur.execute(
             """
             INSERT INTO annotations_evidence (claim_id, source_link_id, url, title, excerpt,
-                note, stance, added_by_id, created_at, updated_at, cited_text_sha256)
-            SELECT c.id, l.id, l.url, 'Источник', '', '', 'supports', %s, now(), now(), ''
+                note, stance, added_by_id, created_at, updated_at, cited_text_sha256,
+                cited_main_text_sha256)
+            SELECT c.id, l.id, l.url, 'Источник', '', '', 'supports', %s, now(), now(), '', ''
             FROM annotations_claim c
             CROSS JOIN generate_series(0, 1) k
             JOIN annotations_sourcelink l
