@@ -551,6 +551,8 @@ def main() -> None:
             random.Random(round_).shuffle(order)  # interleaved, a different order each round
             for name in order:
                 results[name].append(runs[name]())
+                got = results[name][-1]
+                print(f"  {name:<16}{args.claims / got['seconds']:>10,.0f} rows/s", flush=True)
             print(f"round {round_ + 1} done, load average {load_average()}")
     finally:
         for server in servers.values():

@@ -4,11 +4,11 @@ A format module declares one ``ExportFormat`` next to its writer; ``registry.FOR
 lists them, and the API's view, parameter validation and OpenAPI schema read that list.
 """
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
 from django.conf import settings
 from django.db.models import QuerySet
 
@@ -102,8 +102,12 @@ TEXT = {"type": "string"}
 
 
 def dump(obj: Any) -> str:
-    """Compact JSON that keeps Cyrillic as it is (not ``\\u``-escaped)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON that keeps Cyrillic as it is (not ``\\u``-escaped).
+
+    orjson writes the same text as ``json.dumps(obj, ensure_ascii=False,
+    separators=(",", ":"))`` for the records here, several times faster.
+    """
+    return orjson.dumps(obj).decode()
 
 
 def json_array(chunks: Iterable[Iterable[str]]) -> Iterator[str]:

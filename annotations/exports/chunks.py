@@ -103,4 +103,5 @@ def sql_record_chunks(
         ids = [row["id"] for row in chunk]
         with connection.cursor() as cursor:
             cursor.execute(record.sql, {**params, "ids": ids})
-            yield [text for (text,) in cursor.fetchall()]
+            texts = dict(cursor.fetchall())
+        yield [texts[pk] for pk in ids]
