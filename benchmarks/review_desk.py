@@ -225,6 +225,7 @@ def main() -> None:
     from annotations.services import token_issue
 
     call_command("migrate", verbosity=0)
+    support.database_defaults()  # hand-written INSERTs meet new columns' defaults
     call_command("loaddata", str(ROOT / "fixtures/articles.json"), verbosity=0)
     reviewer = support.make_user("bench-reviewer", services.REVIEWER, is_staff=True)
     token = token_issue(user=reviewer)
