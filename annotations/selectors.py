@@ -283,6 +283,12 @@ def keyset_after(
         for earlier, value in zip(keyset[:i], values[:i], strict=True):
             step &= Q(**{earlier.name: value})
         condition |= step
+    if len(keyset) > 1 and values[0] is not None:
+        # Implied by the chain, but an index can start its scan here: without it PostgreSQL
+        # walked every earlier row again for each chunk of an export.
+        first = keyset[0]
+        bound = "lte" if first.descending != reverse else "gte"
+        condition &= Q(**{f"{first.name}__{bound}": values[0]})
     return queryset.filter(condition)
 
 
