@@ -81,7 +81,7 @@ class Gunicorn:
         }
         self.proc = subprocess.Popen(
             [
-                str(ROOT / ".venv/bin/gunicorn"),
+                str(Path(sys.executable).parent / "gunicorn"),
                 "-c",
                 "workbench/gunicorn.conf.py",
                 "workbench.wsgi",
