@@ -8,6 +8,7 @@ link checks have their own, sized to the fetch timeouts.
 """
 
 import logging
+from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -198,20 +199,29 @@ def run_export_job(job_id: int) -> str:
     return services.export_job_run(job_id).status
 
 
-def send_export_job(job_id: int) -> bool:
-    """Queue an export job; False when the broker cannot be reached (the caller says so)."""
-    app = run_export_job.app
+def _send_job(task: Any, job_id: int, what: str) -> bool:
+    """Queue one job's task, trying the broker once; False when it cannot be reached.
+
+    The job's row is already committed: its caller marks it failed rather than leave it
+    queued forever, and the request that asked for it is not held up by retries.
+    """
+    app = task.app
     try:
         if app.conf.task_always_eager:
-            run_export_job.apply_async(args=[job_id])
+            task.apply_async(args=[job_id])
             return True
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
-            run_export_job.apply_async(args=[job_id], connection=connection, retry=False)
+            task.apply_async(args=[job_id], connection=connection, retry=False)
     except Exception:
-        log.warning("Could not queue export job %s", job_id, exc_info=True)
+        log.warning("Could not queue %s %s", what, job_id, exc_info=True)
         return False
     return True
+
+
+def send_export_job(job_id: int) -> bool:
+    """Queue an export job; False when the broker cannot be reached (the caller says so)."""
+    return _send_job(run_export_job, job_id, "export job")
 
 
 @shared_task(ignore_result=True)
@@ -234,15 +244,4 @@ def fetch_article(job_id: int) -> str:
 
 def send_article_fetch(job_id: int) -> bool:
     """Queue a link to fetch; False when the broker cannot be reached (the caller says so)."""
-    app = fetch_article.app
-    try:
-        if app.conf.task_always_eager:
-            fetch_article.apply_async(args=[job_id])
-            return True
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0.2, interval_max=0.2)
-            fetch_article.apply_async(args=[job_id], connection=connection, retry=False)
-    except Exception:
-        log.warning("Could not queue article fetch %s", job_id, exc_info=True)
-        return False
-    return True
+    return _send_job(fetch_article, job_id, "article fetch")

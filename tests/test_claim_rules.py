@@ -149,6 +149,7 @@ def test_update_records_what_changed_and_bumps_the_version(ru_article, make_clai
     assert entry.changes == {
         "verdict": ["pending", "verified"],
         "rationale": ["", "Letter cited by WP."],
+        "rationale_language": ["", "en"],  # the language the rationale was written in
     }
 
 
