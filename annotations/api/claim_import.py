@@ -85,6 +85,11 @@ class RecordResultSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
+class FileNoticeSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.CharField()
+
+
 class ImportReportSerializer(serializers.Serializer):
     format = serializers.CharField()
     dry_run = serializers.BooleanField()
@@ -93,6 +98,7 @@ class ImportReportSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     file_error = serializers.CharField(allow_null=True)
     file_error_code = serializers.CharField(allow_null=True)
+    notices = FileNoticeSerializer(many=True)
     records = RecordResultSerializer(many=True)
     records_left_off = serializers.IntegerField()
 

@@ -117,6 +117,18 @@ class Unreadable:
 Record = ImportedClaim | Unreadable
 
 
+@dataclass
+class FileNotice:
+    """What the report should say about the file as a whole (not a record): e.g. that it is
+    one page of a longer W3C collection. A reader yields it among its records."""
+
+    message: str
+    code: str
+
+
+Item = Record | FileNotice
+
+
 class RecordShapeError(Exception):
     """Raised inside a reader for one record; the reader turns it into ``Unreadable``."""
 

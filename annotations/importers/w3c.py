@@ -13,9 +13,11 @@ import ijson
 
 from annotations.importers import (
     ArticleRef,
+    FileNotice,
     ImportedClaim,
     ImportedEvidence,
     ImportFileError,
+    Item,
     Record,
     RecordShapeError,
     Unreadable,
@@ -30,7 +32,14 @@ MSG_NO_ANNOTATIONS = (
     "The file is not a W3C AnnotationCollection, AnnotationPage or Annotation "
     "(no annotations found)."
 )
+MSG_MORE_PAGES = (
+    "This file is one page of a W3C collection{total}: the annotations after it are in the "
+    "page at {next}. Import that page too (each page is a file of its own; importing a page "
+    "again updates its claims instead of doubling them)."
+)
 ITEM_PREFIXES = {"first.items.item", "items.item", "item"}
+# Where a page links the one after it: the collection's embedded first page, or a page.
+NEXT_PREFIXES = {"first.next", "next", "first.next.id", "next.id"}
 # Top-level keys whose subtrees are the pages: not kept when building the top-level object.
 PAGE_KEYS = {"first", "items"}
 
@@ -132,9 +141,12 @@ def _record(data: Any, position: str) -> Record:
         return Unreadable(position, exc.message, exc.code)
 
 
-def read_w3c(stream: IO[bytes]) -> Iterator[Record]:
-    """Each annotation of the file, in file order."""
+def read_w3c(stream: IO[bytes]) -> Iterator[Item]:
+    """Each annotation of the file, in file order; then, when the file is a page with a
+    ``next``, a notice that the collection goes on there (a file is imported on its own, and
+    the desk does not fetch addresses a file names)."""
     count = 0
+    next_page = ""
     top: Any = None
     builder: Any = None
     top_builder = ijson.ObjectBuilder()
@@ -148,6 +160,8 @@ def read_w3c(stream: IO[bytes]) -> Iterator[Record]:
                     yield _record(builder.value, f"annotation {count}")
                     builder = None
                 continue
+            if prefix in NEXT_PREFIXES and event == "string":
+                next_page = value  # "next": "<url>", or "next": {"id": "<url>", …}
             if prefix in ITEM_PREFIXES and event == "start_map":
                 builder = ijson.ObjectBuilder()
                 builder.event(event, value)
@@ -165,6 +179,17 @@ def read_w3c(stream: IO[bytes]) -> Iterator[Record]:
     except ijson.JSONError as exc:
         raise ImportFileError(MSG_NOT_JSON.format(error=exc), code="not_json") from None
     top = getattr(top_builder, "value", None)
+    if next_page:
+        total = top.get("total") if isinstance(top, dict) else None
+        if isinstance(top, dict) and isinstance(top.get("partOf"), dict):
+            total = top["partOf"].get("total")
+        yield FileNotice(
+            MSG_MORE_PAGES.format(
+                total=f" of {total} annotations" if isinstance(total, int) else "",
+                next=next_page,
+            ),
+            code="more_pages",
+        )
     if count == 0:
         if isinstance(top, dict) and top.get("type") == "Annotation":
             yield _record(top, "annotation 1")

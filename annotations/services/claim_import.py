@@ -26,8 +26,10 @@ from django.utils import timezone
 
 from annotations import anchoring
 from annotations.importers import (
+    FileNotice,
     ImportedClaim,
     ImportFileError,
+    Item,
     Record,
     Unreadable,
 )
@@ -68,7 +70,7 @@ from annotations.services.evidence import normalise_url
 from annotations.services.history import record_history
 from annotations.services.roles import User, account, is_reviewer, require
 
-READERS: dict[str, Callable[[IO[bytes]], Iterator[Record]]] = {
+READERS: dict[str, Callable[[IO[bytes]], Iterator[Item]]] = {
     "json": read_json,
     "jsonl": read_jsonl,
     "w3c": read_w3c,
@@ -124,6 +126,8 @@ class ClaimImport:
     records_left_off: int = 0
     file_error: str = ""
     file_error_code: str = ""
+    # What the file says of itself that the importer should know (e.g. more pages elsewhere).
+    notices: list[FileNotice] = field(default_factory=list)
     written: bool = False
 
     @property
@@ -150,6 +154,7 @@ class ClaimImport:
             "counts": dict(self.counts),
             "file_error": self.file_error or None,
             "file_error_code": self.file_error_code or None,
+            "notices": [{"message": n.message, "code": n.code} for n in self.notices],
             "records": [r.as_dict() for r in self.records],
             "records_left_off": self.records_left_off,
         }
@@ -868,6 +873,15 @@ def _disagree(record: ImportedClaim) -> bool:
     return len(verdicts) > 1
 
 
+def _records(items: Iterable[Item], report: ClaimImport) -> Iterator[Record]:
+    """The records of a reader's items; its notices go into the report."""
+    for item in items:
+        if isinstance(item, FileNotice):
+            report.notices.append(item)
+        else:
+            yield item
+
+
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while chunk := list(islice(iterator, size)):
@@ -910,7 +924,8 @@ def claims_import(
             on_record=on_record,
         )
         try:
-            for chunk in _chunks(READERS[format](stream), settings.IMPORT_CHUNK_SIZE):
+            records = _records(READERS[format](stream), report)
+            for chunk in _chunks(records, settings.IMPORT_CHUNK_SIZE):
                 importer.run(chunk)
         except ImportFileError as exc:
             report.file_error, report.file_error_code = exc.message, exc.code

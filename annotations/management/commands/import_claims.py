@@ -66,6 +66,8 @@ class Command(BaseCommand):
             else ("written" if report.written else "nothing written")
         )
         self.stdout.write(f"{path.name} ({fmt}): {counts}; {verb}")
+        for notice in report.notices:
+            self.stdout.write(self.style.WARNING(f"{path.name}: {notice.message}"))
         if report.file_error:
             raise CommandError(f"{path.name}: {report.file_error}")
         if report.refused and not report.skip_refused and not report.dry_run:
