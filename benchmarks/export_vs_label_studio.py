@@ -30,6 +30,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import sqlite3
@@ -42,6 +43,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -120,6 +122,10 @@ def wait_port(port: int, seconds: float) -> bool:
     return False
 
 
+# A W3C page's link to the one after it, near the end of its body.
+NEXT_PAGE = re.compile(rb'"next":"([^"]+)"')
+
+
 def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[float, float, int, bytes]:
     """(seconds to the first body byte, total seconds, body bytes, last 4 KB) of one GET."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
@@ -151,14 +157,16 @@ def workbench_export(server: Gunicorn, fmt: str, token: str, claims: int) -> dic
     if fmt == "jsonl":  # the summary line proves the body is complete
         summary = json.loads(tail.rstrip(b"\n").rsplit(b"\n", 1)[-1])["export_summary"]
         assert summary["records"] == claims, summary
-    if fmt == "w3c":
-        pages = max(1, -(-claims // settings.W3C_PAGE_SIZE))
-        for page in range(2, pages + 1):
-            _, s, n, _ = fetch(
-                server.port, f"/api/v1/export/claims?format=w3c&page={page}", headers
+    if fmt == "w3c":  # follow each page's next (keyset positions), as a client does
+        pages, walked = max(1, -(-claims // settings.W3C_PAGE_SIZE)), 1
+        while found := NEXT_PAGE.search(tail):
+            _, s, n, tail = fetch(
+                server.port,
+                urlsplit(found[1].decode())._replace(scheme="", netloc="").geturl(),
+                headers,
             )
-            seconds += s
-            size += n
+            seconds, size, walked = seconds + s, size + n, walked + 1
+        assert walked == pages, (walked, pages)
     return {"ttfb": ttfb, "seconds": seconds, "bytes": size, "peak": server.peak_mb()}
 
 
