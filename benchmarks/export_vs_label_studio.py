@@ -138,7 +138,7 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[float, float, 
     size, tail = len(first), first
     while chunk := response.read1(1 << 20):
         size += len(chunk)
-        tail = chunk
+        tail = (tail + chunk)[-4096:]  # a last read may hold only the closing bytes
     total = time.perf_counter() - started
     conn.close()
     return ttfb, total, size, tail[-4096:]
@@ -561,7 +561,10 @@ def main() -> None:
             for name in order:
                 results[name].append(runs[name]())
                 got = results[name][-1]
-                print(f"  {name:<16}{args.claims / got['seconds']:>10,.0f} rows/s", flush=True)
+                peak = f"  peak {got['peak']:,.0f} MB" if "peak" in got else ""
+                print(
+                    f"  {name:<16}{args.claims / got['seconds']:>10,.0f} rows/s{peak}", flush=True
+                )
             print(f"round {round_ + 1} done, load average {load_average()}")
     finally:
         for server in servers.values():
