@@ -189,3 +189,42 @@ def test_a_bad_version_is_refused_with_its_field(desk, reviewer):
 
     assert not report.written and report.records[0].code == "record_shape"
     assert "assessments.version" in report.records[0].reason
+
+
+def test_a_decision_made_since_the_last_import_updates_the_claim(desk, reviewer):
+    data = records(export(reviewer, "format=jsonl"), "jsonl")
+    decided = next(r for r in data if r["decided_by"])
+    undecided = [{**r, "decided_by": None, "decided_at": None} for r in data]
+    empty_desk()
+    import_file(_dump(undecided, "jsonl"), "jsonl", reviewer)
+    claim = Claim.objects.get(quote=decided["quote"])
+    assert claim.decided_at is None
+
+    report = import_file(_dump(data, "jsonl"), "jsonl", reviewer)
+
+    assert report.counts["updated"] == 1 and report.counts["unchanged"] == 3, report.as_dict()
+    claim.refresh_from_db()
+    assert claim.decided_by == reviewer
+    assert (
+        records(export(reviewer, "format=jsonl"), "jsonl")[0]["decided_at"]
+        == (decided["decided_at"])
+    )
+    entry = HistoryEntry.objects.filter(claim=claim, action="updated").latest("id")
+    assert entry.changes["decided_by"] == [None, reviewer.pk]
+
+
+def test_a_sign_off_given_since_the_last_import_updates_the_claim(desk, reviewer):
+    """The update's history entry holds the times as text (a datetime there failed the write)."""
+    data = records(export(reviewer, "format=jsonl"), "jsonl")
+    signed = next(r for r in data if r["signed_off_by"])
+    unsigned = [{**r, "signed_off_by": None, "signed_off_at": None} for r in data]
+    empty_desk()
+    import_file(_dump(unsigned, "jsonl"), "jsonl", reviewer)
+
+    report = import_file(_dump(data, "jsonl"), "jsonl", reviewer)
+
+    assert report.counts["updated"] == 1, report.as_dict()
+    claim = Claim.objects.get(quote=signed["quote"])
+    assert claim.signed_off_by == reviewer
+    entry = HistoryEntry.objects.filter(claim=claim, action="updated").latest("id")
+    assert entry.changes["signed_off_at"] == [None, claim.signed_off_at.isoformat()]

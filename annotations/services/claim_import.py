@@ -14,6 +14,7 @@ import hashlib
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from itertools import islice
 from typing import IO, Any
@@ -842,8 +843,13 @@ class _Importer:
             Assessment.objects.filter(claim=claim, analyst_id=claim.created_by_id).update(
                 verdict=claim.verdict, rationale=claim.rationale
             )
+            # Times as text, as the services write them: the entry's changes are JSON.
+            logged = {
+                name: [v.isoformat() if isinstance(v, datetime) else v for v in pair]
+                for name, pair in changes.items()
+            }
             record_history(
-                claim=claim, action=HistoryEntry.Action.UPDATED, actor=self.actor, changes=changes
+                claim=claim, action=HistoryEntry.Action.UPDATED, actor=self.actor, changes=logged
             )
         sub = _Placed(**{**item.__dict__, "links": new_links})
         sub.record = ImportedClaim(**{**r.__dict__, "comments": new_comments})
