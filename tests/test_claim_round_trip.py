@@ -211,6 +211,10 @@ def test_a_decision_made_since_the_last_import_updates_the_claim(desk, reviewer)
     )
     entry = HistoryEntry.objects.filter(claim=claim, action="updated").latest("id")
     assert entry.changes["decided_by"] == [None, reviewer.pk]
+    # The decision is the desk's: the analysts' own assessments stay what the file says.
+    assert [(a.verdict, a.rationale) for a in claim.assessments.order_by("created_at", "id")] == [
+        (a["verdict"], a["rationale"]) for a in decided["assessments"]
+    ]
 
 
 def test_a_sign_off_given_since_the_last_import_updates_the_claim(desk, reviewer):

@@ -840,9 +840,10 @@ class _Importer:
             claim.version += 1
             claim.save()
             Claim.with_deleted.filter(pk=claim.pk).update(updated_at=r.updated_at or timezone.now())
-            Assessment.objects.filter(claim=claim, analyst_id=claim.created_by_id).update(
-                verdict=claim.verdict, rationale=claim.rationale
-            )
+            if r.assessments is None:  # the desk verdict is its author's, as at creation
+                Assessment.objects.filter(claim=claim, analyst_id=claim.created_by_id).update(
+                    verdict=claim.verdict, rationale=claim.rationale
+                )
             # Times as text, as the services write them: the entry's changes are JSON.
             logged = {
                 name: [v.isoformat() if isinstance(v, datetime) else v for v in pair]
