@@ -1,5 +1,6 @@
-"""json and jsonl: the claim records (``records.JSON_RECORD``: the claim record and its
-comments) as an array, or one a line."""
+"""json and jsonl: the claim records (``records.JSON_RECORD``: the claim record, the desk's
+state, assessments and comments; with ``history=true`` each claim's history too) as an
+array, or one a line."""
 
 import hashlib
 from collections.abc import Iterator
@@ -9,11 +10,12 @@ from django.db import connection
 
 from annotations.exports.base import TEXT, Export, ExportFormat, Param, dump, json_array
 from annotations.exports.chunks import sql_record_chunks
-from annotations.exports.records import JSON_RECORD
+from annotations.exports.records import JSON_HISTORY_RECORD, JSON_RECORD
 
 
 def record_chunks(export: Export) -> Iterator[list[str]]:
     """Claim records as JSON texts, per chunk; PostgreSQL builds them itself when it can."""
+    record = JSON_HISTORY_RECORD if export.params.get(WITH_HISTORY.name) else JSON_RECORD
     if connection.vendor == "postgresql":
         yield from export.counted(
             sql_record_chunks(
@@ -21,12 +23,12 @@ def record_chunks(export: Export) -> Iterator[list[str]]:
                 keyset=export.keyset,
                 chunk_size=settings.EXPORT_CHUNK_SIZE,
                 api_root=export.urls.root,
-                record=JSON_RECORD,
+                record=record,
             )
         )
         return
-    build = JSON_RECORD.builder(export.urls)
-    for chunk in export.chunks(record=JSON_RECORD):
+    build = record.builder(export.urls)
+    for chunk in export.chunks(record=record):
         yield [dump(build(row)) for row in chunk]
 
 
@@ -40,6 +42,14 @@ SUMMARY = Param(
     bool,
     'end with one line {"export_summary": {"records": N, "sha256": …}}: the count of record '
     "lines and the SHA-256 of every byte before this line, so that a cut download shows.",
+)
+
+
+WITH_HISTORY = Param(
+    "history",
+    bool,
+    "json and jsonl: each record carries the claim's history (subject, action, changes, actor, "
+    "at), oldest first, so that an import gives the claim back with its audit trail.",
 )
 
 
@@ -73,6 +83,7 @@ JSON = ExportFormat(
     write=write_json,
     description="an array of claim records",
     schema={"type": "array", "items": {"type": "object"}},
+    params=(WITH_HISTORY,),
 )
 JSONL = ExportFormat(
     name="jsonl",
@@ -81,5 +92,5 @@ JSONL = ExportFormat(
     write=write_jsonl,
     description="one claim record per line",
     schema=TEXT,
-    params=(SUMMARY,),
+    params=(SUMMARY, WITH_HISTORY),
 )

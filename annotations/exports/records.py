@@ -152,11 +152,48 @@ COMMENTS = Many(
     order=("created_at", "id"),
 )
 
+# The desk's working state behind its verdict, in json and jsonl only: what the import needs
+# to give back the same desk (CSV is the desk verdict for spreadsheets; the publishing
+# formats publish the verdict, not how it was reached). Exports list only the claims whose
+# judgments the reader may see (``selectors.claims_judged_visible_to``), so the other
+# analysts' assessments here are ones the reader may read on the claim's page too.
+DESK_STATE: tuple[Field, ...] = (
+    Col("rationale_language"),
+    Col("in_disagreement"),
+    user("decided_by"),
+    Col("decided_at"),
+    # Set when a change withdrew the sign-off (signed_off_by is null then).
+    Col("sign_off_withdrawn_at"),
+)
+ASSESSMENTS = Many(
+    "assessments",
+    (
+        user("analyst"),
+        Col("verdict"),
+        Col("rationale"),
+        Col("rationale_language"),
+        Col("version"),
+        Col("created_at"),
+        Col("updated_at"),
+    ),
+    order=("created_at", "id"),
+)
+# The claim's audit trail, with ``history=true``: a claim's history outgrows the claim
+# itself, and most consumers of an export do not want it.
+HISTORY_LIST = Many(
+    "history",
+    (Col("subject"), Col("action"), Col("changes"), user("actor"), Col("at")),
+    order=("at", "id"),
+)
+
 # Compiled at import: this module is imported once the models are loaded (from the API).
 RECORD = compile_record(Claim, CLAIM_RECORD)
 CSV_COLUMNS = RECORD.csv_columns
-# What json and jsonl write: the claim record and its discussion.
-JSON_RECORD = compile_record(Claim, (*CLAIM_RECORD, COMMENTS))
+# What json and jsonl write: the claim record, the desk's state, assessments and discussion.
+JSON_FIELDS: tuple[Field, ...] = (*CLAIM_RECORD, *DESK_STATE, ASSESSMENTS, COMMENTS)
+JSON_RECORD = compile_record(Claim, JSON_FIELDS)
+# The same with each claim's history (``history=true``): what a lossless round trip reads.
+JSON_HISTORY_RECORD = compile_record(Claim, (*JSON_FIELDS, HISTORY_LIST))
 
 
 def claim_record(row: Row, urls: Urls) -> Row:

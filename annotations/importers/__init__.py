@@ -61,6 +61,8 @@ class ImportedAssessment:
     analyst: str
     verdict: str
     rationale: str = ""
+    rationale_language: str = ""
+    version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -96,6 +98,13 @@ class ImportedClaim:
     updated_at: datetime | None = None
     signed_off_by: str | None = None
     signed_off_at: datetime | None = None
+    sign_off_withdrawn_at: datetime | None = None
+    # The desk's state behind its verdict (the desk's own json/jsonl carry it).
+    rationale_language: str = ""
+    in_disagreement: bool | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    version: int | None = None
     evidence: list[ImportedEvidence] = field(default_factory=list)
     comments: list[ImportedComment] = field(default_factory=list)
     assessments: list[ImportedAssessment] | None = None

@@ -1,8 +1,9 @@
 """The desk's own ``json`` (an array, read item by item with ijson) and ``jsonl`` exports.
 
 Records are ``records.JSON_RECORD``: the article by slug, source URL and text hash, the span
-with its context, the desk verdict, authors by username, timestamps, the sign-off, evidence and
-comments; ``assessments`` and ``history`` are read too where a record carries them.
+with its context, the desk verdict and the state behind it (rationale language, disagreement,
+decision, withdrawn sign-off), authors by username, timestamps, the sign-off, evidence,
+comments and assessments; ``history`` too where a record carries it (``history=true``).
 """
 
 from collections.abc import Iterator
@@ -69,6 +70,8 @@ def claim_from_record(data: Any, position: str) -> ImportedClaim:
                 analyst=username(item.get("analyst"), "assessments.analyst") or "",
                 verdict=need(item, "verdict", str, "assessments."),
                 rationale=optional(item, "rationale", str, ""),
+                rationale_language=optional(item, "rationale_language", str, ""),
+                version=_version(item, "assessments.version") or 1,
                 created_at=timestamp(item.get("created_at"), "assessments.created_at"),
                 updated_at=timestamp(item.get("updated_at"), "assessments.updated_at"),
             )
@@ -107,11 +110,27 @@ def claim_from_record(data: Any, position: str) -> ImportedClaim:
         updated_at=timestamp(data.get("updated_at"), "updated_at"),
         signed_off_by=signed_off_by,
         signed_off_at=timestamp(data.get("signed_off_at"), "signed_off_at"),
+        sign_off_withdrawn_at=timestamp(data.get("sign_off_withdrawn_at"), "sign_off_withdrawn_at"),
+        rationale_language=optional(data, "rationale_language", str, ""),
+        in_disagreement=optional(data, "in_disagreement", bool, None),
+        decided_by=username(data.get("decided_by"), "decided_by"),
+        decided_at=timestamp(data.get("decided_at"), "decided_at"),
+        version=_version(data, "version"),
         evidence=evidence,
         comments=comments,
         assessments=assessments,
         history=history,
     )
+
+
+def _version(data: dict[str, Any], name: str) -> int | None:
+    """A version (a positive integer) or None when the record gives none."""
+    value = data.get(name.rsplit(".", 1)[-1])
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RecordShapeError(f"«{name}» is not a positive integer: {value!r}")
+    return value
 
 
 def _record(data: Any, position: str) -> Record:

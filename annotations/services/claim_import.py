@@ -14,6 +14,7 @@ import hashlib
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from itertools import islice
 from typing import IO, Any
@@ -454,7 +455,7 @@ class _Importer:
                 MSG_DUPLICATE_SPAN.format(start=start, end=end) + other, ErrorCode.DUPLICATE_SPAN
             )
         users = {}
-        names = [record.created_by, record.updated_by, record.signed_off_by]
+        names = [record.created_by, record.updated_by, record.signed_off_by, record.decided_by]
         names += [item.added_by for item in record.evidence]
         names += [item.author for item in record.comments]
         names += [item.analyst for item in record.assessments or []]
@@ -510,6 +511,7 @@ class _Importer:
                     record.created_by,
                     record.updated_by,
                     record.signed_off_by,
+                    record.decided_by,
                     *(e.added_by for e in record.evidence),
                     *(c.author for c in record.comments),
                     *(a.analyst for a in record.assessments or []),
@@ -614,6 +616,7 @@ class _Importer:
         for item in items:
             r = item.record
             signed_off_at = r.signed_off_at if r.signed_off_by else None
+            decided_at = r.decided_at if r.decided_by else None
             claims.append(
                 Claim(
                     article=item.article,
@@ -624,13 +627,20 @@ class _Importer:
                     suffix=item.suffix,
                     verdict=item.verdict,
                     rationale=r.rationale,
+                    rationale_language=r.rationale_language,
                     created_by_id=self.user(r.created_by),
                     updated_by_id=self.user(r.updated_by or r.created_by),
                     signed_off_by_id=self.user(r.signed_off_by) if signed_off_at else None,
                     signed_off_at=signed_off_at,
+                    sign_off_withdrawn_at=None if signed_off_at else r.sign_off_withdrawn_at,
+                    decided_by_id=self.user(r.decided_by) if decided_at else None,
+                    decided_at=decided_at,
+                    version=r.version or 1,
                     external_source=r.external_source,
                     external_id=r.external_id,
-                    in_disagreement=_disagree(r),
+                    in_disagreement=(
+                        _disagree(r) if r.in_disagreement is None else r.in_disagreement
+                    ),
                 )
             )
         claims = Claim.objects.bulk_create(claims)
@@ -658,6 +668,7 @@ class _Importer:
                         analyst_id=claim.created_by_id,
                         verdict=claim.verdict,
                         rationale=claim.rationale,
+                        rationale_language=claim.rationale_language,
                         created_at=claim.created_at,
                         updated_at=claim.updated_at,
                     )
@@ -670,6 +681,8 @@ class _Importer:
                         analyst_id=item.users[a.analyst],
                         verdict=a.verdict if a.verdict in Verdict.values else Verdict.PENDING,
                         rationale=a.rationale,
+                        rationale_language=a.rationale_language,
+                        version=a.version,
                         created_at=a.created_at or claim.created_at,
                         updated_at=a.updated_at or a.created_at or claim.updated_at,
                     )
@@ -756,6 +769,11 @@ class _Importer:
                     )
                 )
                 stamps.append(h.at)
+            if item.record.history:
+                # The file's trail already tells who created the claim and when; an entry
+                # saying the importer created it would be false (the claim's external_source
+                # and external_id say it was imported).
+                continue
             rows.append(
                 HistoryEntry(
                     claim=claim,
@@ -800,6 +818,11 @@ class _Importer:
             "signed_off_by": signed_off_by,
             "signed_off_at": r.signed_off_at if signed_off_by else None,
         }
+        if r.decided_by:  # a file that names no decision leaves the desk's standing
+            values["decided_by"] = self.user(r.decided_by)
+            values["decided_at"] = r.decided_at
+        if r.rationale_language:
+            values["rationale_language"] = r.rationale_language
         changes: dict[str, list[Any]] = {}
         for name, value in values.items():
             current = getattr(claim, f"{name}_id" if name.endswith("_by") else name)
@@ -822,11 +845,17 @@ class _Importer:
             claim.version += 1
             claim.save()
             Claim.with_deleted.filter(pk=claim.pk).update(updated_at=r.updated_at or timezone.now())
-            Assessment.objects.filter(claim=claim, analyst_id=claim.created_by_id).update(
-                verdict=claim.verdict, rationale=claim.rationale
-            )
+            if r.assessments is None:  # the desk verdict is its author's, as at creation
+                Assessment.objects.filter(claim=claim, analyst_id=claim.created_by_id).update(
+                    verdict=claim.verdict, rationale=claim.rationale
+                )
+            # Times as text, as the services write them: the entry's changes are JSON.
+            logged = {
+                name: [v.isoformat() if isinstance(v, datetime) else v for v in pair]
+                for name, pair in changes.items()
+            }
             record_history(
-                claim=claim, action=HistoryEntry.Action.UPDATED, actor=self.actor, changes=changes
+                claim=claim, action=HistoryEntry.Action.UPDATED, actor=self.actor, changes=logged
             )
         sub = _Placed(**{**item.__dict__, "links": new_links})
         sub.record = ImportedClaim(**{**r.__dict__, "comments": new_comments})

@@ -6,6 +6,7 @@ admin), its ids filled with the claim, its evidence, the article and the source 
 route added later is walked too.
 """
 
+import json
 import re
 
 import pytest
@@ -78,7 +79,8 @@ def hidden(ru_article, analyst, other_analyst, reviewer):
         stance="refutes",
     )
     Comment.objects.create(claim=first, author=analyst, body=f"{MARKER} comment")
-    second = claim(SECOND, analyst, verdict="verified", rationale="plain")
+    # Overruled: her reasoning stays only in her assessment (and the history).
+    second = claim(SECOND, analyst, verdict="verified", rationale=f"{MARKER} overruled")
     services.claim_decide(
         claim=second, reviewer=reviewer, verdict="unsourced", reason=f"{MARKER} decision"
     )
@@ -127,11 +129,38 @@ def test_no_route_shows_another_analysts_hidden_judgment(other_analyst, hidden, 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_no_export_shows_hidden_judgments(other_analyst, hidden, fmt):
     api = client_for(other_analyst)
-    for query in ("", f"&article={hidden['article']}", "&verdict=disputed", "&signed_off=false"):
+    for query in (
+        "",
+        f"&article={hidden['article']}",
+        "&verdict=disputed",
+        "&signed_off=false",
+        "&history=true",
+    ):
         response = api.get(f"/api/v1/export/claims?format={fmt}{query}")
         assert response.status_code == 200
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert MARKER not in body.decode(), (fmt, query)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_once_he_submits_the_export_shows_the_other_assessments(other_analyst, hidden, fmt):
+    """The control of the test above: json and jsonl carry every analyst's assessment, so
+    only the blind rule kept them out."""
+    api = client_for(other_analyst)
+    put = api.put(
+        f"/api/v1/claims/{hidden['claim']}/assessment/", {"verdict": "verified"}, format="json"
+    )
+    assert put.status_code == 200
+    response = api.get(f"/api/v1/export/claims?format={fmt}")
+    text = b"".join(response.streaming_content).decode()
+    records = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
+    (record,) = [r for r in records if r["id"] == hidden["claim"]]
+    assert [(a["analyst"]["username"], a["rationale"]) for a in record["assessments"]] == [
+        ("olena", f"{MARKER} olena's reasoning"),
+        ("pavlo", ""),
+    ]
+    # Only that claim: the ones he has not judged stay out, with their assessments.
+    assert f"{MARKER} overruled" not in text and f"{MARKER} untouched" not in text
 
 
 def test_filters_do_not_answer_from_hidden_judgments(other_analyst, analyst, hidden):

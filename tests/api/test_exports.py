@@ -402,6 +402,7 @@ def queries_for(client, path) -> int:
         "/api/v1/claims/?page_size=1000&has_evidence=true&link_outcome=pending",
         "/api/v1/evidence/?page_size=1000",
         *(f"{EXPORT}?format={fmt}" for fmt in ("json", "jsonl", "csv", "w3c", "claimreview")),
+        f"{EXPORT}?format=jsonl&history=true",
     ],
 )
 def test_query_count_does_not_grow(reviewer_api, ru_article, analyst, settings, path):
@@ -419,17 +420,19 @@ def test_query_count_does_not_grow(reviewer_api, ru_article, analyst, settings, 
     assert small == large, (small, large)
 
 
-def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings):
-    """With chunks of 500: per full chunk two queries on PostgreSQL (keys, records) and three
-    elsewhere (claims, evidence, comments), and one to end."""
+@pytest.mark.parametrize("query, lists", [("", 3), ("&history=true", 4)])
+def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings, query, lists):
+    """With chunks of 500: per full chunk two queries on PostgreSQL (keys, records) and one
+    per list besides the claims elsewhere (evidence, assessments, comments, and history when
+    asked for), and one to end."""
     settings.EXPORT_CHUNK_SIZE = 500
     bulk_claims(ru_article, 10, analyst)
-    small = queries_for(reviewer_api, f"{EXPORT}?format=jsonl")
+    small = queries_for(reviewer_api, f"{EXPORT}?format=jsonl{query}")
     Claim.objects.all().delete()
     bulk_claims(ru_article, 1000, analyst)
     assert Claim.objects.count() == 1000
-    large = queries_for(reviewer_api, f"{EXPORT}?format=jsonl")
-    per_chunk = 2 if connection.vendor == "postgresql" else 3
+    large = queries_for(reviewer_api, f"{EXPORT}?format=jsonl{query}")
+    per_chunk = 2 if connection.vendor == "postgresql" else 1 + lists
     assert large == small + per_chunk + 1, (small, large)
 
 
@@ -452,7 +455,7 @@ def _pairs(text: str):
 
 @pytest.mark.parametrize("ordering", ["id", "position", "-updated_at"])
 def test_postgres_builds_the_same_records(
-    reviewer_api, desk, analyst, reviewer, ru_article, make_claim, ordering
+    reviewer_api, desk, analyst, other_analyst, reviewer, ru_article, make_claim, ordering
 ):
     """On PostgreSQL json/jsonl are built by the database: they must equal the Python records,
     key order included, for every kind of value the record holds."""
@@ -463,7 +466,7 @@ def test_postgres_builds_the_same_records(
     from annotations import selectors
     from annotations.exports import chunks
     from annotations.exports.fields import Urls
-    from annotations.exports.records import JSON_RECORD, RECORD
+    from annotations.exports.records import JSON_HISTORY_RECORD, JSON_RECORD, RECORD
     from annotations.models import Comment, SourceLink
     from tests import support
 
@@ -494,9 +497,16 @@ def test_postgres_builds_the_same_records(
     Comment.objects.filter(body="No mentions.").update(
         created_at=datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
     )
+    # The desk's state: analysts who disagree, a reviewer's decision (which withdraws the
+    # sign-off), rationale languages; and the history these write.
+    services.assessment_submit(
+        claim=desk["uk"], analyst=analyst, verdict="disputed", rationale="Да 🙂"
+    )
+    services.assessment_submit(claim=desk["uk"], analyst=other_analyst, verdict="verified")
+    services.claim_decide(claim=desk["uk"], reviewer=reviewer, verdict="unsourced", reason="Нет")
     urls = Urls("http://testserver/api/v1/")
     keyset = selectors.CLAIM_ORDERINGS[ordering]
-    for record in (RECORD, JSON_RECORD):
+    for record in (RECORD, JSON_RECORD, JSON_HISTORY_RECORD):
         from_sql = [
             _pairs(text)
             for chunk in chunks.sql_record_chunks(
@@ -527,6 +537,14 @@ def test_postgres_builds_the_same_records(
     link = records[desk["ru"].pk]["evidence"][1]["link"]
     assert link["text_changed_at"] == "2025-03-04T05:06:07.000001Z"
     assert link["http_status"] == 404 and link["error"] == "HTTP 404 «нет»"
+    uk = dict(from_sql[[r[0][1] for r in from_sql].index(desk["uk"].pk)])
+    assert dict(uk["decided_by"])["username"] == reviewer.username
+    assert [dict(dict(a)["analyst"])["username"] for a in uk["assessments"]] == [
+        "pavlo",
+        "olena",
+    ]
+    changes = [dict(h)["changes"] for h in uk["history"]]
+    assert any(dict(c).get("decided_by") == [None, reviewer.pk] for c in changes)
 
 
 def test_each_format_is_sent_as_registered(reviewer_api, desk):
@@ -588,6 +606,62 @@ def test_json_records_carry_the_discussion(reviewer_api, desk, analyst, other_an
     assert by_id[desk["uk"].pk]["comments"] == []
     csv_text = fetch(reviewer_api, "format=csv")[1].decode()
     assert "Ask @pavlo" not in csv_text
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_records_carry_the_desk_state_and_history_when_asked(
+    reviewer_api, desk, analyst, other_analyst, reviewer, fmt
+):
+    """What the import needs to give the desk back: the assessments, the decision, the
+    rationale languages, a withdrawn sign-off; the history with ``history=true`` only."""
+    services.assessment_submit(
+        claim=desk["ru"], analyst=other_analyst, verdict="verified", rationale="Так 🙂"
+    )
+    services.claim_decide(claim=desk["ru"], reviewer=reviewer, verdict="unsourced", reason="Ні")
+
+    def records(query: str) -> dict[int, dict]:
+        text = fetch(reviewer_api, f"format={fmt}{query}")[1].decode()
+        found = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
+        return {r["id"]: r for r in found}
+
+    ru = Claim.objects.get(pk=desk["ru"].pk)
+    record = records("")[ru.pk]
+    assert record["rationale"] == "Ні" and record["rationale_language"] == "en"
+    assert record["in_disagreement"] is False
+    assert record["decided_by"] == {"id": reviewer.pk, "username": reviewer.username}
+    assert record["decided_at"] == iso(ru.decided_at)
+    assert record["signed_off_by"] is None
+    assert record["sign_off_withdrawn_at"] == iso(ru.sign_off_withdrawn_at)
+    assessments = list(ru.assessments.order_by("created_at", "id"))
+    assert record["assessments"] == [
+        {
+            "analyst": {"id": a.analyst_id, "username": a.analyst.username},
+            "verdict": a.verdict,
+            "rationale": a.rationale,
+            "rationale_language": a.rationale_language,
+            "version": a.version,
+            "created_at": iso(a.created_at),
+            "updated_at": iso(a.updated_at),
+        }
+        for a in assessments
+    ]
+    assert [a["rationale"] for a in record["assessments"]] == [
+        "Документы не подтверждают «просьбу».",
+        "Так 🙂",
+    ]
+    assert "history" not in record
+    with_history = records("&history=true")[ru.pk]
+    entries = list(ru.history.order_by("at", "id"))
+    assert [h["action"] for h in with_history["history"]] == [h.action for h in entries]
+    assert with_history["history"][-1] == {
+        "subject": "claim",
+        "action": "decided",
+        "changes": entries[-1].changes,
+        "actor": {"id": reviewer.pk, "username": reviewer.username},
+        "at": iso(entries[-1].at),
+    }
+    assert {k: v for k, v in with_history.items() if k != "history"} == record
+    assert records("")[desk["uk"].pk]["decided_by"] is None
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
