@@ -419,17 +419,19 @@ def test_query_count_does_not_grow(reviewer_api, ru_article, analyst, settings, 
     assert small == large, (small, large)
 
 
-def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings):
-    """With chunks of 500: per full chunk two queries on PostgreSQL (keys, records) and three
-    elsewhere (claims, evidence, comments), and one to end."""
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings, fmt):
+    """With chunks of 500, per full chunk: on PostgreSQL two queries (keys, then the records
+    or the CSV rows' ``COPY``); elsewhere one per part read (claims, evidence, and comments
+    for jsonl); and one to end."""
     settings.EXPORT_CHUNK_SIZE = 500
     bulk_claims(ru_article, 10, analyst)
-    small = queries_for(reviewer_api, f"{EXPORT}?format=jsonl")
+    small = queries_for(reviewer_api, f"{EXPORT}?format={fmt}")
     Claim.objects.all().delete()
     bulk_claims(ru_article, 1000, analyst)
     assert Claim.objects.count() == 1000
-    large = queries_for(reviewer_api, f"{EXPORT}?format=jsonl")
-    per_chunk = 2 if connection.vendor == "postgresql" else 3
+    large = queries_for(reviewer_api, f"{EXPORT}?format={fmt}")
+    per_chunk = {"jsonl": 3, "csv": 2}[fmt] if connection.vendor != "postgresql" else 2
     assert large == small + per_chunk + 1, (small, large)
 
 
