@@ -1,5 +1,10 @@
 """csv: one row per claim, its columns (``records.CSV_COLUMNS``) taken from the record.
 
+On PostgreSQL the rows come from ``COPY ... TO STDOUT`` (``chunks.csv_copy_chunks``); on
+other databases Python's ``csv.writer`` writes them, byte for byte the same (the tests
+compare both on the same data). Lines end in LF, not CRLF: ``COPY`` cannot write CRLF, and
+every CSV reader takes LF. A cell holding a line break, quote or comma is quoted.
+
 Two modes (``csv=``): ``raw``, the default, writes every value as it is, so a program reads
 back exactly what the desk holds; ``excel`` is for opening in a spreadsheet: a text cell
 that a spreadsheet would run as a formula gets a leading ``'`` (which cannot be told apart
@@ -7,15 +12,17 @@ from a real one afterwards, hence not the default) and the file starts with a BO
 """
 
 import csv
-import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
+
 from annotations.exports.base import TEXT, Export, ExportFormat, Param
+from annotations.exports.chunks import csv_copy_chunks
+from annotations.exports.fields import FORMULA_START
 from annotations.exports.records import CSV_COLUMNS, RECORD
 
-# Cells starting with these are formulas to a spreadsheet; a leading apostrophe keeps them text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RAW, EXCEL = "raw", "excel"
 MODE = Param(
     "csv",
@@ -28,27 +35,65 @@ MODE = Param(
 
 def excel_cell(value: Any) -> Any:
     """A cell a spreadsheet would run as a formula, kept as text (``csv=excel`` only)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+class _LfRows:
+    """The file ``csv.writer`` writes to: its rows, each ending in LF.
+
+    The writer quotes a cell holding a CR only when CR is part of its line terminator, so
+    it writes CRLF, and each row (one ``write`` per row) loses its CR here.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[str] = []
+
+    def write(self, row: str) -> None:
+        self.rows.append(row[:-2] + "\n")
+
+    def text(self, rows: Iterable[Iterable[Any]]) -> str:
+        """The CSV text of ``rows``."""
+        self.rows.clear()
+        csv.writer(self, lineterminator="\r\n").writerows(rows)
+        return "".join(self.rows)
 
 
 def write_csv(export: Export) -> Iterator[str]:
     """One row per claim, UTF-8; ``bom`` (or ``csv=excel``) prepends U+FEFF for Excel."""
     excel = export.params.get(MODE.name) == EXCEL
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    yield ("\ufeff" if export.params.get("bom") or excel else "") + buffer.getvalue()
+    bom = "\ufeff" if export.params.get("bom") or excel else ""
+    yield bom + _LfRows().text([CSV_COLUMNS])
+    if connection.vendor == "postgresql":
+        yield from copy_rows(export, excel=excel)
+    else:
+        yield from python_rows(export, excel=excel)
+
+
+def copy_rows(export: Export, *, excel: bool) -> Iterator[str]:
+    """The rows, chunk by chunk, as PostgreSQL's ``COPY`` writes them."""
+    for count, text in csv_copy_chunks(
+        export.claims,
+        keyset=export.keyset,
+        chunk_size=settings.EXPORT_CHUNK_SIZE,
+        api_root=export.urls.root,
+        excel=excel,
+    ):
+        if export.progress is not None:
+            export.progress(count)
+        yield text
+
+
+def python_rows(export: Export, *, excel: bool) -> Iterator[str]:
+    """The same rows, chunk by chunk, written by ``csv.writer`` (any database)."""
+    rows = _LfRows()
     cells = RECORD.csv_cells(export.urls)
     for chunk in export.chunks():
-        buffer.seek(0)
-        buffer.truncate()
         if excel:
-            writer.writerows([excel_cell(value) for value in cells(row)] for row in chunk)
+            yield rows.text([excel_cell(value) for value in cells(row)] for row in chunk)
         else:
-            writer.writerows(cells(row) for row in chunk)
-        yield buffer.getvalue()
+            yield rows.text(cells(row) for row in chunk)
 
 
 CSV = ExportFormat(
@@ -56,7 +101,7 @@ CSV = ExportFormat(
     content_type="text/csv; charset=utf-8",
     extension="csv",
     write=write_csv,
-    description="one row per claim",
+    description="one row per claim, lines ending in LF",
     schema=TEXT,
     params=(
         MODE,

@@ -5,15 +5,17 @@ A record is a tuple of fields: ``Col`` (a model column), ``ApiUrl``, ``ArchiveUr
 object, null when one is empty), ``Many`` (a reverse relation, as a list; a record may hold
 several) and, inside a list's items, ``Names`` (a many-to-many as sorted names).
 ``compile_record`` walks it against the models and returns a ``Record``: the ``values()``
-paths to read, the Python builder, the CSV columns and cells, and the PostgreSQL query that
-builds the same JSON. How a value is written follows from its model field: timestamps in
-ISO 8601 UTC with a ``Z``, dates as ``YYYY-MM-DD``, CSV booleans as ``true``/``false``.
+paths to read, the Python builder, the CSV columns and cells, the PostgreSQL query that
+builds the same JSON, and the ``COPY`` that writes the same CSV rows. How a value is written
+follows from its model field: timestamps in ISO 8601 UTC with a ``Z``, dates as
+``YYYY-MM-DD``, CSV booleans as ``true``/``false``.
 """
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from operator import itemgetter
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -120,13 +122,42 @@ class One:
 
 
 @dataclass(frozen=True)
+class Count:
+    """CSV: the number of the list's items."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Spaced:
+    """CSV: one column of the list's items, space-separated in the list's order (for values
+    that hold no space, such as URLs, which the service refuses with one, and choices)."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class JsonItems:
+    """CSV: the list's items as one JSON array of ``{key: item[path]}`` objects, written as
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes it (a cell holds any
+    text, so the values survive as they are). ``keys``: (key, ``values()`` path) pairs."""
+
+    name: str
+    keys: tuple[tuple[str, str], ...]
+
+
+Summary = Count | Spaced | JsonItems
+
+
+@dataclass(frozen=True)
 class Many:
     """A reverse relation as a list in ``order``; CSV shows ``summaries`` of it instead."""
 
     key: str
     fields: tuple["Field", ...]
     order: tuple[str, ...]
-    summaries: tuple[tuple[str, Callable[[list[Row]], Any]], ...] = ()
+    summaries: tuple[Summary, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,11 +185,6 @@ Field = Col | ApiUrl | ArchiveUrl | IsSet | One | Group | Many | Names
 def user(key: str, *, csv: bool = True) -> One:
     """``{id, username}`` of a user; in CSV, the username under the key's name."""
     return One(key, (Col("id", csv=False), Col("username", csv=key if csv else False)))
-
-
-def spaced(path: str) -> Callable[[list[Row]], str]:
-    # URLs cannot contain spaces (the service refuses them), so a space separates them.
-    return lambda items: " ".join(item[path] for item in items)
 
 
 # --- What the declaration compiles to
@@ -195,6 +221,65 @@ def _py_value(path: str, internal_type: str) -> tuple[Maker, Maker]:
     return (lambda urls: plain), (lambda urls: plain)
 
 
+# The kinds of column a CSV cell is written from, as PostgreSQL writes them (``_pg_cell``).
+_TEXT_KINDS = ("CharField", "TextField", "URLField", "SlugField", "EmailField")
+_INTEGER_KINDS = (
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+    "ForeignKey",
+    "OneToOneField",
+)
+# Cells starting with these are formulas to a spreadsheet (``csv=excel`` escapes them).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _pg_cell(column: str, internal_type: str) -> tuple[str, bool]:
+    """(SQL, whether ``csv=excel`` can escape it) of a column's CSV cell.
+
+    Only text can start with a formula character: a timestamp starts with a digit, a
+    boolean is ``true`` or ``false``, and Python's escape leaves numbers alone.
+
+    ``COPY`` writes NULL as an empty cell but ``''`` as ``""``, where Python's csv writes both
+    empty: ``NULLIF`` turns ``''`` into NULL, so both paths write the same bytes.
+    """
+    if internal_type in ("DateTimeField", "DateField"):
+        return _pg_value(column, internal_type), False
+    if internal_type == "BooleanField":
+        return f"CASE WHEN {column} THEN 'true' ELSE 'false' END", False
+    if internal_type in _TEXT_KINDS:
+        return f"NULLIF({column}, '')", True
+    if internal_type in _INTEGER_KINDS:
+        return column, False
+    raise ValueError(f"{column}: no CSV cell for a {internal_type} in SQL")
+
+
+def _given(sql: str, *, escapable: bool) -> Callable[[], tuple[str, bool]]:
+    return lambda: (sql, escapable)
+
+
+def _sql_text(text: str) -> str:
+    """A string literal in the export's SQL (``%`` doubled: the query takes parameters)."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One CSV column: its name, its Python cell maker, and the same cell in SQL
+    (``escapable``: it can start with a formula character, see ``_pg_cell``)."""
+
+    name: str
+    make: Maker
+    sql: str
+    escapable: bool
+
+
 @dataclass
 class _Part:
     """One JSON object of the record: its keys with their Python getters and SQL values.
@@ -207,9 +292,13 @@ class _Part:
     joins: list[str] = field(default_factory=list)
     items: list[tuple[str, Maker]] = field(default_factory=list)
     sql: list[tuple[str, str]] = field(default_factory=list)
-    csv: list[tuple[str, Maker]] = field(default_factory=list)
+    csv: list[_Cell] = field(default_factory=list)
     # Names fields: (key, values() path); the chunk reader gathers them into row[key].
     names: list[tuple[str, str]] = field(default_factory=list)
+    # Each column read: values() path -> (SQL column, internal type, record maker).
+    columns: dict[str, tuple[str, str, Maker]] = field(default_factory=dict)
+    # The CSV query's joins that the JSON query has no use for (the lists' summaries).
+    csv_joins: list[str] = field(default_factory=list)
 
     def read(self, path: str) -> None:
         if path not in self.paths:
@@ -219,11 +308,14 @@ class _Part:
         self.items.append((key, make))
         self.sql.append((key, sql))
 
-    def add_csv(self, item: Col | ApiUrl, make: Maker) -> None:
-        """A CSV column for ``item``, named by its ``csv`` (True: its key; False: none)."""
+    def add_csv(
+        self, item: Col | ApiUrl, make: Maker, cell: Callable[[], tuple[str, bool]]
+    ) -> None:
+        """A CSV column for ``item``, named by its ``csv`` (True: its key; False: none);
+        ``cell``: its SQL and whether ``csv=excel`` can escape it."""
         name = item.key if item.csv is True else item.csv
         if name:
-            self.csv.append((str(name), make))
+            self.csv.append(_Cell(str(name), make, *cell()))
 
     def bind(self, urls: Urls) -> Callable[[Row], Row]:
         items = [(key, make(urls)) for key, make in self.items]
@@ -256,7 +348,7 @@ class Record:
 
     @property
     def csv_columns(self) -> list[str]:
-        return [name for name, _ in self.main.csv]
+        return [cell.name for cell in self.main.csv]
 
     def builder(self, urls: Urls) -> Callable[[Row], Row]:
         """The record of a claim row (``row[key]``: the rows of each list), for one export."""
@@ -264,8 +356,38 @@ class Record:
 
     def csv_cells(self, urls: Urls) -> Callable[[Row], list[Any]]:
         """The CSV cells of a claim row, in ``csv_columns`` order, for one export."""
-        getters = [make(urls) for _, make in self.main.csv]
+        getters = [cell.make(urls) for cell in self.main.csv]
         return lambda row: [get(row) for get in getters]
+
+    def csv_sql(self, *, excel: bool = False) -> str:
+        """``COPY`` of the CSV rows of the ids in ``%(ids)s``, in that order, as the Python
+        path writes them (``csv_cells`` through ``csv.writer``, lines ending in LF).
+
+        ``excel``: a text cell starting with one of ``FORMULA_START`` gets a leading ``'``,
+        as ``csv_table.excel_cell`` does. The rows come in the order of the ids (``WITH
+        ORDINALITY``), so the chunk's keyset order holds without writing it again in SQL.
+        """
+        starts = ", ".join(
+            _sql_text(c) if c.isprintable() else f"chr({ord(c)})" for c in FORMULA_START
+        )
+        apostrophe = _sql_text("'")
+        cells = []
+        for cell in self.main.csv:
+            sql = cell.sql
+            if excel and cell.escapable:
+                sql = (
+                    f"CASE WHEN left({sql}, 1) IN ({starts})"
+                    f" THEN {apostrophe} || {sql} ELSE {sql} END"
+                )
+            cells.append(sql)
+        table = self.model._meta.db_table
+        return (
+            "COPY (SELECT " + ",\n  ".join(cells) + "\n"
+            'FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS "keys"("id", "n")\n'
+            f'JOIN "{table}" {self.alias} ON {self.alias}."id" = "keys"."id"\n'
+            + "\n".join([*self.main.joins, *self.main.csv_joins])
+            + '\nORDER BY "keys"."n") TO STDOUT WITH (FORMAT csv)'
+        )
 
     @cached_property
     def sql(self) -> str:
@@ -304,17 +426,21 @@ def _compile(
             path = prefix + item.field_name
             part.read(path)
             get, cell = _py_value(path, kind)
-            part.add(item.key, get, _pg_value(f'{alias}."{column_name(model_field)}"', kind))
+            column = f'{alias}."{column_name(model_field)}"'
+            part.columns[path] = (column, kind, get)
+            part.add(item.key, get, _pg_value(column, kind))
             if csv:
-                part.add_csv(item, cell)
+                part.add_csv(item, cell, partial(_pg_cell, column, kind))
         elif isinstance(item, ApiUrl):
             path = prefix + "id"
             part.read(path)
             base = f"{item.collection}/"
             get = _url_maker(base, path)
-            part.add(item.key, get, f"%(root)s || '{base}' || {alias}.\"id\" || '/'")
+            url = f"%(root)s || '{base}' || {alias}.\"id\" || '/'"
+            part.add(item.key, get, url)
             if csv:
-                part.add_csv(item, get)
+                # Never a formula: the address starts with the API root's scheme.
+                part.add_csv(item, get, _given(url, escapable=False))
         elif isinstance(item, ArchiveUrl):
             path = prefix + "id"
             part.read(path)
@@ -359,7 +485,7 @@ def _compile_one(
         f' ON {sub_alias}."{column_name(relation.target_field)}"'
         f' = {alias}."{column_name(relation)}"'
     )
-    nested = _Part(paths=part.paths, joins=part.joins)
+    nested = _Part(paths=part.paths, joins=part.joins, columns=part.columns)
     _compile(
         item.fields, nested, target, prefix=sub_prefix, alias=sub_alias, csv=csv, record=record
     )
@@ -388,7 +514,7 @@ def _compile_group(
         prefix = f"{prefix}{relation.name}__"
         if not any(f'"{model._meta.db_table}" {alias} ' in join for join in part.joins):
             raise ValueError(f"{item.key}: join {item.relation} with a One before the Group")
-    nested = _Part(paths=part.paths, joins=part.joins)
+    nested = _Part(paths=part.paths, joins=part.joins, columns=part.columns)
     _compile(item.fields, nested, model, prefix=prefix, alias=alias, csv=False, record=record)
     present = column_field(model, item.present)
     column = f'{alias}."{column_name(present)}"'
@@ -424,11 +550,73 @@ def _compile_many(
         f'WHERE {sub_alias}."{column_name(fk)}" = {alias}."id"'
     )
     part.add(item.key, _many_maker(item.key, many), f"COALESCE(({subquery}), '[]'::json)")
-    for name, summary in item.summaries:
-        part.csv.append((name, _summary_maker(item.key, summary)))
+    if item.summaries:
+        _compile_summaries(item, many, part, target, fk=column_name(fk), alias=alias, order=order)
     record.setdefault("lists", []).append(
         RecordList(key=item.key, model=target, fk=fk.attname, order=item.order, part=many)
     )
+
+
+def _compile_summaries(
+    item: Many, many: _Part, part: _Part, target: type[Model], *, fk: str, alias: str, order: str
+) -> None:
+    """The list's CSV summaries: in Python from the rows read, in SQL as the aggregates of one
+    lateral subquery per claim (one scan of its items for every summary)."""
+    summary_alias = _alias(f"{item.key}__summary")
+    aggregates = []
+    for number, summary in enumerate(item.summaries):
+        if isinstance(summary, Count):
+            sql, escapable = "count(*)", False
+        elif isinstance(summary, Spaced):
+            column, _, _ = _list_column(item, many, summary.path)
+            sql, escapable = f"NULLIF(string_agg({column}, ' ' ORDER BY {order}), '')", True
+        elif isinstance(summary, JsonItems):
+            # Starts with "[" (a formula never does), as the Python cell does.
+            sql, escapable = _json_items_sql(item, many, summary, order), False
+        else:
+            raise TypeError(f"not a list summary: {summary!r}")
+        aggregates.append(f'{sql} AS "{number}"')
+        maker = _summary_maker(item.key, summary, many)
+        part.csv.append(_Cell(summary.name, maker, f'{summary_alias}."{number}"', escapable))
+    sub_alias = _alias(item.key)
+    joins = _joins_used(many.joins, " ".join(aggregates))
+    part.csv_joins.append(
+        f"CROSS JOIN LATERAL (SELECT {', '.join(aggregates)} "
+        f'FROM "{target._meta.db_table}" {sub_alias} {" ".join(joins)} '
+        f'WHERE {sub_alias}."{fk}" = {alias}."id") {summary_alias}'
+    )
+
+
+def _joins_used(joins: list[str], sql: str) -> list[str]:
+    """The joins whose alias ``sql`` (or a join kept after it) names. Leaving out the others
+    changes no row: a plain ``JOIN`` is only compiled for a foreign key that cannot be null."""
+    kept: list[str] = []
+    for join in reversed(joins):
+        alias = join.partition('" "')[2].partition('"')[0]
+        if f'"{alias}".' in sql or any(f'"{alias}".' in later for later in kept):
+            kept.insert(0, join)
+    return kept
+
+
+def _json_items_sql(item: Many, many: _Part, summary: JsonItems, order: str) -> str:
+    """The JSON array built as text, so that it is what ``json.dumps`` writes, byte for byte:
+    ``json_build_object`` would write ``{"key" : value, ...}``, but ``to_json`` of one value
+    escapes a string as ``json.dumps(ensure_ascii=False)`` does (the named escapes, other
+    control characters as lower-case ``\\u00xx``, the rest as it is)."""
+    pairs = []
+    for index, (key, path) in enumerate(summary.keys):
+        column, kind, _ = _list_column(item, many, path)
+        name = ("{" if index == 0 else ",") + json.dumps(key, ensure_ascii=False) + ":"
+        value = f"COALESCE(to_json({_pg_value(column, kind)})::text, 'null')"
+        pairs.append(f"{_sql_text(name)} || {value}")
+    obj = " || ".join(pairs) + " || '}'" if pairs else "'{}'"
+    return f"COALESCE('[' || string_agg({obj}, ',' ORDER BY {order}) || ']', '[]')"
+
+
+def _list_column(item: Many, many: _Part, path: str) -> tuple[str, str, Maker]:
+    if path not in many.columns:
+        raise ValueError(f"{item.key}: a summary of {path}, which the list does not read")
+    return many.columns[path]
 
 
 def _compile_names(item: Names, part: _Part, model: type[Model], *, alias: str) -> None:
@@ -496,8 +684,23 @@ def _many_maker(key: str, many: _Part) -> Maker:
     return make
 
 
-def _summary_maker(key: str, summary: Callable[[list[Row]], Any]) -> Maker:
-    return lambda urls: lambda row: summary(row[key])
+def _summary_maker(key: str, summary: Summary, many: _Part) -> Maker:
+    if isinstance(summary, Count):
+        return lambda urls: lambda row: len(row[key])
+    if isinstance(summary, Spaced):
+        path = summary.path
+        return lambda urls: lambda row: " ".join(item[path] for item in row[key])
+    keys = [(name, many.columns[path][2]) for name, path in summary.keys]
+
+    def make(urls: Urls) -> Getter:
+        getters = [(name, get(urls)) for name, get in keys]
+        return lambda row: json.dumps(
+            [{name: get(item) for name, get in getters} for item in row[key]],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    return make
 
 
 def compile_record(model: type[Model], fields: Sequence[Field]) -> Record:

@@ -1,26 +1,27 @@
 """The exported claim record, declared once (``CLAIM_RECORD``).
 
 Everything else derives from this declaration (see ``fields``): the ``values()`` paths of
-the Python path, its builder ``claim_record``, ``CSV_COLUMNS`` and the CSV cells, and the
-PostgreSQL query ``RECORD.sql()`` that builds the same JSON next to the data.
+the Python path, its builder ``claim_record``, ``CSV_COLUMNS`` and the CSV cells, the
+PostgreSQL query ``RECORD.sql`` that builds the same JSON next to the data, and the ``COPY``
+``RECORD.csv_sql()`` that writes the same CSV rows.
 """
-
-import json
 
 from annotations.exports.fields import (
     ApiUrl,
     ArchiveUrl,
     Col,
+    Count,
     Field,
     Group,
     IsSet,
+    JsonItems,
     Many,
     Names,
     One,
     Row,
+    Spaced,
     Urls,
     compile_record,
-    spaced,
     user,
 )
 from annotations.models import Claim
@@ -70,23 +71,18 @@ MEMENTO = Group(
 )
 
 
-def evidence_details(items: list[Row]) -> str:
-    """CSV: each citation's details as one JSON array (a cell holds any text losslessly)."""
-    return json.dumps(
-        [
-            {
-                "url": item["url"],
-                "title": item["title"],
-                "excerpt": item["excerpt"],
-                "stance": item["stance"],
-                "link_outcome": item["source_link__outcome"],
-                "link_http_status": item["source_link__http_status"],
-            }
-            for item in items
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+# CSV: each citation's details as one JSON array (a cell holds any text losslessly).
+EVIDENCE_DETAILS = JsonItems(
+    "evidence_details",
+    (
+        ("url", "url"),
+        ("title", "title"),
+        ("excerpt", "excerpt"),
+        ("stance", "stance"),
+        ("link_outcome", "source_link__outcome"),
+        ("link_http_status", "source_link__http_status"),
+    ),
+)
 
 
 CLAIM_RECORD: tuple[Field, ...] = (
@@ -134,11 +130,11 @@ CLAIM_RECORD: tuple[Field, ...] = (
         ),
         order=("created_at", "id"),
         summaries=(
-            ("evidence_count", len),
-            ("evidence_urls", spaced("url")),
-            ("evidence_stances", spaced("stance")),
-            ("link_outcomes", spaced("source_link__outcome")),
-            ("evidence_details", evidence_details),
+            Count("evidence_count"),
+            Spaced("evidence_urls", "url"),
+            Spaced("evidence_stances", "stance"),
+            Spaced("link_outcomes", "source_link__outcome"),
+            EVIDENCE_DETAILS,
         ),
     ),
 )

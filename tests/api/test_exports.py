@@ -420,18 +420,20 @@ def test_query_count_does_not_grow(reviewer_api, ru_article, analyst, settings, 
     assert small == large, (small, large)
 
 
-@pytest.mark.parametrize("query, lists", [("", 3), ("&history=true", 4)])
-def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings, query, lists):
-    """With chunks of 500: per full chunk two queries on PostgreSQL (keys, records) and one
-    per list besides the claims elsewhere (evidence, assessments, comments, and history when
-    asked for), and one to end."""
+@pytest.mark.parametrize(
+    "fmt, query, lists", [("jsonl", "", 3), ("jsonl", "&history=true", 4), ("csv", "", 1)]
+)
+def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings, fmt, query, lists):
+    """With chunks of 500, per full chunk: on PostgreSQL two queries (keys, then the records
+    or the CSV rows' ``COPY``); elsewhere the claims and one per list read (evidence, and for
+    jsonl assessments, comments, and history when asked for); and one to end."""
     settings.EXPORT_CHUNK_SIZE = 500
     bulk_claims(ru_article, 10, analyst)
-    small = queries_for(reviewer_api, f"{EXPORT}?format=jsonl{query}")
+    small = queries_for(reviewer_api, f"{EXPORT}?format={fmt}{query}")
     Claim.objects.all().delete()
     bulk_claims(ru_article, 1000, analyst)
     assert Claim.objects.count() == 1000
-    large = queries_for(reviewer_api, f"{EXPORT}?format=jsonl{query}")
+    large = queries_for(reviewer_api, f"{EXPORT}?format={fmt}{query}")
     per_chunk = 2 if connection.vendor == "postgresql" else 1 + lists
     assert large == small + per_chunk + 1, (small, large)
 
