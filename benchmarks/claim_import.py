@@ -2,15 +2,22 @@
 
 Fills a throw-away database (SQLite by default, or BENCH_DATABASE_URL) with BENCH_CLAIMS
 claims (default 100,000: BENCH_CLAIMS/100 Cyrillic articles x 100, two evidence items each),
-exports them as jsonl through the API view, empties the desk (articles kept) and imports the
-file with ``services.claims_import``; then, in the same run, the floor: ``bulk_create`` of the
-same claim rows alone (no evidence, assessments or history). Peak RSS (VmHWM, reset before each)
-of the import, and of reading BENCH_MEMORY_RECORDS (default 1,000,000) jsonl records with the
-import's reader, show that memory stays flat.
+exports them as jsonl through the API view, empties the desk (articles kept), then runs, in
+BENCH_ROUNDS interleaved rounds (default 3, a different order each round; medians reported):
 
-Label Studio's bulk import is compared only when Label Studio 1.23.2 is installed into a
-separate virtual environment under the scratch directory (BENCH_LABEL_STUDIO=1 tries); if it
-cannot be, the script says so and reports the rest.
+- our import: the file through ``services.claims_import`` (claims, evidence, assessments,
+  history), all in one transaction, then the desk emptied again (untimed);
+- the floor: ``bulk_create`` of the same claim rows alone (no evidence, assessments or history);
+- Label Studio 1.23.2's bulk import of the same spans as pre-annotated tasks (one task per
+  article holding its 100 spans as an annotation, 100 tasks per ``POST
+  /api/projects/<id>/import``), through its own server on loopback, timed the same way (wall
+  time of the whole import, spans per second). Label Studio runs from the virtual environment
+  under BENCH_SCRATCH (default /tmp/wb-bench-speed; ``benchmarks/label_studio.py`` installs it
+  there once when it is missing); BENCH_LABEL_STUDIO=0 skips it, and if it cannot be
+  installed or started the script says so and reports the rest.
+
+Peak RSS (VmHWM, reset before each) of the import, and of reading BENCH_MEMORY_RECORDS
+(default 1,000,000) jsonl records with the import's reader, show that memory stays flat.
 
     .venv/bin/python benchmarks/claim_import.py
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/wb_bench \
@@ -19,11 +26,13 @@ cannot be, the script says so and reports the rest.
 
 import json
 import os
+import random
 import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,12 +56,21 @@ from annotations import services  # noqa: E402
 from annotations.importers.desk import read_jsonl  # noqa: E402
 from annotations.models import Article, Claim, Evidence  # noqa: E402
 from annotations.services.claim_import import detect_format  # noqa: E402
+from benchmarks.label_studio import (  # noqa: E402
+    LS_VERSION,
+    SCRATCH,
+    SPANS_PER_TASK,
+    LabelStudio,
+    claim_spans,
+    load_average,
+)
 from tests import support  # noqa: E402
 from tests.api.conftest import bulk_claims  # noqa: E402
 
 CLAIMS = int(os.environ.get("BENCH_CLAIMS", "100000"))
 PER_ARTICLE = 100
 MEMORY_RECORDS = int(os.environ.get("BENCH_MEMORY_RECORDS", "1000000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def fill(user) -> None:
@@ -159,37 +177,8 @@ def memory_of_reading(path: Path, records: int) -> tuple[int, float]:
     return peak, n / elapsed
 
 
-def label_studio() -> str:
-    if os.environ.get("BENCH_LABEL_STUDIO") != "1":
-        return "Label Studio: not tried (BENCH_LABEL_STUDIO=1 installs 1.23.2 into a scratch venv)"
-    venv = Path(_tmp) / "ls-venv"
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-        subprocess.run(
-            [str(venv / "bin/pip"), "install", "-q", "label-studio==1.23.2"],
-            check=True,
-            timeout=1200,
-            capture_output=True,
-        )
-    except (subprocess.SubprocessError, OSError) as exc:
-        return (
-            f"Label Studio 1.23.2 could not be installed here ({type(exc).__name__}): not compared"
-        )
-    return "Label Studio installed; its bulk-import timing is not scripted yet: not compared"
-
-
-def main() -> None:
-    call_command("migrate", verbosity=0)
-    call_command("loaddata", "fixtures/articles.json", verbosity=0)
-    user = support.make_user("bench-reviewer", "reviewer")
-    fill(user)
-    path = Path(_tmp) / "claims.jsonl"
-    lines = export_jsonl(user, path)
-    assert lines == CLAIMS, lines
-    empty()
-    with path.open("rb") as f:
-        assert detect_format(f.read(65536), path.name) == "jsonl"
-    floor_s = floor(path, user)
+def our_import(path: Path, user) -> dict:
+    """One timed import of the file into the emptied desk; emptied again afterwards."""
     reset_peak_rss()
     start = time.perf_counter()
     with path.open("rb") as f:
@@ -198,26 +187,102 @@ def main() -> None:
     peak = peak_rss()
     assert report.written and report.counts["created"] == CLAIMS, report.counts
     assert Evidence.objects.count() == 2 * CLAIMS
+    empty()
+    return {"seconds": elapsed, "peak": peak}
+
+
+def start_label_studio() -> tuple[LabelStudio | None, str]:
+    """Label Studio from its venv under BENCH_SCRATCH (installed there once), or why not."""
+    if os.environ.get("BENCH_LABEL_STUDIO") == "0":
+        return None, "not compared (BENCH_LABEL_STUDIO=0)"
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    ls = LabelStudio(SCRATCH)
+    why = ls.install() or ls.start()
+    if why is not None:
+        ls.stop()
+        return None, f"not compared: {why}"
+    return ls, f"Label Studio {LS_VERSION} from {ls.venv}"
+
+
+def ls_import(ls: LabelStudio, spans: list[tuple[str, list[tuple[int, int]]]]) -> dict:
+    """Label Studio's bulk import of the same spans as pre-annotated tasks, into a new project
+    (deleted afterwards, untimed, so every round starts from the same empty server)."""
+    seconds = ls.fill(spans)
+    ls.call("DELETE", f"/api/projects/{ls.project}/")
+    return {"seconds": seconds}
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    call_command("loaddata", "fixtures/articles.json", verbosity=0)
+    user = support.make_user("bench-reviewer", "reviewer")
+    print(f"load average at start: {load_average()}  ({os.cpu_count()} CPUs)", flush=True)
+    fill(user)
+    spans = claim_spans()
+    assert sum(len(s) for _, s in spans) == CLAIMS
+    path = Path(_tmp) / "claims.jsonl"
+    lines = export_jsonl(user, path)
+    assert lines == CLAIMS, lines
+    empty()
+    with path.open("rb") as f:
+        assert detect_format(f.read(65536), path.name) == "jsonl"
+    ls, ls_note = start_label_studio()
+    print(ls_note, flush=True)
+    runs: dict[str, Callable[[], dict]] = {
+        "import": lambda: our_import(path, user),
+        "floor": lambda: {"seconds": floor(path, user)},
+    }
+    if ls is not None:
+        runs["LS import"] = lambda: ls_import(ls, spans)
+    results: dict[str, list[dict]] = {name: [] for name in runs}
+    try:
+        for round_ in range(ROUNDS):
+            order = list(runs)
+            random.Random(round_).shuffle(order)  # interleaved, a different order each round
+            for name in order:
+                results[name].append(runs[name]())
+                rate = CLAIMS / results[name][-1]["seconds"]
+                print(f"  {name:<10}{rate:>10,.0f} spans/s", flush=True)
+            print(f"round {round_ + 1} done, load average {load_average()}", flush=True)
+    finally:
+        if ls is not None:
+            ls.stop()
+    with path.open("rb") as f:
+        services.claims_import(stream=f, format="jsonl", actor=user)
     start = time.perf_counter()
     with path.open("rb") as f:
         again = services.claims_import(stream=f, format="jsonl", actor=user)
     again_s = time.perf_counter() - start
     assert again.counts["unchanged"] == CLAIMS, again.counts
     mem_peak, read_rate = memory_of_reading(path, MEMORY_RECORDS)
-    vendor = connection.vendor
-    print(f"database: {vendor}; {CLAIMS:,} claims, 2 evidence items each, {lines:,} jsonl lines")
+
+    rate = {n: CLAIMS / statistics.median(r["seconds"] for r in rs) for n, rs in results.items()}
+    peak = max(r["peak"] for r in results["import"])
     print(
-        f"import: {CLAIMS / elapsed:,.0f} spans/s ({elapsed:.1f} s), peak RSS "
-        f"{peak / 2**20:.1f} MB above the RSS before it; with evidence, assessments and history"
+        f"\ndatabase: {connection.vendor}; {CLAIMS:,} claims, 2 evidence items each, "
+        f"{lines:,} jsonl lines; medians of {ROUNDS}; load average {load_average()}"
     )
-    print(f"floor (bulk_create of the claim rows alone): {CLAIMS / floor_s:,.0f} rows/s")
-    print(f"import / floor: {(CLAIMS / elapsed) / (CLAIMS / floor_s):.2f}x")
+    print(
+        f"import: {rate['import']:,.0f} spans/s, peak RSS {peak / 2**20:.1f} MB above the RSS "
+        "before it; with evidence, assessments and history"
+    )
+    print(f"floor (bulk_create of the claim rows alone): {rate['floor']:,.0f} rows/s")
+    print(f"import / floor: {rate['import'] / rate['floor']:.2f}x")
+    if ls is not None:
+        ratio = rate["import"] / rate["LS import"]
+        print(
+            f"Label Studio {LS_VERSION} bulk import of the same spans as pre-annotated tasks "
+            f"({SPANS_PER_TASK} a task, 100 tasks a request): {rate['LS import']:,.0f} spans/s"
+        )
+        verdict = "ok" if ratio >= 2 else "MISSED"
+        print(f"import / Label Studio: {ratio:.2f}x (target >= 2x) {verdict}")
+    else:
+        print(f"Label Studio: {ls_note}")
     print(f"second import of the same file (all unchanged): {CLAIMS / again_s:,.0f} records/s")
     print(
         f"reader alone over {MEMORY_RECORDS:,} jsonl records: {read_rate:,.0f} records/s, "
         f"peak RSS {mem_peak / 2**20:.1f} MB above the RSS before it"
     )
-    print(label_studio())
 
 
 if __name__ == "__main__":

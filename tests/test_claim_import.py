@@ -372,3 +372,66 @@ def test_spans_stay_unique_when_the_caches_are_dropped_between_chunks(
     data = lines[0] + b"\n" + lines[1] + b"\n" + json.dumps(twice).encode()
     report = run(data, "jsonl", reviewer)
     assert report.records[2].code == "duplicate_span" and not Claim.objects.exists()
+
+
+def records_over_articles(articles, reviewer, analyst, count: int) -> bytes:
+    """``count`` jsonl records in the export's shape, one article after another, each with two
+    evidence items, an assessment and a comment mentioning a desk member."""
+    lines = []
+    for i in range(count):
+        article = articles[i % len(articles)]
+        start = i // len(articles)
+        end = start + 12
+        lines.append(
+            json.dumps(
+                {
+                    "id": 5000 + i,
+                    "url": f"http://elsewhere.example/api/v1/claims/{5000 + i}/",
+                    "article": {"slug": article.slug, "content_hash": article.content_hash},
+                    "start": start,
+                    "end": end,
+                    "quote": article.body[start:end],
+                    "verdict": "disputed",
+                    "rationale": "Почему 🙂",
+                    "created_by": {"username": analyst.username},
+                    "created_at": "2026-01-02T03:04:05+00:00",
+                    "evidence": [
+                        {"url": f"https://example.org/count/{j}", "stance": "refutes"}
+                        for j in range(2)
+                    ],
+                    "comments": [{"author": reviewer.username, "body": "Да", "mentions": []}],
+                    "assessments": [{"analyst": analyst.username, "verdict": "disputed"}],
+                }
+            )
+        )
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_one_chunk_runs_the_same_queries_whatever_its_records(
+    seeds, reviewer, analyst, count, django_assert_num_queries
+):
+    from annotations.models import Article
+
+    articles = [
+        Article.objects.create(
+            slug=f"count-{i}",
+            title=f"Статья {i}",
+            body=f"Текст номер {i}: " + seeds["ru"].body,
+            language="ru",
+            content_hash=f"count-{i}",
+            source_file=f"count-{i}.txt",
+        )
+        for i in range(40)
+    ]
+    data = records_over_articles(articles, reviewer, analyst, count)
+    # The importer's groups; users, articles, their spans, existing claims; claims,
+    # assessments; links (creating the new ones and requesting their checks: 6); evidence,
+    # comments, history; two savepoints.
+    with django_assert_num_queries(19):
+        report = run(data, "jsonl", reviewer)
+    assert report.counts["created"] == count and Evidence.objects.count() == 2 * count
+    # Again: all unchanged; the existing claims and what they have, per chunk.
+    with django_assert_num_queries(8):
+        report = run(data, "jsonl", reviewer)
+    assert report.counts["unchanged"] == count

@@ -12,17 +12,17 @@ same file again updates the claims instead of doubling them.
 
 import hashlib
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User as Account
-from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from annotations import anchoring
@@ -38,7 +38,7 @@ from annotations.importers.desk import read_json, read_jsonl
 from annotations.importers.doccano import read_doccano
 from annotations.importers.label_studio import read_label_studio
 from annotations.importers.w3c import read_w3c
-from annotations.linkcheck.service import link_check_request
+from annotations.linkcheck.service import links_request_checks
 from annotations.models import (
     Article,
     Assessment,
@@ -70,6 +70,7 @@ from annotations.services.errors import (
 from annotations.services.evidence import normalise_url
 from annotations.services.history import record_history
 from annotations.services.roles import User, account, is_reviewer, require
+from annotations.services.rows import insert_rows
 
 READERS: dict[str, Callable[[IO[bytes]], Iterator[Item]]] = {
     "json": read_json,
@@ -79,8 +80,62 @@ READERS: dict[str, Callable[[IO[bytes]], Iterator[Item]]] = {
     "doccano": read_doccano,
 }
 FORMATS = tuple(READERS)
-# Rows per UPDATE … FROM (VALUES …): within SQLite's and PostgreSQL's parameter limits.
-STAMP_BATCH = 2000
+# The columns each new row is written with (insert_rows): the others get their defaults.
+CLAIM_COLUMNS = (
+    "article_id",
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "verdict",
+    "rationale",
+    "created_by_id",
+    "updated_by_id",
+    "signed_off_by_id",
+    "signed_off_at",
+    "external_source",
+    "external_id",
+    "in_disagreement",
+    "created_at",
+    "updated_at",
+    "rationale_language",
+    "sign_off_withdrawn_at",
+    "decided_by_id",
+    "decided_at",
+    "version",
+)
+ASSESSMENT_COLUMNS = (
+    "claim_id",
+    "analyst_id",
+    "verdict",
+    "rationale",
+    "rationale_language",
+    "version",
+    "created_at",
+    "updated_at",
+)
+EVIDENCE_COLUMNS = (
+    "claim_id",
+    "source_link_id",
+    "url",
+    "title",
+    "excerpt",
+    "note",
+    "stance",
+    "added_by_id",
+    "created_at",
+    "updated_at",
+)
+COMMENT_COLUMNS = ("claim_id", "author_id", "body", "created_at")
+HISTORY_COLUMNS = ("claim_id", "claim_ref", "subject", "action", "changes", "actor_id", "at")
+# Choices as sets, once: ``TextChoices.values`` builds a new list on every access.
+VERDICTS = frozenset(Verdict.values)
+STANCES = frozenset(Stance.values)
+HISTORY_SUBJECTS = frozenset(HistoryEntry.Subject.values)
+HISTORY_ACTIONS = frozenset(HistoryEntry.Action.values)
+# Evidence URLs whose normal forms are kept between records (most files cite few sources).
+CACHED_URLS = 10_000
 # Articles whose bodies and taken spans are kept between chunks.
 CACHED_ARTICLES = 200
 
@@ -252,6 +307,30 @@ class _Placed:
     existing: Claim | None = None
 
 
+@dataclass(slots=True)
+class _NewClaim:
+    """What the writers of a new claim's assessments, evidence and history need of it."""
+
+    pk: int
+    start: int
+    end: int
+    quote: str
+    verdict: str
+    rationale: str
+    rationale_language: str
+    created_by_id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class _ClaimLike(Protocol):
+    """A new claim (``_NewClaim``) or one imported before (``Claim``), for the writers."""
+
+    pk: Any
+    created_by_id: Any
+    created_at: Any
+
+
 class _Importer:
     """The state of one file's import: caches of articles, users and taken spans."""
 
@@ -274,6 +353,7 @@ class _Importer:
         self.spans: dict[int, dict[tuple[int, int], int | None]] = {}
         self.known_urls: dict[int, set[str]] = {}
         self.known_comments: dict[int, set[tuple[int, str]]] = {}
+        self.urls: dict[str, str | Refused] = {}
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -320,6 +400,55 @@ class _Importer:
         )
         return matches[0] if len(matches) == 1 else None
 
+    def prefetch(self, claims: list[ImportedClaim]) -> None:
+        """The chunk's articles named by slug, source URL or text hash, and the spans taken on
+        them, in two queries for the whole chunk; ``find_article`` and ``taken_spans`` then
+        answer from the caches (other ways of naming an article still query one by one)."""
+        wanted: dict[str, set[str]] = {"slug": set(), "source_url": set(), "content_hash": set()}
+        for record in claims:
+            ref = record.article
+            for key, value in (
+                ("slug", ref.slug),
+                ("source_url", ref.source_url),
+                ("content_hash", ref.content_hash),
+            ):
+                if value and (key, value) not in self.articles:
+                    wanted[key].add(value)
+        if any(wanted.values()):
+            query = Q()
+            for key, values in wanted.items():
+                if values:
+                    query |= Q(**{f"{key}__in": values})
+            for key, values in wanted.items():
+                for value in values:
+                    self.articles[(key, value)] = None
+            # In the model's ordering, so that the first match is the one ``.first()`` gives.
+            for found in Article.objects.filter(query):
+                for key in wanted:
+                    value = getattr(found, key)
+                    if value in wanted[key] and self.articles[(key, value)] is None:
+                        self.articles[(key, value)] = found
+        pks = set()
+        for record in claims:
+            ref = record.article
+            for key, value in (
+                ("slug", ref.slug),
+                ("source_url", ref.source_url),
+                ("content_hash", ref.content_hash),
+            ):
+                article = self.articles.get((key, value)) if value else None
+                if article is not None:
+                    if article.pk not in self.spans:
+                        pks.add(article.pk)
+                    break
+        if pks:
+            for pk in pks:
+                self.spans[pk] = {}
+            for article_id, start, end, claim_id in Claim.objects.filter(
+                article_id__in=pks, is_orphaned=False
+            ).values_list("article_id", "start", "end", "pk"):
+                self.spans[article_id][(start, end)] = claim_id
+
     def load_users(self, names: set[str]) -> None:
         missing = names - set(self.users)
         if not missing:
@@ -349,6 +478,22 @@ class _Importer:
             }
         return self.spans[article.pk]
 
+    def normal_url(self, url: str) -> str:
+        """``normalise_url``, remembered: a file cites the same few sources again and again."""
+        known = self.urls.get(url)
+        if known is None:
+            if len(self.urls) > CACHED_URLS:
+                self.urls.clear()
+            try:
+                known = normalise_url(url)
+            except Exception as exc:  # ValidationError from the URL rules
+                message = "; ".join(getattr(exc, "messages", [str(exc)]))
+                known = Refused(f"evidence {url!r}: {message}", ErrorCode.URL_INVALID)
+            self.urls[url] = known
+        if isinstance(known, Refused):
+            raise Refused(known.reason, known.code)
+        return known
+
     # -- one record --------------------------------------------------------------------------
 
     def verdict_of(self, record: ImportedClaim) -> str:
@@ -356,7 +501,7 @@ class _Importer:
             verdict = record.verdict
         elif record.label is not None:
             mapped = self.label_map.get(record.label)
-            if mapped is None and record.label.lower() in Verdict.values:
+            if mapped is None and record.label.lower() in VERDICTS:
                 mapped = record.label.lower()
             if mapped is None:
                 raise Refused(
@@ -366,7 +511,7 @@ class _Importer:
             verdict = mapped
         else:
             verdict = Verdict.PENDING
-        if verdict not in Verdict.values:
+        if verdict not in VERDICTS:
             raise Refused(
                 MSG_UNKNOWN_VERDICT.format(value=verdict, choices=", ".join(Verdict.values)),
                 ErrorCode.UNKNOWN_VERDICT,
@@ -465,16 +610,12 @@ class _Importer:
                 users[name] = self.user(name)
         links = []
         for item in record.evidence:
-            if item.stance not in Stance.values:
+            if item.stance not in STANCES:
                 raise Refused(
                     MSG_UNKNOWN_STANCE.format(value=item.stance, choices=", ".join(Stance.values)),
                     ErrorCode.UNKNOWN_STANCE,
                 )
-            try:
-                links.append((normalise_url(item.url), item))
-            except Exception as exc:  # ValidationError from the URL rules
-                message = "; ".join(getattr(exc, "messages", [str(exc)]))
-                raise Refused(f"evidence {item.url!r}: {message}", ErrorCode.URL_INVALID) from None
+            links.append((self.normal_url(item.url), item))
         if existing is not None and (existing.start, existing.end) != (start, end):
             taken.pop((existing.start, existing.end), None)
         taken[(start, end)] = existing.pk if existing else None
@@ -522,6 +663,7 @@ class _Importer:
             for comment in record.comments:
                 names.update(comment.mentions)
         self.load_users(names)
+        self.prefetch(claims)
         existing = self._existing(claims)
         placed: list[_Placed] = []
         results: list[RecordResult] = []
@@ -601,93 +743,113 @@ class _Importer:
         for source, external_id in keys:
             by_source.setdefault(source, []).append(external_id)
         for source, ids in by_source.items():
-            query |= Q(external_source=source, external_id__in=ids)
+            # ``~Q(external_id="")`` repeats the unique index's condition: without it neither
+            # SQLite nor PostgreSQL (for more than 100 ids) can use that partial index, and each
+            # chunk scans every claim.
+            given = [i for i in ids if i]
+            if given:
+                query |= Q(external_source=source, external_id__in=given) & ~Q(external_id="")
+            if len(given) < len(ids):
+                query |= Q(external_source=source, external_id="")
         return {
             (claim.external_source, claim.external_id): claim
             for claim in Claim.with_deleted.select_for_update().filter(query)
         }
 
-    def _create(self, items: list[_Placed]) -> list[Claim]:
-        """The chunk's new claims and what they carry, a few bulk queries for the whole chunk."""
+    def _create(self, items: list[_Placed]) -> list[_NewClaim]:
+        """The chunk's new claims and what they carry, a few queries for the whole chunk, each
+        row inserted once with its final times (the file's, else now)."""
         if not items:
             return []
         now = timezone.now()
-        claims = []
+        rows, claims = [], []
         for item in items:
             r = item.record
             signed_off_at = r.signed_off_at if r.signed_off_by else None
             decided_at = r.decided_at if r.decided_by else None
-            claims.append(
-                Claim(
-                    article=item.article,
-                    start=item.start,
-                    end=item.end,
-                    quote=item.quote,
-                    prefix=item.prefix,
-                    suffix=item.suffix,
-                    verdict=item.verdict,
-                    rationale=r.rationale,
-                    rationale_language=r.rationale_language,
-                    created_by_id=self.user(r.created_by),
-                    updated_by_id=self.user(r.updated_by or r.created_by),
-                    signed_off_by_id=self.user(r.signed_off_by) if signed_off_at else None,
-                    signed_off_at=signed_off_at,
-                    sign_off_withdrawn_at=None if signed_off_at else r.sign_off_withdrawn_at,
-                    decided_by_id=self.user(r.decided_by) if decided_at else None,
-                    decided_at=decided_at,
-                    version=r.version or 1,
-                    external_source=r.external_source,
-                    external_id=r.external_id,
-                    in_disagreement=(
-                        _disagree(r) if r.in_disagreement is None else r.in_disagreement
-                    ),
+            created_by = self.user(r.created_by)
+            created_at = r.created_at or now
+            claim = _NewClaim(
+                pk=0,
+                start=item.start,
+                end=item.end,
+                quote=item.quote,
+                verdict=item.verdict,
+                rationale=r.rationale,
+                rationale_language=r.rationale_language,
+                created_by_id=created_by,
+                created_at=created_at,
+                updated_at=r.updated_at or created_at,
+            )
+            claims.append(claim)
+            rows.append(
+                (
+                    item.article.pk,
+                    item.start,
+                    item.end,
+                    item.quote,
+                    item.prefix,
+                    item.suffix,
+                    item.verdict,
+                    r.rationale,
+                    created_by,
+                    self.user(r.updated_by or r.created_by),
+                    self.user(r.signed_off_by) if signed_off_at else None,
+                    signed_off_at,
+                    r.external_source,
+                    r.external_id,
+                    _disagree(r) if r.in_disagreement is None else r.in_disagreement,
+                    claim.created_at,
+                    claim.updated_at,
+                    r.rationale_language,
+                    None if signed_off_at else r.sign_off_withdrawn_at,
+                    self.user(r.decided_by) if decided_at else None,
+                    decided_at,
+                    r.version or 1,
                 )
             )
-        claims = Claim.objects.bulk_create(claims)
-        # auto_now(_add) stamps every row on insert: the file's own times are set afterwards.
-        for claim, item in zip(claims, items, strict=True):
-            claim.created_at = item.record.created_at or now
-            claim.updated_at = item.record.updated_at or claim.created_at
-        _restamp(Claim, claims, ["created_at", "updated_at"])
-        for claim, item in zip(claims, items, strict=True):
-            self.spans[item.article.pk][(item.start, item.end)] = claim.pk
+        ids = insert_rows(Claim, CLAIM_COLUMNS, rows, returning_ids=True)
+        for claim, pk, item in zip(claims, ids, items, strict=True):
+            claim.pk = pk
+            self.spans[item.article.pk][(item.start, item.end)] = pk
         self._assessments(claims, items)
         self._evidence(claims, items)
         self._comments(claims, items)
-        self._history(claims, items)
+        self._history(claims, items, now)
         return claims
 
-    def _assessments(self, claims: list[Claim], items: list[_Placed]) -> None:
-        rows = []
+    def _assessments(self, claims: list[_NewClaim], items: list[_Placed]) -> None:
+        rows: list[tuple[Any, ...]] = []
         for claim, item in zip(claims, items, strict=True):
             given = item.record.assessments
             if given is None:
                 rows.append(
-                    Assessment(
-                        claim=claim,
-                        analyst_id=claim.created_by_id,
-                        verdict=claim.verdict,
-                        rationale=claim.rationale,
-                        rationale_language=claim.rationale_language,
-                        created_at=claim.created_at,
-                        updated_at=claim.updated_at,
+                    (
+                        claim.pk,
+                        claim.created_by_id,
+                        claim.verdict,
+                        claim.rationale,
+                        claim.rationale_language,
+                        1,
+                        claim.created_at,
+                        claim.updated_at,
                     )
                 )
                 continue
             for a in given:
                 rows.append(
-                    Assessment(
-                        claim=claim,
-                        analyst_id=item.users[a.analyst],
-                        verdict=a.verdict if a.verdict in Verdict.values else Verdict.PENDING,
-                        rationale=a.rationale,
-                        rationale_language=a.rationale_language,
-                        version=a.version,
-                        created_at=a.created_at or claim.created_at,
-                        updated_at=a.updated_at or a.created_at or claim.updated_at,
+                    (
+                        claim.pk,
+                        item.users[a.analyst],
+                        a.verdict if a.verdict in VERDICTS else Verdict.PENDING,
+                        a.rationale,
+                        a.rationale_language,
+                        a.version,
+                        a.created_at or claim.created_at,
+                        a.updated_at or a.created_at or claim.updated_at,
                     )
                 )
-        Assessment.objects.bulk_create(rows)
+        insert_rows(Assessment, ASSESSMENT_COLUMNS, rows)
 
     def _links(self, urls: set[str]) -> dict[str, int]:
         found = dict(SourceLink.objects.filter(url__in=urls).values_list("url", "pk"))
@@ -697,108 +859,97 @@ class _Importer:
                 [SourceLink(url=url) for url in sorted(missing)], ignore_conflicts=True
             )
             new = dict(SourceLink.objects.filter(url__in=missing).values_list("url", "pk"))
-            for pk in new.values():
-                link_check_request(link=pk)  # queued once the import commits
+            links_request_checks(links=sorted(new.values()))  # queued once the import commits
             found |= new
         return found
 
-    def _evidence(self, claims: list[Claim], items: list[_Placed]) -> None:
+    def _evidence(self, claims: Sequence[_ClaimLike], items: list[_Placed]) -> None:
         urls = {url for item in items for url, _ in item.links}
         if not urls:
             return
         links = self._links(urls)
-        rows, stamps = [], []
+        rows = []
         for claim, item in zip(claims, items, strict=True):
             for url, e in item.links:
+                created = e.created_at or claim.created_at
                 rows.append(
-                    Evidence(
-                        claim=claim,
-                        source_link_id=links[url],
-                        url=e.url.strip(),
-                        title=e.title,
-                        excerpt=e.excerpt,
-                        note=e.note,
-                        stance=e.stance,
-                        added_by_id=item.users.get(e.added_by or "", claim.created_by_id),
+                    (
+                        claim.pk,
+                        links[url],
+                        e.url.strip(),
+                        e.title,
+                        e.excerpt,
+                        e.note,
+                        e.stance,
+                        item.users.get(e.added_by or "", claim.created_by_id),
+                        created,
+                        e.updated_at or created,
                     )
                 )
-                created = e.created_at or claim.created_at
-                stamps.append((created, e.updated_at or created))
-        rows = Evidence.objects.bulk_create(rows)
-        for row, (created, updated) in zip(rows, stamps, strict=True):
-            row.created_at, row.updated_at = created, updated
-        _restamp(Evidence, rows, ["created_at", "updated_at"])
+        insert_rows(Evidence, EVIDENCE_COLUMNS, rows)
 
-    def _comments(self, claims: list[Claim], items: list[_Placed]) -> None:
+    def _comments(self, claims: Sequence[_ClaimLike], items: list[_Placed]) -> None:
         rows, mentions = [], []
         for claim, item in zip(claims, items, strict=True):
             for c in item.record.comments:
                 rows.append(
-                    Comment(
-                        claim=claim,
-                        author_id=item.users.get(c.author or "", self.actor.pk),
-                        body=c.body,
-                        created_at=c.created_at or claim.created_at,
+                    (
+                        claim.pk,
+                        item.users.get(c.author or "", self.actor.pk),
+                        c.body,
+                        c.created_at or claim.created_at,
                     )
                 )
                 mentions.append(c.mentions)
         if not rows:
             return
-        rows = Comment.objects.bulk_create(rows)
-        through = Comment.mentions.through
+        ids = insert_rows(Comment, COMMENT_COLUMNS, rows, returning_ids=True)
         links = [
-            through(comment_id=row.pk, user_id=self.users[name])
-            for row, names in zip(rows, mentions, strict=True)
+            (pk, self.users[name])
+            for pk, names in zip(ids, mentions, strict=True)
             for name in names
             if self.users.get(name)  # a mention of somebody not on this desk stays as text
         ]
-        through.objects.bulk_create(links)
+        insert_rows(Comment.mentions.through, ["comment_id", "user_id"], links)
 
-    def _history(self, claims: list[Claim], items: list[_Placed]) -> None:
-        rows, stamps = [], []
+    def _history(self, claims: list[_NewClaim], items: list[_Placed], now: datetime) -> None:
+        rows: list[tuple[Any, ...]] = []
         for claim, item in zip(claims, items, strict=True):
             for h in item.record.history:
                 rows.append(
-                    HistoryEntry(
-                        claim=claim,
-                        claim_ref=claim.pk,
-                        subject=h.subject if h.subject in HistoryEntry.Subject.values else "claim",
-                        action=h.action if h.action in HistoryEntry.Action.values else "updated",
-                        changes=h.changes,
-                        actor_id=item.users.get(h.actor or "") if h.actor else None,
+                    (
+                        claim.pk,
+                        claim.pk,
+                        h.subject if h.subject in HISTORY_SUBJECTS else "claim",
+                        h.action if h.action in HISTORY_ACTIONS else "updated",
+                        h.changes,
+                        item.users.get(h.actor or "") if h.actor else None,
+                        h.at or now,
                     )
                 )
-                stamps.append(h.at)
             if item.record.history:
                 # The file's trail already tells who created the claim and when; an entry
                 # saying the importer created it would be false (the claim's external_source
                 # and external_id say it was imported).
                 continue
             rows.append(
-                HistoryEntry(
-                    claim=claim,
-                    claim_ref=claim.pk,
-                    subject=HistoryEntry.Subject.CLAIM,
-                    action=HistoryEntry.Action.CREATED,
-                    changes={
+                (
+                    claim.pk,
+                    claim.pk,
+                    HistoryEntry.Subject.CLAIM,
+                    HistoryEntry.Action.CREATED,
+                    {
                         "start": [None, claim.start],
                         "end": [None, claim.end],
                         "quote": [None, claim.quote],
                         "verdict": [None, claim.verdict],
                         "rationale": [None, claim.rationale],
                     },
-                    actor_id=self.actor.pk,
+                    self.actor.pk,
+                    now,
                 )
             )
-            stamps.append(None)
-        rows = HistoryEntry.objects.bulk_create(rows)
-        dated = []
-        for row, at in zip(rows, stamps, strict=True):
-            if at is not None:
-                row.at = at
-                dated.append(row)
-        if dated:
-            _restamp(HistoryEntry, dated, ["at"])
+        insert_rows(HistoryEntry, HISTORY_COLUMNS, rows)
 
     def _update(self, item: _Placed) -> ImportOutcome:
         """A claim imported before: its span, verdict, reasoning and sign-off follow the file;
@@ -862,39 +1013,6 @@ class _Importer:
         self._evidence([claim], [sub])
         self._comments([claim], [sub])
         return ImportOutcome.UPDATED
-
-
-def _restamp(model: type[Model], rows: list[Any], fields: list[str]) -> None:
-    """Give inserted rows the file's own times: ``auto_now(_add)`` stamped them on insert.
-
-    One ``UPDATE … FROM (VALUES …)`` per batch (SQLite 3.33+ and PostgreSQL name the
-    columns column1, column2…): ``bulk_update``'s CASE per field costs more than the insert.
-    """
-    quote = connection.ops.quote_name
-    adapt = connection.ops.adapt_datetimefield_value
-    table = quote(model._meta.db_table)
-    sets = ", ".join(f"{quote(name)} = v.column{i + 2}" for i, name in enumerate(fields))
-    with connection.cursor() as cursor:
-        for at in range(0, len(rows), STAMP_BATCH):
-            batch = rows[at : at + STAMP_BATCH]
-            row_sql = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-            params: list[Any] = []
-            for row in batch:
-                params.append(row.pk)
-                params.extend(adapt(getattr(row, name)) for name in fields)
-            cast = "::timestamptz" if connection.vendor == "postgresql" else ""
-            sets_sql = (
-                sets
-                if not cast
-                else ", ".join(
-                    f"{quote(name)} = v.column{i + 2}{cast}" for i, name in enumerate(fields)
-                )
-            )
-            cursor.execute(
-                f"UPDATE {table} SET {sets_sql} FROM (VALUES {', '.join([row_sql] * len(batch))})"
-                f" AS v WHERE {table}.{quote('id')} = v.column1",
-                params,
-            )
 
 
 def _disagree(record: ImportedClaim) -> bool:
