@@ -203,6 +203,7 @@ def pipeline(args, targets: list[str], *, archive: bool, round_box) -> list[dict
         "LINKCHECK_FORCE_COALESCE": "0",  # the second round re-checks at once
         "ARCHIVE_ENABLED": "1" if archive else "0",
         "LOG_LEVEL": "WARNING",
+        "DESK_URL": os.environ.get("DESK_URL", "http://127.0.0.1:8000/"),  # required without DEBUG
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
