@@ -1,14 +1,16 @@
 """Archived copies of the pages the link checks read: one WARC file per capture (snapshot).
 
 A check that reads a page (``ok`` or ``redirected``) keeps the final hop's request and
-answer. ``capture`` runs in the fetch's own thread, beside the other fetches of the batch,
-and writes the WARC file to the ``snapshots`` storage (``STORAGES``), so archiving adds no
-wait to the batch: a body this link already has in the archive (same SHA-256) is written
-as a ``revisit`` record (profile identical-payload-digest) that refers to the capture that
-holds it, anything else as a ``response`` record. ``snapshots_record`` then writes the
-rows inside the check's own transaction, pins the copy to the citations that wait for one
-and applies retention and the quota. ``snapshot_read`` and ``snapshots_write_warc`` read
-them back (the viewer, the downloads).
+answer. ``capture`` runs in the fetch's own thread, beside the other fetches of the batch and
+after its host's slot is freed, and writes the WARC file to the ``snapshots`` storage
+(``STORAGES``), so archiving adds no wait to the batch: a body this link already has in the
+archive (same SHA-256) is written as a ``revisit`` record (profile
+identical-payload-digest) that refers to the capture that holds it, anything else as a
+``response`` record. ``snapshots_record`` then writes the rows inside the check's own
+transaction, pins the copy to the citations that wait for one and applies retention and the
+quota (only to links that may now hold too much, as known from what the batch read before
+its fetches: most checks add a copy and drop none). ``snapshot_read`` and
+``snapshots_write_warc`` read them back (the viewer, the downloads).
 
 Deduplication is per source link: a link's copies never depend on another link's, so the
 quota, pruning and deleting a link stay local to it.
@@ -24,9 +26,10 @@ import hashlib
 import io
 import logging
 import uuid
-from collections import defaultdict
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO
 
@@ -88,6 +91,17 @@ class Original:
 
 
 @dataclass
+class LinkArchive:
+    """What one link already has in the archive, read once per batch before its fetches:
+    the bodies a revisit can refer to, and enough to tell whether a new copy could make
+    retention or the quota drop anything (``Capture.may_prune``)."""
+
+    originals: dict[str, Original] = field(default_factory=dict)  # by body SHA-256
+    copies: Counter[int] = field(default_factory=Counter)  # by the copy holding the body
+    stored_bytes: int = 0
+
+
+@dataclass
 class Capture:
     """What the fetch thread stored (or why it could not), for the record step."""
 
@@ -103,37 +117,71 @@ class Capture:
     warc_record_id: str = ""
     refers_to: Original | None = None
     error: str = ""
+    # False when the link's copies, this one included, are within retention and the quota,
+    # so recording it need not look for copies to drop (``snapshots_record``).
+    may_prune: bool = True
 
 
-def stored_bodies(link_ids: Iterable[int]) -> dict[int, dict[str, Original]]:
-    """Per link, the body hashes already archived in full (one query for a batch)."""
-    found: dict[int, dict[str, Original]] = defaultdict(dict)
-    rows = Snapshot.objects.filter(source_link_id__in=list(link_ids), refers_to__isnull=True)
-    for row in rows.order_by("captured_at").values_list(
-        "source_link_id", "body_sha256", "pk", "url", "captured_at", "warc_record_id"
+def stored_bodies(link_ids: Iterable[int]) -> dict[int, LinkArchive]:
+    """Per link, what it has archived (one query for a batch, outside its transactions)."""
+    found: dict[int, LinkArchive] = defaultdict(LinkArchive)
+    rows = Snapshot.objects.filter(source_link_id__in=list(link_ids))
+    for row in rows.order_by("captured_at", "pk").values_list(
+        "source_link_id",
+        "body_sha256",
+        "pk",
+        "url",
+        "captured_at",
+        "warc_record_id",
+        "refers_to_id",
+        "stored_bytes",
     ):
-        link_id, digest, pk, url, captured_at, record_id = row
-        found[link_id].setdefault(digest, Original(pk, url, captured_at, record_id))
+        link_id, digest, pk, url, captured_at, record_id, refers_to_id, stored_bytes = row
+        archived = found[link_id]
+        archived.copies[refers_to_id or pk] += 1
+        archived.stored_bytes += stored_bytes
+        if refers_to_id is None:
+            archived.originals.setdefault(digest, Original(pk, url, captured_at, record_id))
     return found
 
 
+def _may_prune(
+    archived: LinkArchive | None, refers_to: Original | None, size: int, policy: ArchivePolicy
+) -> bool:
+    """Could retention or the quota drop a copy once this one (``size`` bytes) is added?
+
+    Exact, not a guess: ``_prune_link`` drops nothing while every body has at most
+    ``keep_unchanged`` captures and the link's files fit its quota. Unknown means yes.
+    """
+    if archived is None:
+        return True
+    copies = archived.copies.copy()
+    if refers_to is not None:
+        copies[refers_to.snapshot_id] += 1
+    over_kept = any(n > policy.keep_unchanged for n in copies.values())
+    return over_kept or archived.stored_bytes + size > policy.quota_per_link
+
+
 def capture(
-    link_id: int, result: FetchResult, stored: dict[str, Original], policy: ArchivePolicy
+    link_id: int, result: FetchResult, stored: LinkArchive | None, policy: ArchivePolicy
 ) -> Capture | None:
     """Write the page ``result`` read to the snapshot storage; None when there is none to keep.
 
     Runs in the fetch's thread and touches no database. A storage that fails (disk full,
     permission denied, an object store down) fails only the archiving: the capture carries
-    the error, the check is recorded as usual, and the next check tries again.
+    the error, the check is recorded as usual, and the next check tries again. ``stored``
+    is what the link had archived when its batch began (None: not known).
     """
     exchange = result.exchange
     if not policy.enabled or exchange is None or result.outcome not in ARCHIVED:
         return None
     body = exchange.body[: policy.max_body_bytes]
     truncated = exchange.truncated or len(body) < len(exchange.body)
-    digest = hashlib.sha256(body).hexdigest()
+    # The fetch hashed the body it read; it is the body kept unless the archive's cap cut it.
+    whole = len(body) == len(exchange.body) and result.body_sha256
+    digest = result.body_sha256 if whole else hashlib.sha256(body).hexdigest()
     now = timezone.now()
-    original = stored.get(digest)
+    original = stored.originals.get(digest) if stored is not None else None
     data, record_id = _warc(exchange, body, truncated, digest, original, now)
     key = f"{link_id}/{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}.warc.gz"
     try:
@@ -155,6 +203,7 @@ def capture(
         stored_bytes=len(data),
         warc_record_id=record_id,
         refers_to=original,
+        may_prune=_may_prune(stored, original, len(data), policy),
     )
 
 
@@ -196,6 +245,34 @@ def _stored_headers(exchange: Exchange, body: bytes) -> list[tuple[str, str]]:
     return headers
 
 
+GZIP_LEVEL = 6
+
+
+class _GzipMembers:
+    """Gzips what warcio writes, one gzip member per record, at ``GZIP_LEVEL``.
+
+    warcio's own gzip uses level 9, which on HTML takes about twice the time of level 6
+    (zlib's and gzip's default) for files a few per cent smaller. The level changes only
+    the size: any gzip reader, every WARC tool among them, reads every level. warcio ends
+    each record with ``flush()``, which ends its member here, so the file stays a series
+    of members, one per record, as replay tools and ``snapshots_write_warc`` need.
+    """
+
+    def __init__(self, out: IO[bytes]):
+        self.out = out
+        self._member: zlib._Compress | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._member is None:
+            self._member = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.out.write(self._member.compress(data))
+
+    def flush(self) -> None:
+        if self._member is not None:
+            self.out.write(self._member.flush())
+            self._member = None
+
+
 def _warc(
     exchange: Exchange,
     body: bytes,
@@ -206,7 +283,7 @@ def _warc(
 ) -> tuple[bytes, str]:
     """The WARC file of one capture (gzipped per record) and its response/revisit record id."""
     out = io.BytesIO()
-    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    writer = WARCWriter(_GzipMembers(out), gzip=False, warc_version="1.1")
     date = _warc_date(when)
     http = StatusAndHeaders(
         f"{exchange.status} {exchange.reason}".strip(),
@@ -252,8 +329,8 @@ def _warc(
 
 def snapshots_record(captured: list[tuple[LinkCheck, Capture]], policy: ArchivePolicy) -> None:
     """Write the rows of the copies stored, pin them to the citations waiting for one, then
-    apply retention and the quota to each link that gained one. A fixed number of queries
-    per link."""
+    apply retention and the quota to each link that gained one and may now hold too much
+    (``Capture.may_prune``; the others cost no query). A fixed number of queries per batch."""
     snapshots = Snapshot.objects.bulk_create(
         Snapshot(
             source_link_id=check.source_link_id,
@@ -280,7 +357,10 @@ def snapshots_record(captured: list[tuple[LinkCheck, Capture]], policy: ArchiveP
             *(When(source_link_id=link, then=Value(pk)) for link, pk in newest.items())
         )
     )
-    over_quota = _prune({s.source_link_id: s for s in snapshots}, policy)
+    may_prune = {check.pk for check, item in captured if item.may_prune}
+    over_quota = _prune(
+        {s.source_link_id: s for s in snapshots if s.link_check_id in may_prune}, policy
+    )
     if over_quota:
         checks = [check for check, _ in captured if check.pk in over_quota]
         message = MSG_QUOTA_FULL.format(quota=policy.quota_per_link)
@@ -306,6 +386,8 @@ def _prune(new: dict[int, Snapshot], policy: ArchivePolicy) -> set[int]:
 
     Returns the checks whose new copy was dropped because pinned copies fill the quota.
     """
+    if not new:
+        return set()
     pinned = Exists(Evidence.objects.filter(pinned_snapshot=OuterRef("pk")))
     rows = [
         _Row(*values)

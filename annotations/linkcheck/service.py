@@ -327,21 +327,23 @@ def _fetch_under_slots(
     links still waiting after the wait are left out. ``started`` gathers the links fetched.
 
     The page a fetch read is archived in the same thread (``captures``), beside the other
-    fetches, so archiving never waits for them nor they for it.
+    fetches, so archiving never waits for them nor they for it; and once the host's slot
+    is free, like reading the text, so the host's next link does not wait for it either.
     """
     policy = fetching.FetchPolicy.from_settings()
     archiving = archive.ArchivePolicy.from_settings()
     urls = {link.pk: link.url for link in todo}
+    pks = {url: pk for pk, url in urls.items()}
     stored = archive.stored_bodies(urls) if archiving.enabled else {}
 
     def work(pk: int) -> fetching.FetchResult:
         started.add(pk)
-        result = fetching.fetch(urls[pk], policy, read=False)
-        captures[pk] = archive.capture(pk, result, stored.get(pk, {}), archiving)
-        result.exchange = None  # the body is stored now; do not hold it until recorded
-        return result
+        return fetching.fetch(urls[pk], policy, read=False)
 
     def read(result: fetching.FetchResult) -> fetching.FetchResult:
+        pk = pks[result.url]
+        captures[pk] = archive.capture(pk, result, stored.get(pk), archiving)
+        result.exchange = None  # the body is stored now; do not hold it until recorded
         return fetching.read_text(result, policy)
 
     return limits.run_under_slots(

@@ -7,7 +7,9 @@ import errno
 import hashlib
 import io
 import os
+import re
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from django.test import TestCase
 from django.utils import timezone
 from warcio.archiveiterator import ArchiveIterator
 
-from annotations.linkcheck import archive, fetch, record, service
+from annotations.linkcheck import archive, fetch, limits, record, service
 from annotations.models import Evidence, LinkCheck, LinkOutcome, Snapshot, SourceLink
 
 pytestmark = pytest.mark.usefixtures("linkcheck_settings")
@@ -490,7 +492,9 @@ def test_a_copy_whose_rows_roll_back_leaves_no_file_behind(db, web):
     url = serve(web, "/news", article())
     link = SourceLink.objects.create(url=url)
     result = fetch.fetch(url, fetch.FetchPolicy.from_settings(), read=False)
-    captured = archive.capture(link.pk, result, {}, archive.ArchivePolicy.from_settings())
+    captured = archive.capture(
+        link.pk, result, archive.LinkArchive(), archive.ArchivePolicy.from_settings()
+    )
     assert captured is not None and archive.snapshot_storage().exists(captured.storage_key)
     SourceLink.objects.filter(pk=link.pk).delete()
     with pytest.raises((KeyError, IntegrityError)):
@@ -504,7 +508,9 @@ def test_a_recorded_copy_keeps_its_file(db, web):
     url = serve(web, "/news", article())
     link = SourceLink.objects.create(url=url)
     result = fetch.fetch(url, fetch.FetchPolicy.from_settings(), read=False)
-    captured = archive.capture(link.pk, result, {}, archive.ArchivePolicy.from_settings())
+    captured = archive.capture(
+        link.pk, result, archive.LinkArchive(), archive.ArchivePolicy.from_settings()
+    )
     assert captured is not None
     record.links_check_record(attempts=[record.Attempt(link.pk, result, capture=captured)])
     assert archive.snapshot_storage().exists(captured.storage_key)
@@ -541,3 +547,99 @@ def test_the_link_page_lists_its_archived_copies_read_only(db, web, client, revi
     assert f"#{revisit.pk}</a>: revisit of #{original.pk}" in html
     assert original.body_sha256 in html
     assert 'name="snapshots-0-captured_at"' not in html  # nothing to edit
+
+
+# --- What archiving costs the checks
+
+
+def test_a_page_is_archived_after_its_host_slot_is_freed(db, web, monkeypatch):
+    """Writing the copy needs no slot: the host's next link must not wait for it."""
+
+    class Slots:
+        leases_rows = False
+
+        def __init__(self) -> None:
+            self.held: set[int] = set()
+
+        def acquire(self, host: str, link_id: int, lease: float) -> str:
+            self.held.add(link_id)
+            return str(link_id)
+
+        def release(self, host: str, token: str) -> None:
+            self.held.discard(int(token))
+
+    slots = Slots()
+    monkeypatch.setattr(limits, "host_slots", lambda: slots)
+    held_while_archiving = []
+    real_capture = archive.capture
+
+    def capture(link_id, *args, **kwargs):
+        held_while_archiving.append(link_id in slots.held)
+        return real_capture(link_id, *args, **kwargs)
+
+    monkeypatch.setattr(archive, "capture", capture)
+    links = [
+        SourceLink.objects.create(url=serve(web, f"/news/{i}", article(str(i)))) for i in (1, 2)
+    ]
+    service.links_check_run(link_ids=[link.pk for link in links], force=True)
+    assert held_while_archiving == [False, False]
+    assert Snapshot.objects.count() == 2
+
+
+def fetched_capture(url: str, link: SourceLink) -> tuple[fetch.FetchResult, archive.Capture]:
+    result = fetch.fetch(url, fetch.FetchPolicy.from_settings(), read=False)
+    captured = archive.capture(
+        link.pk,
+        result,
+        archive.stored_bodies([link.pk])[link.pk],
+        archive.ArchivePolicy.from_settings(),
+    )
+    assert captured is not None and not captured.error
+    return result, captured
+
+
+def test_a_copy_that_drops_nothing_is_recorded_without_reading_the_links_copies(
+    db, web, django_assert_num_queries
+):
+    url = serve(web, "/news", article())
+    link = SourceLink.objects.create(url=url)
+    result, captured = fetched_capture(url, link)
+    assert not captured.may_prune
+    # savepoint, lock the link, insert its check and its copy, pin citations, update the
+    # link, release: no look at the link's other copies
+    with django_assert_num_queries(7):
+        record.links_check_record(attempts=[record.Attempt(link.pk, result, capture=captured)])
+    assert Snapshot.objects.get().storage_key == captured.storage_key
+
+
+def test_a_copy_past_retention_or_the_quota_is_pruned_when_recorded(db, web, settings):
+    """What the batch read before fetching says exactly when a copy can make one go."""
+    settings.ARCHIVE_KEEP_UNCHANGED = 2
+    url = serve(web, "/news", article())
+    link = SourceLink.objects.create(url=url)
+    # From the third capture of one body on, one may go (the first, the original holding
+    # the body, stays: a revisit goes).
+    for expected in (False, False, True, True):
+        result, captured = fetched_capture(url, link)
+        assert captured.may_prune is expected
+        record.links_check_record(attempts=[record.Attempt(link.pk, result, capture=captured)])
+    assert Snapshot.objects.count() == 3
+    settings.ARCHIVE_QUOTA_PER_LINK = sum(Snapshot.objects.values_list("stored_bytes", flat=True))
+    web.pages["/news"] = (200, {"Content-Type": "text/html"}, article("two"))
+    _, captured = fetched_capture(url, link)  # a new body: within retention, over the quota
+    assert captured.may_prune
+    assert archive.capture(link.pk, result, None, archive.ArchivePolicy.from_settings()).may_prune
+
+
+def test_each_record_of_a_copy_is_its_own_gzip_member(db, web):
+    """Replay tools and the WARC downloads (files concatenated) need one member per record."""
+    check(serve(web, "/news", article()))
+    with archive.snapshot_storage().open(Snapshot.objects.get().storage_key, "rb") as stream:
+        data = stream.read()
+    members = []
+    while data:
+        member = zlib.decompressobj(zlib.MAX_WBITS + 16)
+        members.append(member.decompress(data))
+        data = member.unused_data
+    types = [re.search(rb"\r\nWARC-Type: (\w+)\r\n", m).group(1) for m in members]
+    assert types == [b"response", b"request"]
