@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from annotations import services
-from annotations.models import Article, Claim, SourceLink
+from annotations.models import Article, Claim, ClaimGroup, SourceLink
 from tests.conftest import span_of
 
 PUBLISHED_QUOTE = "президент Венесуэлы написал письмо для Владимира Путина"
@@ -113,3 +113,38 @@ def build_public_desk(ru: Article, uk: Article, analyst, reviewer) -> PublicDesk
         "secret.example.org",
     ]
     return desk
+
+
+GROUP_RU_QUOTE = "Николас Мадуро также обращался к Китаю и Ирану"
+GROUP_UK_QUOTE = "Венесуела зверталася по військову підтримку і до Китаю, і до Ірану"
+
+
+def build_group(
+    ru: Article,
+    uk: Article,
+    analyst,
+    reviewer,
+    *,
+    quotes: tuple[str, str] = (GROUP_RU_QUOTE, GROUP_UK_QUOTE),
+    rationale: str = "Документы WP это подтверждают.",
+    evidence_url: str = "https://example.org/group-letter",
+    publish: bool = True,
+) -> ClaimGroup:
+    """The same claim in the Russian and the Ukrainian report, linked, each with a citation,
+    both signed off and (``publish``) the group published."""
+    first = _claim(ru, quotes[0], analyst, verdict="verified", rationale=rationale)
+    start, end = span_of(uk, quotes[1])
+    second = services.claim_link(first, article=uk, start=start, end=end, user=analyst)
+    for n, member in enumerate((first, second)):
+        services.evidence_add(
+            claim=member, actor=analyst, url=f"{evidence_url}/{n}", title=f"Источник {n}"
+        )
+    SourceLink.objects.filter(url__startswith=evidence_url).update(
+        wayback_url=WAYBACK, wayback_archived_at=datetime(2025, 11, 1, tzinfo=UTC)
+    )
+    for member in (first, second):
+        services.claim_sign_off(claim=member.pk, reviewer=reviewer)
+    group = ClaimGroup.objects.get(pk=Claim.objects.get(pk=first.pk).group_id)
+    if publish:
+        group = services.claim_group_publish(group=group, reviewer=reviewer)
+    return group
