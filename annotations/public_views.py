@@ -18,6 +18,7 @@ from django.contrib.syndication.views import Feed
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import get_resolver
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date
@@ -111,19 +112,25 @@ def public_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
     @wraps(view)
     def cached(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404 as exc:
+            # The desk's own 404 page, rendered here so that it carries the short max-age.
+            not_found: Callable[..., HttpResponse] = get_resolver().resolve_error_handler(404)
+            response = not_found(request, exc)
         if response.status_code != 200 or response.streaming:
             patch_cache_control(response, public=True, max_age=settings.PUBLIC_GONE_MAX_AGE)
             return response
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
         set_response_etag(response)
         moment = getattr(response, "last_modified", None)
-        if moment is not None:
-            response.headers["Last-Modified"] = http_date(moment.timestamp())
+        # Whole seconds, as the header carries them, so If-Modified-Since compares equal.
+        last_modified = int(moment.timestamp()) if moment is not None else None
+        if last_modified is not None:
+            response.headers["Last-Modified"] = http_date(last_modified)
         else:
             # A list's latest date can go back (a takedown), so it must not answer 304 by date.
             response.headers.pop("Last-Modified", None)
-        last_modified = moment.timestamp() if moment is not None else None
         conditional = get_conditional_response(
             request, etag=response.headers["ETag"], last_modified=last_modified, response=response
         )
