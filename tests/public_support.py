@@ -137,7 +137,7 @@ def build_group(
     second = services.claim_link(first, article=uk, start=start, end=end, user=analyst)
     for n, member in enumerate((first, second)):
         services.evidence_add(
-            claim=member, actor=analyst, url=f"{evidence_url}/{n}", title=f"Источник {n}"
+            claim=member, actor=analyst, url=f"{evidence_url}/{n}", title=f"Source document {n + 1}"
         )
     SourceLink.objects.filter(url__startswith=evidence_url).update(
         wayback_url=WAYBACK, wayback_archived_at=datetime(2025, 11, 1, tzinfo=UTC)
