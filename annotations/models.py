@@ -112,6 +112,26 @@ class ClaimGroup(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_groups_created"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The group's public page (``services.claim_group_publish``): public while published
+    # after the latest sign-off of every member and the latest change of who the members
+    # are; the slug is kept after unpublishing, so the old address answers 410.
+    members_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a claim last joined the group."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claim_groups_published",
+    )
+    public_slug = models.SlugField(
+        max_length=80,
+        blank=True,
+        allow_unicode=True,
+        help_text="The public page's slug, set when first published and kept.",
+    )
 
     def __str__(self) -> str:
         return f"claim group {self.pk}"

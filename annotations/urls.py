@@ -1,5 +1,4 @@
 from django.contrib.auth import views as auth_views
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from annotations import archive_views, export_pages, inbox, public_views, text_views, views
@@ -18,12 +17,16 @@ urlpatterns = [
     path("archive/<int:pk>/raw", archive_views.archive_raw, name="archive-raw"),
     # The public site (no login): published fact-checks, their feed and the sitemap.
     path("fact-checks/", public_views.public_index, name="public-index"),
-    path("fact-checks/feed/", public_views.PublicFeed(), name="public-feed"),
+    path("fact-checks/feed/", public_views.public_feed, name="public-feed"),
     path("fact-checks/<int:pk>-<str:slug>/", public_views.public_claim, name="public-claim"),
     path(
+        "fact-checks/groups/<int:pk>-<str:slug>/",
+        public_views.public_group,
+        name="public-group",
+    ),
+    path(
         "sitemap.xml",
-        sitemap,
-        {"sitemaps": public_views.SITEMAPS},
+        public_views.public_sitemap,
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("texts/<slug:slug>/<str:content_hash>.txt", text_views.article_text, name="article-text"),

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 from annotations import selectors_public
-from tests.public_support import SOURCE_URL, WAYBACK, build_public_desk
+from tests.public_support import SOURCE_URL, WAYBACK, build_public_desk, build_public_groups
 
 DESK_URL = "https://factcheck.example.org/"
 STARTS = ["/fact-checks/", "/fact-checks/feed/", "/sitemap.xml"]
@@ -63,7 +63,10 @@ def links_of(path: str, response) -> list[str]:
 @pytest.fixture
 def desk(ru_article, uk_article, analyst, reviewer, settings):
     settings.DESK_URL = DESK_URL
-    return build_public_desk(ru_article, uk_article, analyst, reviewer)
+    desk = build_public_desk(ru_article, uk_article, analyst, reviewer)
+    desk.groups = build_public_groups(ru_article, uk_article, analyst, reviewer)
+    desk.markers += desk.groups.markers
+    return desk
 
 
 def test_anonymous_walk_finds_only_published_material(desk, client):
@@ -72,6 +75,7 @@ def test_anonymous_walk_finds_only_published_material(desk, client):
         SOURCE_URL,
         "https://www.washingtonpost.com/",  # the publication (itemReviewed.author)
         "https://example.org/letter",  # the published evidence
+        *(f"https://example.org/group-letter/{n}" for n in range(2)),  # the groups' evidence
         WAYBACK,  # and its archived copy
         "https://schema.org",
         DESK_URL,  # the desk as the review's author
@@ -104,12 +108,18 @@ def test_anonymous_walk_finds_only_published_material(desk, client):
             else:
                 assert link in outside, f"{path} links outside the public site: {link}"
     public = selectors_public.public_path(published)
-    assert {"/fact-checks/", "/fact-checks/feed/", "/sitemap.xml", public} <= seen
-    assert pages >= 4
+    groups = {selectors_public.group_path(g) for g in desk.groups.published}
+    assert {"/fact-checks/", "/fact-checks/feed/", "/sitemap.xml", public, *groups} <= seen
+    assert pages >= 6
     # The addresses of what was taken down, or never published, show nothing of it either.
     for claim in desk.hidden:
         response = client.get(f"/fact-checks/{claim.pk}-{claim.public_slug or 'claim'}/")
         assert response.status_code in (404, 410)
+        for marker in desk.markers:
+            assert marker not in unquote(response.content.decode())
+    for group in desk.groups.hidden:
+        response = client.get(selectors_public.group_path(group))
+        assert response.status_code == (410 if group.public_slug else 404)
         for marker in desk.markers:
             assert marker not in unquote(response.content.decode())
 
@@ -122,3 +132,26 @@ def test_the_walk_notices_an_unpublished_marker(desk, client, reviewer):
     services.claim_publish(claim=never, reviewer=reviewer)
     text = unquote(client.get("/fact-checks/").content.decode())
     assert never.quote[:40] in text
+
+
+def test_the_walk_notices_an_unpublished_group(desk, client, reviewer):
+    """The walk can fail for groups too: publish the never-published one and it is listed."""
+    from annotations import services
+    from annotations.models import Claim
+
+    never = desk.groups.hidden[0]
+    services.claim_group_publish(group=never, reviewer=reviewer)
+    text = unquote(client.get("/fact-checks/").content.decode())
+    assert any(c.quote[:30] in text for c in Claim.objects.filter(group=never))
+
+
+def test_the_service_and_the_selector_agree_on_every_group(desk):
+    """``claim_group_is_public`` (one group, in Python) and ``public_groups`` (SQL) are one rule."""
+    from annotations import services
+    from annotations.models import Claim, ClaimGroup
+
+    listed = set(selectors_public.public_groups().values_list("pk", flat=True))
+    assert listed == {g.pk for g in desk.groups.published}
+    for group in ClaimGroup.objects.all():
+        members = list(Claim.objects.filter(group=group))
+        assert services.claim_group_is_public(group, members) == (group.pk in listed), group.pk

@@ -269,6 +269,13 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 
 # The desk itself, as it signs exported fact-checks.
 DESK_NAME = env_str("DESK_NAME", "Fact-checking desk")
+# The public fact-check pages' Cache-Control max-age (seconds), so a CDN can serve them; an
+# unpublished page is stale at most this long. A 404 or 410 is kept for a tenth of it at most
+# (PUBLIC_GONE_MAX_AGE), so republishing shows soon.
+PUBLIC_PAGE_MAX_AGE = env_int("PUBLIC_PAGE_MAX_AGE", 300)
+PUBLIC_GONE_MAX_AGE = env_int("PUBLIC_GONE_MAX_AGE", min(30, PUBLIC_PAGE_MAX_AGE))
+if PUBLIC_PAGE_MAX_AGE < 0 or PUBLIC_GONE_MAX_AGE < 0:
+    raise ImproperlyConfigured("PUBLIC_PAGE_MAX_AGE and PUBLIC_GONE_MAX_AGE must be 0 or more.")
 # DESK_URL: the public address the desk is served at (its origin, e.g.
 # https://factcheck.example.org/). Public fact-check pages, the feed, the sitemap and
 # ClaimReview's url are built from it, so production must say it: with DEBUG off the web

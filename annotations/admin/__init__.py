@@ -4,6 +4,6 @@ goes through ``annotations.services``.
 Importing the package registers every model admin (Django's autodiscovery imports it).
 """
 
-from annotations.admin import articles, claims, history, links, tokens
+from annotations.admin import articles, claims, groups, history, links, tokens
 
-__all__ = ["articles", "claims", "history", "links", "tokens"]
+__all__ = ["articles", "claims", "groups", "history", "links", "tokens"]

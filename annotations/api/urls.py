@@ -11,6 +11,7 @@ from annotations.api import (
     discussion,
     export_jobs,
     exports,
+    groups,
     matches,
     views,
 )
@@ -47,6 +48,11 @@ urlpatterns = [
         "claims/<int:pk>/comments/",
         discussion.ClaimCommentsView.as_view(),
         name="claim-comments",
+    ),
+    path(
+        "claim-groups/<int:pk>/publish/",
+        groups.ClaimGroupPublishView.as_view(),
+        name="claim-group-publish",
     ),
     path("claims/<int:pk>/matches/", matches.ClaimMatchesView.as_view(), name="claim-matches"),
     path("notifications/", discussion.NotificationListView.as_view(), name="notification-list"),

@@ -173,6 +173,9 @@ def _join(member: Claim, group: ClaimGroup, user: User, *, other: int) -> None:
     member.version += 1
     member.updated_by = account(user)
     member.save(update_fields=["group", "version", "updated_by", "updated_at"])
+    # A new appearance was never published with the group: its page hides until a reviewer
+    # publishes the group again (``services.claim_group_is_public``).
+    ClaimGroup.objects.filter(pk=group.pk).update(members_changed_at=timezone.now())
     record_history(
         claim=member,
         action=HistoryEntry.Action.LINKED,

@@ -33,6 +33,15 @@ MSG_NO_RIGHT_PUBLISH = "Only reviewers can publish or unpublish fact-checks."
 MSG_PUBLISH_NOT_SIGNED_OFF = (
     "Only a signed-off claim can be published: a reviewer signs it off first."
 )
+MSG_PUBLISH_GROUP_NOT_SIGNED_OFF = (
+    "A claim group is published once every one of its claims is signed off; not yet: "
+    "claim {claims}."
+)
+MSG_PUBLISH_GROUP_LOST = (
+    "Claim {claims} of the group lost its place after a text change: place it again or "
+    "unlink it before publishing the group."
+)
+MSG_PUBLISH_GROUP_EMPTY = "The group has no claims left to publish."
 MSG_NO_RIGHT_ASSESS = "Only analysts and reviewers can assess claims."
 MSG_NO_RIGHT_DECIDE = "Only reviewers can decide the desk verdict."
 MSG_NO_RIGHT_AGREEMENT = (
@@ -177,6 +186,9 @@ class ErrorCode(StrEnum):
     NOT_LINKED = "not_linked"
     CHOICE_NOT_FINAL = "choice_not_final"
     PUBLISH_NOT_SIGNED_OFF = "publish_not_signed_off"
+    PUBLISH_GROUP_NOT_SIGNED_OFF = "publish_group_not_signed_off"
+    PUBLISH_GROUP_LOST = "publish_group_lost"
+    PUBLISH_GROUP_EMPTY = "publish_group_empty"
 
 
 def invalid(field: str, message: str, code: ErrorCode) -> ValidationError:

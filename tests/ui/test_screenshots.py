@@ -449,3 +449,32 @@ def test_screenshot_of_a_public_fact_check_page(open_browser, live_seeds, tmp_pa
     b.page.goto("/fact-checks/")
     assert b.page.locator(".fact-check-item").count() == 1
     assert errors == []  # nothing refused by the CSP, nothing missing
+
+
+def test_screenshot_of_a_public_claim_group_page(open_browser, live_seeds, tmp_path):
+    """The same claim in the Russian and the Ukrainian report, published as one fact-check."""
+    from annotations import selectors_public
+    from tests import support
+    from tests.public_support import build_group
+
+    out = DOCS if os.environ.get("WRITE_SCREENSHOTS") == "1" else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    ru, uk = live_seeds["ru"], live_seeds["uk"]
+    ru.source_name, ru.source_url = "The Washington Post", "https://www.washingtonpost.com/"
+    ru.save()
+    uk.source_name = "24 Канал"
+    uk.save()
+    group = build_group(ru, uk, support.cast_user("analyst"), support.cast_user("reviewer"))
+    b = open_browser()
+    errors: list[str] = []
+    b.page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    b.page.set_viewport_size({"width": 1100, "height": 900})
+    b.page.goto(selectors_public.group_path(group))
+    b.page.wait_for_selector(".appearance mark.claim-quote")
+    assert b.page.locator(".appearance").count() == 2
+    labels = b.page.locator(".language-label").all_inner_texts()
+    assert sorted(label.lower() for label in labels) == ["russian", "ukrainian"]
+    assert b.page.context.cookies() == []
+    b.page.screenshot(path=out / "public-claim-group.png", full_page=True)
+    assert (out / "public-claim-group.png").stat().st_size > 5_000
+    assert errors == []
