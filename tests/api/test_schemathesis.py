@@ -18,7 +18,7 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from annotations import services
-from annotations.models import ArticleFetch, ExportJob, Notification
+from annotations.models import ArticleFetch, ClaimGroup, ExportJob, Notification
 from tests.api.conftest import client_for
 from tests.conftest import span_of
 
@@ -121,6 +121,7 @@ def test_hostile_inputs_conform_to_schema(live_server, seeded_desk, reviewer):
     fetch = ArticleFetch.objects.create(requested_by=reviewer, url="https://news.example.org/")
     ids = {  # each path's {id} names a row that exists (the ids differ on PostgreSQL)
         "/api/v1/article-fetches/": fetch.pk,
+        "/api/v1/claim-groups/": ClaimGroup.objects.create(created_by=reviewer).pk,
         "/api/v1/export/jobs/": job.pk,
         "/api/v1/notifications/": notice.pk,
         "/api/v1/articles/": seeded_desk.article_id,
