@@ -91,17 +91,23 @@ def sql_record_chunks(
     Building the JSON next to the data is several times faster than turning rows into
     Python objects and back into text.
     """
+    for ids in _chunk_ids(queryset, keyset=keyset, chunk_size=chunk_size):
+        texts = sql_records(ids, api_root=api_root, record=record)
+        yield [texts[pk] for pk in ids]
+
+
+def sql_records(ids: list[int], *, api_root: str, record: Record = RECORD) -> dict[int, str]:
+    """{id: JSON text} of these claims' records, built by PostgreSQL in one query."""
     urls = Urls(api_root)
-    params = {
+    params: dict[str, Any] = {
         "root": urls.root,
         "archive_prefix": urls.archive_prefix,
         "archive_suffix": urls.archive_suffix,
+        "ids": ids,
     }
-    for ids in _chunk_ids(queryset, keyset=keyset, chunk_size=chunk_size):
-        with connection.cursor() as cursor:
-            cursor.execute(record.sql, {**params, "ids": ids})
-            texts = dict(cursor.fetchall())
-        yield [texts[pk] for pk in ids]
+    with connection.cursor() as cursor:
+        cursor.execute(record.sql, params)
+        return dict(cursor.fetchall())
 
 
 def csv_copy_chunks(

@@ -1,0 +1,348 @@
+"""Claim records kept built (``ExportRecord``): json and jsonl read stored text.
+
+Building a record is most of an export's cost (the joins, then the JSON, in SQL or in
+Python); reading a stored text is close to the database's own floor. So an export reads
+each claim's stored record and builds, then stores, only the ones missing; the beat task
+``refresh_export_records`` builds them ahead of the next export.
+
+A stored record is never stale. Triggers on every table the record shows (``SHOWN``,
+installed by ``install_triggers``) clear it and bump its ``generation`` in the writer's own
+transaction, whatever made the change: a service, the admin, a bulk ``update()``, raw SQL.
+A record is stored only if its generation is still the one read before it was built, so a
+change committed while it was being built wins (``_keep``).
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model, Q, QuerySet
+
+from annotations import selectors
+from annotations.exports.base import dump
+from annotations.exports.chunks import claim_rows, sql_records
+from annotations.exports.fields import Urls
+from annotations.exports.records import JSON_RECORD
+from annotations.models import (
+    Article,
+    Assessment,
+    Claim,
+    Comment,
+    Evidence,
+    ExportRecord,
+    Snapshot,
+    SourceLink,
+)
+
+TEXT = "export_record__json"
+ROOT = "export_record__root"
+GENERATION = "export_record__generation"
+
+
+def record_chunks(
+    queryset: QuerySet[Claim], *, keyset: selectors.Keyset, chunk_size: int, urls: Urls
+) -> Iterator[list[str]]:
+    """The claims' json records, per keyset chunk: stored ones as they are, the others
+    built and stored.
+
+    One query per chunk when every record is stored; when some are not, two more: their
+    build (on PostgreSQL one query; elsewhere one per list, as ``claim_rows``) and the store.
+    """
+    names = [field.name for field in keyset]
+    rows = queryset.values(*dict.fromkeys([*names, "id", TEXT, ROOT, GENERATION]))
+    for chunk in selectors.iter_chunks(rows, keyset=keyset, chunk_size=chunk_size):
+        texts = {row["id"]: row[TEXT] for row in chunk if row[TEXT] and row[ROOT] == urls.root}
+        missing = {row["id"]: row[GENERATION] for row in chunk if row["id"] not in texts}
+        if missing:
+            texts.update(build(missing, urls))
+        yield [texts[row["id"]] for row in chunk]
+
+
+def build(generations: dict[int, int | None], urls: Urls) -> dict[int, str]:
+    """The json records of these claims (id: the generation read before), built and stored."""
+    ids = list(generations)
+    if connection.vendor == "postgresql":
+        texts = sql_records(ids, api_root=urls.root, record=JSON_RECORD)
+    else:
+        make = JSON_RECORD.builder(urls)
+        texts = {
+            row["id"]: dump(make(row))
+            for chunk in claim_rows(
+                Claim.objects.filter(pk__in=ids),
+                keyset=selectors.ID_ORDERING,
+                chunk_size=len(ids),
+                limit=len(ids),
+                record=JSON_RECORD,
+            )
+            for row in chunk
+        }
+    _keep(texts, generations, urls.root)
+    return texts
+
+
+def _keep(texts: dict[int, str], generations: dict[int, int | None], root: str) -> None:
+    """Store the texts whose claims' generation is still the one read before building.
+
+    A writer that commits after that read has bumped it, so its change is never hidden
+    behind a text built without it; one still running holds the row, and PostgreSQL checks
+    the generation again once it commits.
+    """
+    table = connection.ops.quote_name(ExportRecord._meta.db_table)
+    params = [
+        (texts[pk], root, pk, generation)
+        for pk, generation in generations.items()
+        if generation is not None and pk in texts
+    ]
+    if not params:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'UPDATE {table} SET "json" = %s, "root" = %s'
+            ' WHERE "claim_id" = %s AND "generation" = %s',
+            params,
+        )
+
+
+def refresh(urls: Urls, *, chunk_size: int, limit: int | None = None) -> int:
+    """Build and store the records of live claims that have none for ``urls``; how many.
+
+    What the beat task runs, so that the next export finds them stored.
+    """
+    stale = (
+        ExportRecord.objects.filter(claim__deleted_at__isnull=True)
+        .exclude(~Q(json=""), root=urls.root)
+        .values("claim_id", "generation")
+    )
+    built = 0
+    for chunk in selectors.iter_chunks(
+        stale,
+        keyset=(selectors.KeyField("claim_id", int),),
+        chunk_size=chunk_size,
+        limit=limit,
+    ):
+        built += len(build({row["claim_id"]: row["generation"] for row in chunk}, urls))
+    return built
+
+
+# --- The triggers
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A table the record shows, and which claims' records a change of its rows clears:
+    the claim in its ``claim`` column, or those found in ``via`` = (table, its claim
+    column, its column matching this table's ``key``). ``changed``: only when that column
+    changes, and then every record (a rename shows in any claim)."""
+
+    table: str
+    events: tuple[str, ...]
+    claim: str = ""
+    via: tuple[str, str, str] | None = None
+    key: str = "id"
+    changed: str = ""
+
+
+EVERY = ("INSERT", "UPDATE", "DELETE")
+
+
+def _table(model: type[Model]) -> str:
+    return model._meta.db_table
+
+
+def _column(model: type[Model], name: str) -> str:
+    column = model._meta.get_field(name).column  # type: ignore[union-attr]
+    assert isinstance(column, str)
+    return column
+
+
+def shown() -> list[Shown]:
+    """Every table ``JSON_RECORD`` reads (a test checks each against a real change)."""
+    claims, evidence, comments = _table(Claim), _table(Evidence), _table(Comment)
+    mentions = Comment.mentions.through
+    via_evidence = lambda name: (evidence, "claim_id", _column(Evidence, name))  # noqa: E731
+    return [
+        Shown(claims, ("UPDATE",), claim="id"),
+        Shown(_table(Article), ("UPDATE",), via=(claims, "id", _column(Claim, "article"))),
+        Shown(evidence, EVERY, claim=_column(Evidence, "claim")),
+        Shown(_table(SourceLink), ("UPDATE",), via=via_evidence("source_link")),
+        Shown(_table(Snapshot), ("UPDATE",), via=via_evidence("pinned_snapshot")),
+        Shown(_table(Assessment), EVERY, claim=_column(Assessment, "claim")),
+        Shown(comments, EVERY, claim=_column(Comment, "claim")),
+        Shown(
+            _table(mentions),
+            EVERY,
+            via=(comments, _column(Comment, "claim"), "id"),
+            key=_column(mentions, "comment"),
+        ),
+        Shown(_table(get_user_model()), ("UPDATE",), changed="username"),
+    ]
+
+
+def _name(table: str, event: str) -> str:
+    return f"export_record_{table}_{event}".lower()
+
+
+def install_triggers(db: BaseDatabaseWrapper) -> None:
+    """Create (or replace) the triggers on ``db``: PostgreSQL and SQLite."""
+    uninstall_triggers(db)
+    statements = _postgresql() if db.vendor == "postgresql" else _sqlite()
+    with db.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def uninstall_triggers(db: BaseDatabaseWrapper) -> None:
+    quote = db.ops.quote_name
+    with db.cursor() as cursor:
+        for table, event in _every_trigger():
+            name = _name(table, event)
+            if db.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {quote(name)} ON {quote(table)}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {quote(name)}()")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {quote(name)}")
+
+
+def _every_trigger() -> Iterator[tuple[str, str]]:
+    claims = _table(Claim)
+    yield claims, "INSERT"
+    yield claims, "DELETE"
+    for each in shown():
+        for event in each.events:
+            yield each.table, event
+
+
+EMPTY = "''"  # SQL's empty text: a record not built since it changed
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _clear(ids_sql: str | None = None) -> str:
+    """Empty the records of the claims ``ids_sql`` selects (every record without it)."""
+    where = "" if ids_sql is None else f' WHERE "claim_id" IN ({ids_sql})'
+    return (
+        f"UPDATE {_q(_table(ExportRecord))}"
+        f' SET "generation" = "generation" + 1, "json" = {EMPTY}{where}'
+    )
+
+
+def _add(ids_sql: str) -> str:
+    return (
+        f'INSERT INTO {_q(_table(ExportRecord))} ("claim_id", "generation", "root", "json")'
+        f' SELECT "id", 0, {EMPTY}, {EMPTY} FROM ({ids_sql}) AS "added" WHERE true'
+        ' ON CONFLICT ("claim_id") DO NOTHING'
+    )
+
+
+def _remove(ids_sql: str) -> str:
+    return f'DELETE FROM {_q(_table(ExportRecord))} WHERE "claim_id" IN ({ids_sql})'
+
+
+def _rows_of(event: str) -> list[str]:
+    """The transition tables (PostgreSQL) or row names (SQLite) an event has."""
+    return {"INSERT": ["new"], "DELETE": ["old"], "UPDATE": ["new", "old"]}[event]
+
+
+def _claims_of(each: Shown, rows: str, *, relation: bool) -> str:
+    """The ids of the claims whose records show the changed ``rows``: a relation (the
+    PostgreSQL transition table) or a row (SQLite's NEW or OLD)."""
+    if each.claim:
+        return f"SELECT {_q(each.claim)} FROM {rows}" if relation else f"{rows}.{_q(each.claim)}"
+    assert each.via is not None
+    table, claim, column = each.via
+    if relation:
+        return (
+            f'SELECT "v".{_q(claim)} FROM {_q(table)} "v"'
+            f' JOIN {rows} "r" ON "v".{_q(column)} = "r".{_q(each.key)}'
+        )
+    return f"SELECT {_q(claim)} FROM {_q(table)} WHERE {_q(column)} = {rows}.{_q(each.key)}"
+
+
+def _postgresql() -> Iterable[str]:
+    """Statement triggers with transition tables: one statement per change, however many
+    rows it touched (a bulk import, a batch of link checks)."""
+    claims = _table(Claim)
+    bodies: list[tuple[str, str, str]] = [
+        (claims, "INSERT", _add('SELECT "id" FROM "new_rows"')),
+        (claims, "DELETE", _remove('SELECT "id" FROM "old_rows"')),
+    ]
+    for each in shown():
+        for event in each.events:
+            if each.changed:
+                column = _q(each.changed)
+                body = (
+                    'IF EXISTS (SELECT 1 FROM "old_rows" "o" JOIN "new_rows" "n"'
+                    f' ON "o"."id" = "n"."id" WHERE "o".{column} IS DISTINCT FROM "n".{column})'
+                    f" THEN {_clear()}; END IF"
+                )
+            else:
+                ids = " UNION ".join(
+                    _claims_of(each, f'"{rows}_rows"', relation=True) for rows in _rows_of(event)
+                )
+                body = _clear(ids)
+            bodies.append((each.table, event, body))
+    for table, event, body in bodies:
+        name = _q(_name(table, event))
+        referencing = " ".join(f"{rows.upper()} TABLE AS {rows}_rows" for rows in _rows_of(event))
+        yield (
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+            f" BEGIN {body}; RETURN NULL; END $$"
+        )
+        yield (
+            f"CREATE TRIGGER {name} AFTER {event} ON {_q(table)} REFERENCING {referencing}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
+
+
+def _sqlite() -> Iterable[str]:
+    """Row triggers (SQLite has no statement triggers)."""
+    claims = _table(Claim)
+    bodies: list[tuple[str, str, str, str]] = [
+        (claims, "INSERT", "", _add('SELECT NEW."id" AS "id"')),
+        (claims, "DELETE", "", _remove('OLD."id"')),
+    ]
+    for each in shown():
+        for event in each.events:
+            if each.changed:
+                column = _q(each.changed)
+                bodies.append((each.table, event, f"OLD.{column} IS NOT NEW.{column}", _clear()))
+                continue
+            if each.claim:
+                ids = ", ".join(
+                    _claims_of(each, rows.upper(), relation=False) for rows in _rows_of(event)
+                )
+            else:
+                ids = " UNION ".join(
+                    _claims_of(each, rows.upper(), relation=False) for rows in _rows_of(event)
+                )
+            bodies.append((each.table, event, "", _clear(ids)))
+    for table, event, when, body in bodies:
+        condition = f" WHEN {when}" if when else ""
+        yield (
+            f"CREATE TRIGGER {_q(_name(table, event))} AFTER {event} ON {_q(table)}"
+            f" FOR EACH ROW{condition} BEGIN {body}; END"
+        )
+
+
+def fill(db: BaseDatabaseWrapper) -> None:
+    """A row for every claim there is (later claims get theirs from a trigger)."""
+    with db.cursor() as cursor:
+        cursor.execute(_add(f'SELECT "id" FROM {_q(_table(Claim))}'))
+
+
+def after_migrate(db: BaseDatabaseWrapper) -> None:
+    """The triggers installed again, a row for every claim, and no record kept.
+
+    SQLite loses a table's triggers when a migration rebuilds it, and a data migration's
+    writes may have gone unseen: after a migrate nothing stored is trusted.
+    """
+    if _table(ExportRecord) not in db.introspection.table_names():
+        return  # migrated back before the table
+    install_triggers(db)
+    fill(db)
+    with db.cursor() as cursor:
+        cursor.execute(_clear())
