@@ -96,8 +96,11 @@ def sql_record_chunks(
         yield [texts[pk] for pk in ids]
 
 
-def sql_records(ids: list[int], *, api_root: str, record: Record = RECORD) -> dict[int, str]:
-    """{id: JSON text} of these claims' records, built by PostgreSQL in one query."""
+def sql_records(
+    ids: list[int], *, api_root: str, record: Record = RECORD, sql: str | None = None
+) -> dict[int, str]:
+    """{id: JSON text} of these claims' records, built by PostgreSQL in one query
+    (``record.sql``, or ``sql`` taking the same parameters)."""
     urls = Urls(api_root)
     params: dict[str, Any] = {
         "root": urls.root,
@@ -106,7 +109,7 @@ def sql_records(ids: list[int], *, api_root: str, record: Record = RECORD) -> di
         "ids": ids,
     }
     with connection.cursor() as cursor:
-        cursor.execute(record.sql, params)
+        cursor.execute(record.sql if sql is None else sql, params)
         return dict(cursor.fetchall())
 
 

@@ -64,20 +64,19 @@ def build(generations: dict[int, int | None], urls: Urls) -> dict[int, str]:
     """The json records of these claims (id: the generation read before), built and stored."""
     ids = list(generations)
     if connection.vendor == "postgresql":
-        texts = sql_records(ids, api_root=urls.root, record=JSON_RECORD)
-    else:
-        make = JSON_RECORD.builder(urls)
-        texts = {
-            row["id"]: dump(make(row))
-            for chunk in claim_rows(
-                Claim.objects.filter(pk__in=ids),
-                keyset=selectors.ID_ORDERING,
-                chunk_size=len(ids),
-                limit=len(ids),
-                record=JSON_RECORD,
-            )
-            for row in chunk
-        }
+        return _build_in_postgresql(ids, urls)
+    make = JSON_RECORD.builder(urls)
+    texts = {
+        row["id"]: dump(make(row))
+        for chunk in claim_rows(
+            Claim.objects.filter(pk__in=ids),
+            keyset=selectors.ID_ORDERING,
+            chunk_size=len(ids),
+            limit=len(ids),
+            record=JSON_RECORD,
+        )
+        for row in chunk
+    }
     _keep(texts, generations, urls.root)
     return texts
 
@@ -86,8 +85,7 @@ def _keep(texts: dict[int, str], generations: dict[int, int | None], root: str) 
     """Store the texts whose claims' generation is still the one read before building.
 
     A writer that commits after that read has bumped it, so its change is never hidden
-    behind a text built without it; one still running holds the row, and PostgreSQL checks
-    the generation again once it commits.
+    behind a text built without it.
     """
     table = connection.ops.quote_name(ExportRecord._meta.db_table)
     params = [
@@ -103,6 +101,27 @@ def _keep(texts: dict[int, str], generations: dict[int, int | None], root: str) 
             ' WHERE "claim_id" = %s AND "generation" = %s',
             params,
         )
+
+
+def _build_in_postgresql(ids: list[int], urls: Urls) -> dict[int, str]:
+    """Build and store in one statement, the texts never crossing the wire twice.
+
+    The records and the generations they were built at come from the statement's one
+    snapshot. A writer that bumps a generation meanwhile holds its row until it commits;
+    PostgreSQL then checks the ``UPDATE``'s condition again on the new row, which no longer
+    matches, so the text built without the change is not stored.
+    """
+    table = _q(_table(ExportRecord))
+    sql = (
+        f'WITH "built" AS (SELECT "b"."id", "b"."text", "s"."generation"'
+        f' FROM ({JSON_RECORD.sql}) AS "b"("id", "text")'
+        f' JOIN {table} "s" ON "s"."claim_id" = "b"."id"),'
+        f' "kept" AS (UPDATE {table} SET "json" = "built"."text", "root" = %(root)s'
+        f' FROM "built" WHERE {table}."claim_id" = "built"."id"'
+        f' AND {table}."generation" = "built"."generation")'
+        ' SELECT "id", "text" FROM "built"'
+    )
+    return sql_records(ids, api_root=urls.root, record=JSON_RECORD, sql=sql)
 
 
 def refresh(urls: Urls, *, chunk_size: int, limit: int | None = None) -> int:
