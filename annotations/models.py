@@ -649,10 +649,10 @@ class Evidence(models.Model):
 
 
 class ExportRecord(models.Model):
-    """A claim's json/jsonl export record as last built (``exports.stored``).
+    """A claim's json/jsonl export record and CSV rows as last built (``exports.stored``).
 
     Building a record joins a claim to its article, users, evidence, links, assessments and
-    comments; reading it back is a fraction of that. Database triggers empty ``json`` and
+    comments; reading it back is a fraction of that. Database triggers empty the texts and
     bump ``generation`` whenever a row the record shows changes, in the writer's own
     transaction, so a stored text is never stale, whatever wrote the change. The triggers
     also add and remove the rows with their claims.
@@ -673,6 +673,8 @@ class ExportRecord(models.Model):
         max_length=500, blank=True, help_text="The API address the stored text's links use."
     )
     json = models.TextField(blank=True, help_text="Empty: not built since it last changed.")
+    csv = models.TextField(blank=True, help_text="The CSV row (raw mode), with its LF.")
+    csv_excel = models.TextField(blank=True, help_text="The CSV row for spreadsheets.")
 
     def __str__(self) -> str:
         return f"export record of claim {self.claim_id}"

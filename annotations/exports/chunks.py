@@ -113,25 +113,14 @@ def sql_records(
         return dict(cursor.fetchall())
 
 
-def csv_copy_chunks(
-    queryset: QuerySet[Claim],
-    *,
-    keyset: selectors.Keyset,
-    chunk_size: int,
-    api_root: str,
-    excel: bool = False,
-    record: Record = RECORD,
-) -> Iterator[tuple[int, str]]:
-    """(claims, their CSV rows) per chunk, written by PostgreSQL's ``COPY ... TO STDOUT``:
-    one query for the chunk's keys, one ``COPY`` for its rows (``Record.csv_sql``).
+def csv_copy(ids: list[int], *, api_root: str, excel: bool = False) -> str:
+    """The CSV rows of these claims, in this order, from one ``COPY`` (``Record.csv_sql``).
 
     The same bytes as ``csv.writer`` over ``Record.csv_cells`` (lines end in LF), without a
     Python object per value.
     """
-    sql = record.csv_sql(excel=excel)
     root = Urls(api_root).root
-    for ids in _chunk_ids(queryset, keyset=keyset, chunk_size=chunk_size):
-        yield len(ids), _copy_out(sql, {"root": root, "ids": ids}).decode()
+    return _copy_out(RECORD.csv_sql(excel=excel), {"root": root, "ids": ids}).decode()
 
 
 def _copy_out(sql: str, params: dict[str, Any]) -> bytes:

@@ -12,7 +12,7 @@ A record is stored only if its generation is still the one read before it was bu
 change committed while it was being built wins (``_keep``).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -22,9 +22,9 @@ from django.db.models import Model, Q, QuerySet
 
 from annotations import selectors
 from annotations.exports.base import dump
-from annotations.exports.chunks import claim_rows, sql_records
-from annotations.exports.fields import Urls
-from annotations.exports.records import JSON_RECORD
+from annotations.exports.chunks import claim_rows, csv_copy, sql_records
+from annotations.exports.fields import Record, Row, Urls
+from annotations.exports.records import JSON_RECORD, RECORD
 from annotations.models import (
     Article,
     Assessment,
@@ -36,60 +36,85 @@ from annotations.models import (
     SourceLink,
 )
 
-TEXT = "export_record__json"
 ROOT = "export_record__root"
 GENERATION = "export_record__generation"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One text a claim's ``ExportRecord`` keeps: its column, and how a chunk of them is
+    built ``(ids, urls) -> {id: text}``, in PostgreSQL and in Python."""
+
+    column: str
+    build_in_postgresql: Callable[[list[int], Urls], dict[int, str]]
+    build_in_python: Callable[[list[int], Urls], dict[int, str]]
+
+
+def text_chunks(
+    queryset: QuerySet[Claim],
+    *,
+    keyset: selectors.Keyset,
+    chunk_size: int,
+    urls: Urls,
+    kept: "Kept",
+) -> Iterator[list[str]]:
+    """The claims' ``kept`` texts, per keyset chunk: stored ones as they are, the others
+    built and stored.
+
+    One query per chunk when every text is stored; when some are not, their build (on
+    PostgreSQL one query; elsewhere one per list, as ``claim_rows``) and one to store them
+    (for json records on PostgreSQL, the build stores them itself).
+    """
+    text = f"export_record__{kept.column}"
+    names = [field.name for field in keyset]
+    rows = queryset.values(*dict.fromkeys([*names, "id", text, ROOT, GENERATION]))
+    for chunk in selectors.iter_chunks(rows, keyset=keyset, chunk_size=chunk_size):
+        texts = {row["id"]: row[text] for row in chunk if row[text] and row[ROOT] == urls.root}
+        missing = {row["id"]: row[GENERATION] for row in chunk if row["id"] not in texts}
+        if missing:
+            texts.update(build(missing, urls, kept))
+        yield [texts[row["id"]] for row in chunk]
 
 
 def record_chunks(
     queryset: QuerySet[Claim], *, keyset: selectors.Keyset, chunk_size: int, urls: Urls
 ) -> Iterator[list[str]]:
-    """The claims' json records, per keyset chunk: stored ones as they are, the others
-    built and stored.
-
-    One query per chunk when every record is stored; when some are not, two more: their
-    build (on PostgreSQL one query; elsewhere one per list, as ``claim_rows``) and the store.
-    """
-    names = [field.name for field in keyset]
-    rows = queryset.values(*dict.fromkeys([*names, "id", TEXT, ROOT, GENERATION]))
-    for chunk in selectors.iter_chunks(rows, keyset=keyset, chunk_size=chunk_size):
-        texts = {row["id"]: row[TEXT] for row in chunk if row[TEXT] and row[ROOT] == urls.root}
-        missing = {row["id"]: row[GENERATION] for row in chunk if row["id"] not in texts}
-        if missing:
-            texts.update(build(missing, urls))
-        yield [texts[row["id"]] for row in chunk]
+    """The claims' json records (``JSON_RECORD``), per keyset chunk (``text_chunks``)."""
+    return text_chunks(queryset, keyset=keyset, chunk_size=chunk_size, urls=urls, kept=JSON)
 
 
-def build(generations: dict[int, int | None], urls: Urls) -> dict[int, str]:
-    """The json records of these claims (id: the generation read before), built and stored."""
+def build(
+    generations: dict[int, int | None], urls: Urls, kept: "Kept | None" = None
+) -> dict[int, str]:
+    """The texts of these claims (id: the generation read before), built and stored."""
+    kept = kept or JSON
     ids = list(generations)
     if connection.vendor == "postgresql":
-        return _build_in_postgresql(ids, urls)
-    make = JSON_RECORD.builder(urls)
-    texts = {
-        row["id"]: dump(make(row))
-        for chunk in claim_rows(
-            Claim.objects.filter(pk__in=ids),
-            keyset=selectors.ID_ORDERING,
-            chunk_size=len(ids),
-            limit=len(ids),
-            record=JSON_RECORD,
-        )
-        for row in chunk
-    }
-    _keep(texts, generations, urls.root)
+        texts = kept.build_in_postgresql(ids, urls)
+        if kept is JSON:
+            return texts  # stored by the same statement
+    else:
+        texts = kept.build_in_python(ids, urls)
+    _keep(kept.column, texts, generations, urls.root)
     return texts
 
 
-def _keep(texts: dict[int, str], generations: dict[int, int | None], root: str) -> None:
+def _keep(
+    column: str, texts: dict[int, str], generations: dict[int, int | None], root: str
+) -> None:
     """Store the texts whose claims' generation is still the one read before building.
 
     A writer that commits after that read has bumped it, so its change is never hidden
-    behind a text built without it.
+    behind a text built without it. The other texts, if built for another address, are
+    emptied: one ``root`` holds for all of a claim's texts.
     """
-    table = connection.ops.quote_name(ExportRecord._meta.db_table)
-    params = [
-        (texts[pk], root, pk, generation)
+    others = ", ".join(
+        f'{_q(other)} = CASE WHEN "root" = %s THEN {_q(other)} ELSE {EMPTY} END'
+        for other in TEXT_COLUMNS
+        if other != column
+    )
+    params: list[tuple[str | int, ...]] = [
+        (texts[pk], *(root for _ in TEXT_COLUMNS[1:]), root, pk, generation)
         for pk, generation in generations.items()
         if generation is not None and pk in texts
     ]
@@ -97,13 +122,29 @@ def _keep(texts: dict[int, str], generations: dict[int, int | None], root: str) 
         return
     with connection.cursor() as cursor:
         cursor.executemany(
-            f'UPDATE {table} SET "json" = %s, "root" = %s'
-            ' WHERE "claim_id" = %s AND "generation" = %s',
+            f"UPDATE {_q(_table(ExportRecord))} SET {_q(column)} = %s, {others}, "
+            '"root" = %s WHERE "claim_id" = %s AND "generation" = %s',
             params,
         )
 
 
-def _build_in_postgresql(ids: list[int], urls: Urls) -> dict[int, str]:
+def _json_in_python(ids: list[int], urls: Urls) -> dict[int, str]:
+    make = JSON_RECORD.builder(urls)
+    return {row["id"]: dump(make(row)) for row in _rows(ids, JSON_RECORD)}
+
+
+def _rows(ids: list[int], record: Record) -> Iterator[Row]:
+    for chunk in claim_rows(
+        Claim.objects.filter(pk__in=ids),
+        keyset=selectors.ID_ORDERING,
+        chunk_size=len(ids),
+        limit=len(ids),
+        record=record,
+    ):
+        yield from chunk
+
+
+def _json_in_postgresql(ids: list[int], urls: Urls) -> dict[int, str]:
     """Build and store in one statement, the texts never crossing the wire twice.
 
     The records and the generations they were built at come from the statement's one
@@ -112,16 +153,64 @@ def _build_in_postgresql(ids: list[int], urls: Urls) -> dict[int, str]:
     matches, so the text built without the change is not stored.
     """
     table = _q(_table(ExportRecord))
+    others = ", ".join(
+        f'{_q(other)} = CASE WHEN {table}."root" = %(root)s THEN {table}.{_q(other)}'
+        f" ELSE {EMPTY} END"
+        for other in TEXT_COLUMNS
+        if other != "json"
+    )
     sql = (
         f'WITH "built" AS (SELECT "b"."id", "b"."text", "s"."generation"'
         f' FROM ({JSON_RECORD.sql}) AS "b"("id", "text")'
         f' JOIN {table} "s" ON "s"."claim_id" = "b"."id"),'
-        f' "kept" AS (UPDATE {table} SET "json" = "built"."text", "root" = %(root)s'
+        f' "kept" AS (UPDATE {table} SET "json" = "built"."text", {others}, "root" = %(root)s'
         f' FROM "built" WHERE {table}."claim_id" = "built"."id"'
         f' AND {table}."generation" = "built"."generation")'
         ' SELECT "id", "text" FROM "built"'
     )
     return sql_records(ids, api_root=urls.root, record=JSON_RECORD, sql=sql)
+
+
+def _csv_in_python(excel: bool) -> Callable[[list[int], Urls], dict[int, str]]:
+    def build_csv(ids: list[int], urls: Urls) -> dict[int, str]:
+        from annotations.exports.csv_table import csv_lines  # which reads the store
+
+        rows = list(_rows(ids, RECORD))
+        return dict(
+            zip((row["id"] for row in rows), csv_lines(rows, urls, excel=excel), strict=True)
+        )
+
+    return build_csv
+
+
+def _csv_in_postgresql(excel: bool) -> Callable[[list[int], Urls], dict[int, str]]:
+    def build_csv(ids: list[int], urls: Urls) -> dict[int, str]:
+        text = csv_copy(ids, api_root=urls.root, excel=excel)
+        return dict(zip(ids, _csv_rows(text), strict=True))
+
+    return build_csv
+
+
+def _csv_rows(text: str) -> Iterator[str]:
+    """The rows of a CSV text whose lines end in LF, each with its LF.
+
+    A line break ends a row only outside quotes, that is where the quotes before it are
+    even in number (an escaped quote is two).
+    """
+    row, quotes = "", 0
+    for line in text.split("\n")[:-1]:
+        row += line + "\n"
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            yield row
+            row, quotes = "", 0
+    assert not row, "a CSV text ends inside quotes"
+
+
+JSON = Kept("json", _json_in_postgresql, _json_in_python)
+CSV = Kept("csv", _csv_in_postgresql(False), _csv_in_python(False))
+CSV_EXCEL = Kept("csv_excel", _csv_in_postgresql(True), _csv_in_python(True))
+TEXT_COLUMNS = ("json", "csv", "csv_excel")
 
 
 def refresh(urls: Urls, *, chunk_size: int, limit: int | None = None) -> int:
@@ -241,18 +330,18 @@ def _q(name: str) -> str:
 
 
 def _clear(ids_sql: str | None = None) -> str:
-    """Empty the records of the claims ``ids_sql`` selects (every record without it)."""
+    """Empty the texts of the claims ``ids_sql`` selects (every claim's without it)."""
     where = "" if ids_sql is None else f' WHERE "claim_id" IN ({ids_sql})'
-    return (
-        f"UPDATE {_q(_table(ExportRecord))}"
-        f' SET "generation" = "generation" + 1, "json" = {EMPTY}{where}'
-    )
+    empty = ", ".join(f"{_q(column)} = {EMPTY}" for column in TEXT_COLUMNS)
+    return f'UPDATE {_q(_table(ExportRecord))} SET "generation" = "generation" + 1, {empty}{where}'
 
 
 def _add(ids_sql: str) -> str:
+    columns = ", ".join(_q(column) for column in TEXT_COLUMNS)
+    empty = ", ".join(EMPTY for _ in TEXT_COLUMNS)
     return (
-        f'INSERT INTO {_q(_table(ExportRecord))} ("claim_id", "generation", "root", "json")'
-        f' SELECT "id", 0, {EMPTY}, {EMPTY} FROM ({ids_sql}) AS "added" WHERE true'
+        f'INSERT INTO {_q(_table(ExportRecord))} ("claim_id", "generation", "root", {columns})'
+        f' SELECT "id", 0, {EMPTY}, {empty} FROM ({ids_sql}) AS "added" WHERE true'
         ' ON CONFLICT ("claim_id") DO NOTHING'
     )
 

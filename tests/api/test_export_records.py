@@ -9,10 +9,12 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from annotations import selectors, services
-from annotations.exports import chunks, stored
+from annotations.api.exports import prepare_export
+from annotations.exports import chunks, csv_table, stored
 from annotations.exports.fields import Urls
 from annotations.exports.records import JSON_RECORD
 from annotations.models import (
@@ -52,6 +54,18 @@ def built_now() -> dict[int, dict]:
         )
         for row in chunk
     }
+
+
+def csv_now(client, user, mode: str) -> tuple[bytes, bytes]:
+    """(the CSV export, the CSV the Python writer makes of the rows as they are now)."""
+    query = f"format=csv&csv={mode}"
+    response = client.get(f"{EXPORT}?{query}")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    _, export = prepare_export(user, QueryDict(query), api_root=URLS.root, address="")
+    head = next(csv_table.write_csv(export))
+    expected = head + "".join(csv_table.python_rows(export, excel=mode == csv_table.EXCEL))
+    return body, expected.encode()
 
 
 def stored_count() -> int:
@@ -108,16 +122,37 @@ CHANGES: dict[str, Callable] = {
 }
 
 
+# The CSV is the claim and its citations: no discussion, assessments or archived copies.
+NOT_IN_CSV = {
+    "mention added",
+    "mentions removed",
+    "comment",
+    "comment removed",
+    "assessment",
+    "assessment removed",
+    "snapshot",
+}
+
+
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_no_change_leaves_a_stale_record(reviewer_api, cited, analyst, change):
+def test_no_change_leaves_a_stale_record(reviewer_api, reviewer, cited, analyst, change):
     before = exported(reviewer_api)
     assert before == built_now()
     assert stored_count() == len(before) == Claim.objects.count()
+    csv_before = {mode: csv_now(reviewer_api, reviewer, mode) for mode in ("raw", "excel")}
+    for body, expected in csv_before.values():
+        assert body == expected
+    assert ExportRecord.objects.exclude(csv="").exclude(csv_excel="").count() == len(before)
     CHANGES[change](cited, analyst)
     after = exported(reviewer_api)
     assert after == built_now()
     assert after != before, "the change must show in the export"
     assert stored_count() == len(after)
+    for mode in ("raw", "excel"):
+        body, expected = csv_now(reviewer_api, reviewer, mode)
+        assert body == expected
+        if change not in NOT_IN_CSV:
+            assert body != csv_before[mode][0], "the change must show in the CSV"
 
 
 def test_unshown_changes_keep_the_records(reviewer_api, cited, analyst):
@@ -222,3 +257,10 @@ def test_beat_builds_them_for_the_desk_address(cited, settings):
         f"{settings.DESK_URL}api/v1/"
     }
     assert tasks.refresh_export_records() == 0
+
+
+def test_csv_rows_end_only_outside_quotes():
+    text = 'a,"b\n""c""\n",d\n1,2,3\n"x\r\n"\n,\n'
+    assert list(stored._csv_rows(text)) == ['a,"b\n""c""\n",d\n', "1,2,3\n", '"x\r\n"\n', ",\n"]
+    with pytest.raises(AssertionError):
+        list(stored._csv_rows('"open\n'))
