@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 
 from annotations import selectors
 from annotations.exports.base import dump
@@ -36,8 +36,7 @@ from annotations.models import (
     SourceLink,
 )
 
-ROOT = "export_record__root"
-GENERATION = "export_record__generation"
+TEXT, GENERATION = "stored_text", "stored_generation"
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,15 @@ def text_chunks(
     PostgreSQL one query; elsewhere one per list, as ``claim_rows``) and one to store them
     (for json records on PostgreSQL, the build stores them itself).
     """
-    text = f"export_record__{kept.column}"
-    names = [field.name for field in keyset]
-    rows = queryset.values(*dict.fromkeys([*names, "id", text, ROOT, GENERATION]))
+    # Looked up per claim (an index probe each): as a LEFT JOIN, PostgreSQL chose a merge
+    # join that read the stored rows from the first one on for every chunk.
+    store = ExportRecord.objects.filter(claim_id=OuterRef("id"))
+    rows = queryset.annotate(
+        stored_text=Subquery(store.filter(root=urls.root).values(kept.column)),
+        stored_generation=Subquery(store.values("generation")),
+    ).values(*dict.fromkeys([*(field.name for field in keyset), "id"]), TEXT, GENERATION)
     for chunk in selectors.iter_chunks(rows, keyset=keyset, chunk_size=chunk_size):
-        texts = {row["id"]: row[text] for row in chunk if row[text] and row[ROOT] == urls.root}
+        texts = {row["id"]: row[TEXT] for row in chunk if row[TEXT]}
         missing = {row["id"]: row[GENERATION] for row in chunk if row["id"] not in texts}
         if missing:
             texts.update(build(missing, urls, kept))

@@ -461,7 +461,7 @@ def test_stored_records_cost_one_query_per_chunk(reviewer_api, ru_article, analy
         with CaptureQueriesContext(connection) as warm:
             warm_body = fetch(reviewer_api, f"format={fmt}")[1]
         assert warm_body == cold_body
-        chunk_queries = [q["sql"] for q in warm if "export_record" in q["sql"]]
+        chunk_queries = [q["sql"] for q in warm if "stored_text" in q["sql"]]
         assert len(chunk_queries) == 3, chunk_queries  # two chunks, and one to end
         assert not any(q["sql"].startswith("UPDATE") for q in warm)
 
