@@ -648,6 +648,38 @@ class Evidence(models.Model):
         return self.title or self.url
 
 
+class ExportRecord(models.Model):
+    """A claim's json/jsonl export record and CSV rows as last built (``exports.stored``).
+
+    Building a record joins a claim to its article, users, evidence, links, assessments and
+    comments; reading it back is a fraction of that. Database triggers empty the texts and
+    bump ``generation`` whenever a row the record shows changes, in the writer's own
+    transaction, so a stored text is never stale, whatever wrote the change. The triggers
+    also add and remove the rows with their claims.
+    """
+
+    claim = models.OneToOneField(
+        Claim,
+        # The triggers remove the row with its claim: the ORM need not look for it.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="export_record",
+    )
+    generation = models.BigIntegerField(
+        default=0, help_text="Bumped by every change the record shows."
+    )
+    root = models.CharField(
+        max_length=500, blank=True, help_text="The API address the stored text's links use."
+    )
+    json = models.TextField(blank=True, help_text="Empty: not built since it last changed.")
+    csv = models.TextField(blank=True, help_text="The CSV row (raw mode), with its LF.")
+    csv_excel = models.TextField(blank=True, help_text="The CSV row for spreadsheets.")
+
+    def __str__(self) -> str:
+        return f"export record of claim {self.claim_id}"
+
+
 class Snapshot(models.Model):
     """One archived capture of a source link: a WARC file (request and response records, or a
     request and a ``revisit`` record when the body is one already stored) in the snapshot

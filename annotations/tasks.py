@@ -245,3 +245,9 @@ def fetch_article(job_id: int) -> str:
 def send_article_fetch(job_id: int) -> bool:
     """Queue a link to fetch; False when the broker cannot be reached (the caller says so)."""
     return _send_job(fetch_article, job_id, "article fetch")
+
+
+@shared_task(ignore_result=True)
+def refresh_export_records() -> int:
+    """Beat's periodic build of the json records that changes cleared."""
+    return services.export_records_refresh(limit=settings.EXPORT_RECORD_REFRESH_LIMIT)

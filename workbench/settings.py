@@ -473,6 +473,15 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 262_144)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Claims per database round trip when streaming an export.
 EXPORT_CHUNK_SIZE = env_int("EXPORT_CHUNK_SIZE", 500)
+# json/jsonl records are stored once built (annotations.exports.stored); beat builds the
+# ones changes cleared every EXPORT_RECORD_REFRESH_INTERVAL seconds, at most
+# EXPORT_RECORD_REFRESH_LIMIT a run, so the next export reads them instead of building them.
+EXPORT_RECORD_REFRESH_INTERVAL = env_int("EXPORT_RECORD_REFRESH_INTERVAL", 60)
+EXPORT_RECORD_REFRESH_LIMIT = env_int("EXPORT_RECORD_REFRESH_LIMIT", 100_000)
+CELERY_BEAT_SCHEDULE["refresh-export-records"] = {
+    "task": "annotations.tasks.refresh_export_records",
+    "schedule": EXPORT_RECORD_REFRESH_INTERVAL,
+}
 # Claim imports: records written per bulk round trip, and records listed in a report.
 IMPORT_CHUNK_SIZE = env_int("IMPORT_CHUNK_SIZE", 1000)
 IMPORT_REPORT_LIMIT = env_int("IMPORT_REPORT_LIMIT", 1000)

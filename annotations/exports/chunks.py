@@ -91,38 +91,36 @@ def sql_record_chunks(
     Building the JSON next to the data is several times faster than turning rows into
     Python objects and back into text.
     """
-    urls = Urls(api_root)
-    params = {
-        "root": urls.root,
-        "archive_prefix": urls.archive_prefix,
-        "archive_suffix": urls.archive_suffix,
-    }
     for ids in _chunk_ids(queryset, keyset=keyset, chunk_size=chunk_size):
-        with connection.cursor() as cursor:
-            cursor.execute(record.sql, {**params, "ids": ids})
-            texts = dict(cursor.fetchall())
+        texts = sql_records(ids, api_root=api_root, record=record)
         yield [texts[pk] for pk in ids]
 
 
-def csv_copy_chunks(
-    queryset: QuerySet[Claim],
-    *,
-    keyset: selectors.Keyset,
-    chunk_size: int,
-    api_root: str,
-    excel: bool = False,
-    record: Record = RECORD,
-) -> Iterator[tuple[int, str]]:
-    """(claims, their CSV rows) per chunk, written by PostgreSQL's ``COPY ... TO STDOUT``:
-    one query for the chunk's keys, one ``COPY`` for its rows (``Record.csv_sql``).
+def sql_records(
+    ids: list[int], *, api_root: str, record: Record = RECORD, sql: str | None = None
+) -> dict[int, str]:
+    """{id: JSON text} of these claims' records, built by PostgreSQL in one query
+    (``record.sql``, or ``sql`` taking the same parameters)."""
+    urls = Urls(api_root)
+    params: dict[str, Any] = {
+        "root": urls.root,
+        "archive_prefix": urls.archive_prefix,
+        "archive_suffix": urls.archive_suffix,
+        "ids": ids,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(record.sql if sql is None else sql, params)
+        return dict(cursor.fetchall())
+
+
+def csv_copy(ids: list[int], *, api_root: str, excel: bool = False) -> str:
+    """The CSV rows of these claims, in this order, from one ``COPY`` (``Record.csv_sql``).
 
     The same bytes as ``csv.writer`` over ``Record.csv_cells`` (lines end in LF), without a
     Python object per value.
     """
-    sql = record.csv_sql(excel=excel)
     root = Urls(api_root).root
-    for ids in _chunk_ids(queryset, keyset=keyset, chunk_size=chunk_size):
-        yield len(ids), _copy_out(sql, {"root": root, "ids": ids}).decode()
+    return _copy_out(RECORD.csv_sql(excel=excel), {"root": root, "ids": ids}).decode()
 
 
 def _copy_out(sql: str, params: dict[str, Any]) -> bytes:

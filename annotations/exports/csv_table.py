@@ -1,9 +1,10 @@
 """csv: one row per claim, its columns (``records.CSV_COLUMNS``) taken from the record.
 
-On PostgreSQL the rows come from ``COPY ... TO STDOUT`` (``chunks.csv_copy_chunks``); on
-other databases Python's ``csv.writer`` writes them, byte for byte the same (the tests
-compare both on the same data). Lines end in LF, not CRLF: ``COPY`` cannot write CRLF, and
-every CSV reader takes LF. A cell holding a line break, quote or comma is quoted.
+The rows are stored once built (``stored``). On PostgreSQL they come from ``COPY ... TO
+STDOUT`` (``chunks.csv_copy``); on other databases Python's ``csv.writer`` writes them, byte
+for byte the same (the tests compare both on the same data). Lines end in LF, not CRLF:
+``COPY`` cannot write CRLF, and every CSV reader takes LF. A cell holding a line break,
+quote or comma is quoted.
 
 Two modes (``csv=``): ``raw``, the default, writes every value as it is, so a program reads
 back exactly what the desk holds; ``excel`` is for opening in a spreadsheet: a text cell
@@ -16,11 +17,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
+from annotations.exports import stored
 from annotations.exports.base import TEXT, Export, ExportFormat, Param
-from annotations.exports.chunks import csv_copy_chunks
-from annotations.exports.fields import FORMULA_START
+from annotations.exports.fields import FORMULA_START, Row, Urls
 from annotations.exports.records import CSV_COLUMNS, RECORD
 
 RAW, EXCEL = "raw", "excel"
@@ -61,39 +61,43 @@ class _LfRows:
 
 
 def write_csv(export: Export) -> Iterator[str]:
-    """One row per claim, UTF-8; ``bom`` (or ``csv=excel``) prepends U+FEFF for Excel."""
+    """One row per claim, UTF-8; ``bom`` (or ``csv=excel``) prepends U+FEFF for Excel.
+
+    The rows are the ones the desk stores once built (``stored``), built by ``COPY`` on
+    PostgreSQL and by ``csv.writer`` elsewhere.
+    """
     excel = export.params.get(MODE.name) == EXCEL
     bom = "\ufeff" if export.params.get("bom") or excel else ""
     yield bom + _LfRows().text([CSV_COLUMNS])
-    if connection.vendor == "postgresql":
-        yield from copy_rows(export, excel=excel)
-    else:
-        yield from python_rows(export, excel=excel)
-
-
-def copy_rows(export: Export, *, excel: bool) -> Iterator[str]:
-    """The rows, chunk by chunk, as PostgreSQL's ``COPY`` writes them."""
-    for count, text in csv_copy_chunks(
-        export.claims,
-        keyset=export.keyset,
-        chunk_size=settings.EXPORT_CHUNK_SIZE,
-        api_root=export.urls.root,
-        excel=excel,
+    for chunk in export.counted(
+        stored.text_chunks(
+            export.claims,
+            keyset=export.keyset,
+            chunk_size=settings.EXPORT_CHUNK_SIZE,
+            urls=export.urls,
+            kept=stored.CSV_EXCEL if excel else stored.CSV,
+        )
     ):
-        if export.progress is not None:
-            export.progress(count)
-        yield text
+        yield "".join(chunk)
+
+
+def csv_lines(rows: Iterable[Row], urls: Urls, *, excel: bool) -> list[str]:
+    """Each claim row's CSV line, ending in LF, as ``csv.writer`` writes it."""
+    lines = _LfRows()
+    cells = RECORD.csv_cells(urls)
+    lines.text(
+        ([excel_cell(value) for value in cells(row)] for row in rows)
+        if excel
+        else (cells(row) for row in rows)
+    )
+    return lines.rows
 
 
 def python_rows(export: Export, *, excel: bool) -> Iterator[str]:
-    """The same rows, chunk by chunk, written by ``csv.writer`` (any database)."""
-    rows = _LfRows()
-    cells = RECORD.csv_cells(export.urls)
+    """The rows, chunk by chunk, written by ``csv.writer`` from the rows as they are now
+    (any database; what the tests compare the stored and ``COPY`` rows with)."""
     for chunk in export.chunks():
-        if excel:
-            yield rows.text([excel_cell(value) for value in cells(row)] for row in chunk)
-        else:
-            yield rows.text(cells(row) for row in chunk)
+        yield "".join(csv_lines(chunk, export.urls, excel=excel))
 
 
 CSV = ExportFormat(

@@ -8,14 +8,26 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import connection
 
+from annotations.exports import stored
 from annotations.exports.base import TEXT, Export, ExportFormat, Param, dump, json_array
 from annotations.exports.chunks import sql_record_chunks
-from annotations.exports.records import JSON_HISTORY_RECORD, JSON_RECORD
+from annotations.exports.records import JSON_HISTORY_RECORD
 
 
 def record_chunks(export: Export) -> Iterator[list[str]]:
-    """Claim records as JSON texts, per chunk; PostgreSQL builds them itself when it can."""
-    record = JSON_HISTORY_RECORD if export.params.get(WITH_HISTORY.name) else JSON_RECORD
+    """Claim records as JSON texts, per chunk: the stored ones (``stored``), or with
+    ``history=true`` built now, by PostgreSQL itself when it can."""
+    if not export.params.get(WITH_HISTORY.name):
+        yield from export.counted(
+            stored.record_chunks(
+                export.claims,
+                keyset=export.keyset,
+                chunk_size=settings.EXPORT_CHUNK_SIZE,
+                urls=export.urls,
+            )
+        )
+        return
+    record = JSON_HISTORY_RECORD
     if connection.vendor == "postgresql":
         yield from export.counted(
             sql_record_chunks(

@@ -132,6 +132,7 @@ from annotations.services.export_jobs import (
     export_job_request,
     export_job_run,
     export_jobs_purge,
+    export_records_refresh,
 )
 from annotations.services.history import record_history
 from annotations.services.notifications import (
@@ -294,6 +295,7 @@ __all__ = [
     "export_job_request",
     "export_job_run",
     "export_jobs_purge",
+    "export_records_refresh",
     "group_assessments",
     "is_analyst",
     "is_reviewer",

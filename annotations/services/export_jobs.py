@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import IO, TYPE_CHECKING
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,7 @@ from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import ExportJob
@@ -170,3 +172,13 @@ def export_jobs_purge(*, now: datetime | None = None) -> int:
             storage.delete(job.storage_key)
     ExportJob.objects.filter(pk__in=[job.pk for job in old]).delete()
     return len(old)
+
+
+def export_records_refresh(*, limit: int | None = None) -> int:
+    """Build the json records that changes cleared (for the desk's own address), so that
+    the next export reads them stored; how many were built."""
+    from annotations.exports import stored
+    from annotations.exports.fields import Urls
+
+    api_root = urljoin(settings.DESK_URL, reverse("api:api-root"))
+    return stored.refresh(Urls(api_root), chunk_size=settings.EXPORT_CHUNK_SIZE, limit=limit)

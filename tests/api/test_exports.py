@@ -421,12 +421,23 @@ def test_query_count_does_not_grow(reviewer_api, ru_article, analyst, settings, 
 
 
 @pytest.mark.parametrize(
-    "fmt, query, lists", [("jsonl", "", 3), ("jsonl", "&history=true", 4), ("csv", "", 1)]
+    "fmt, query, lists, stored",
+    [
+        ("jsonl", "", 3, True),
+        ("jsonl", "&history=true", 4, False),
+        ("csv", "", 1, True),
+        ("csv", "&csv=excel", 1, True),
+    ],
 )
-def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings, fmt, query, lists):
-    """With chunks of 500, per full chunk: on PostgreSQL two queries (keys, then the records
-    or the CSV rows' ``COPY``); elsewhere the claims and one per list read (evidence, and for
-    jsonl assessments, comments, and history when asked for); and one to end."""
+def test_export_queries_per_chunk(
+    reviewer_api, ru_article, analyst, settings, fmt, query, lists, stored
+):
+    """With chunks of 500, per full chunk: the keys (with the stored texts, but for jsonl
+    with history), then the build of the texts missing: on PostgreSQL one query (the
+    records, or the CSV rows' ``COPY``), elsewhere the claims and one per list read
+    (evidence, and for jsonl assessments, comments, and history when asked for); then, for
+    stored texts, one to store them (PostgreSQL's json build stores them itself). And one to
+    end."""
     settings.EXPORT_CHUNK_SIZE = 500
     bulk_claims(ru_article, 10, analyst)
     small = queries_for(reviewer_api, f"{EXPORT}?format={fmt}{query}")
@@ -434,8 +445,25 @@ def test_export_queries_per_chunk(reviewer_api, ru_article, analyst, settings, f
     bulk_claims(ru_article, 1000, analyst)
     assert Claim.objects.count() == 1000
     large = queries_for(reviewer_api, f"{EXPORT}?format={fmt}{query}")
-    per_chunk = 2 if connection.vendor == "postgresql" else 1 + lists
+    build = 1 if connection.vendor == "postgresql" else 1 + lists
+    keys = 1 if connection.vendor == "postgresql" or stored else 0
+    store = stored and not (connection.vendor == "postgresql" and fmt == "jsonl")
+    per_chunk = keys + build + (1 if store else 0)
     assert large == small + per_chunk + 1, (small, large)
+
+
+def test_stored_records_cost_one_query_per_chunk(reviewer_api, ru_article, analyst, settings):
+    """Once built, json, jsonl and csv read each chunk's stored texts in the keys' query."""
+    settings.EXPORT_CHUNK_SIZE = 500
+    bulk_claims(ru_article, 1000, analyst)
+    for fmt in ("jsonl", "json", "csv", "csv&csv=excel"):
+        cold_body = fetch(reviewer_api, f"format={fmt}")[1]
+        with CaptureQueriesContext(connection) as warm:
+            warm_body = fetch(reviewer_api, f"format={fmt}")[1]
+        assert warm_body == cold_body
+        chunk_queries = [q["sql"] for q in warm if "stored_text" in q["sql"]]
+        assert len(chunk_queries) == 3, chunk_queries  # two chunks, and one to end
+        assert not any(q["sql"].startswith("UPDATE") for q in warm)
 
 
 def test_export_orderings(reviewer_api, ru_article, make_claim):
@@ -714,6 +742,7 @@ def test_a_cut_jsonl_export_fails_the_summary_check(reviewer_api, desk):
 
 
 def test_jsonl_summary_runs_no_extra_query(reviewer_api, desk):
+    fetch(reviewer_api, "format=jsonl")  # the records stored, so both read them alike
     with CaptureQueriesContext(connection) as plain:
         fetch(reviewer_api, "format=jsonl")
     with CaptureQueriesContext(connection) as summed:
