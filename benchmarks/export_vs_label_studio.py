@@ -15,10 +15,10 @@ The same 1,000 Cyrillic articles x 100 claims (each claim with two evidence item
   (``GET /api/projects/<id>/export?exportType=JSON_MIN|CSV``, what its UI's Export calls,
   through its own server on loopback) -- the same thing as our HTTP export.
 
-json and jsonl read the records the desk stores once built (``exports.stored``). Each
-database's first export, before the rounds, builds and stores them (reported); the
-``jsonl cold`` runs empty the store first, so they build every record again, as the first
-export after a change to every claim would.
+json, jsonl and csv read the records and rows the desk stores once built
+(``exports.stored``). Each database's first jsonl and csv exports, before the rounds, build
+and store them (reported); the ``jsonl cold`` runs empty the store first, so they build
+every record again, as the first export after a change to every claim would.
 
 Rows per second are claims (spans) per second on both sides: Label Studio writes one row
 per task holding its 100 spans, we write one row per claim. Peak memory is the server
@@ -362,11 +362,12 @@ def main() -> None:
         servers["sqlite"] = Gunicorn(urls["sqlite"], lite.parent)
     for name, server in servers.items():
         fetch(server.port, "/api/v1/me/", {"Authorization": f"Token {token}"})
-        first = workbench_export(server, "jsonl", token, args.claims)
-        print(
-            f"{name}: first jsonl export (builds and stores every record) "
-            f"{args.claims / first['seconds']:,.0f} rows/s"
-        )
+        for fmt in ("jsonl", "csv"):
+            first = workbench_export(server, fmt, token, args.claims)
+            print(
+                f"{name}: first {fmt} export (builds and stores every record) "
+                f"{args.claims / first['seconds']:,.0f} rows/s"
+            )
         for fmt in FORMATS:
             runs[f"{name} {fmt}"] = lambda server=server, fmt=fmt: workbench_export(
                 server, fmt, token, args.claims
