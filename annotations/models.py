@@ -649,7 +649,8 @@ class Evidence(models.Model):
 
 
 class ExportRecord(models.Model):
-    """A claim's json/jsonl export record and CSV rows as last built (``exports.stored``).
+    """A claim's json/jsonl record, CSV rows and W3C annotation as last built
+    (``exports.stored``).
 
     Building a record joins a claim to its article, users, evidence, links, assessments and
     comments; reading it back is a fraction of that. Database triggers empty the texts and
@@ -675,6 +676,7 @@ class ExportRecord(models.Model):
     json = models.TextField(blank=True, help_text="Empty: not built since it last changed.")
     csv = models.TextField(blank=True, help_text="The CSV row (raw mode), with its LF.")
     csv_excel = models.TextField(blank=True, help_text="The CSV row for spreadsheets.")
+    w3c = models.TextField(blank=True, help_text="The claim as a W3C Web Annotation.")
 
     def __str__(self) -> str:
         return f"export record of claim {self.claim_id}"

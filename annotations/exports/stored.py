@@ -12,8 +12,9 @@ A record is stored only if its generation is still the one read before it was bu
 change committed while it was being built wins (``_keep``).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -56,9 +57,34 @@ def text_chunks(
     chunk_size: int,
     urls: Urls,
     kept: "Kept",
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
 ) -> Iterator[list[str]]:
-    """The claims' ``kept`` texts, per keyset chunk: stored ones as they are, the others
-    built and stored.
+    """The claims' ``kept`` texts, per keyset chunk (``keyed_chunks`` without the ids)."""
+    for chunk in keyed_chunks(
+        queryset,
+        keyset=keyset,
+        chunk_size=chunk_size,
+        urls=urls,
+        kept=kept,
+        after=after,
+        limit=limit,
+    ):
+        yield [text for _, text in chunk]
+
+
+def keyed_chunks(
+    queryset: QuerySet[Claim],
+    *,
+    keyset: selectors.Keyset,
+    chunk_size: int,
+    urls: Urls,
+    kept: "Kept",
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Iterator[list[tuple[int, str]]]:
+    """(claim id, its ``kept`` text) per keyset chunk: stored texts as they are, the
+    others built and stored.
 
     One query per chunk when every text is stored; when some are not, their build (on
     PostgreSQL one query; elsewhere one per list, as ``claim_rows``) and one to store them
@@ -71,12 +97,14 @@ def text_chunks(
         stored_text=Subquery(store.filter(root=urls.root).values(kept.column)),
         stored_generation=Subquery(store.values("generation")),
     ).values(*dict.fromkeys([*(field.name for field in keyset), "id"]), TEXT, GENERATION)
-    for chunk in selectors.iter_chunks(rows, keyset=keyset, chunk_size=chunk_size):
+    for chunk in selectors.iter_chunks(
+        rows, keyset=keyset, chunk_size=chunk_size, after=after, limit=limit
+    ):
         texts = {row["id"]: row[TEXT] for row in chunk if row[TEXT]}
         missing = {row["id"]: row[GENERATION] for row in chunk if row["id"] not in texts}
         if missing:
             texts.update(build(missing, urls, kept))
-        yield [texts[row["id"]] for row in chunk]
+        yield [(row["id"], texts[row["id"]]) for row in chunk]
 
 
 def record_chunks(
@@ -210,10 +238,17 @@ def _csv_rows(text: str) -> Iterator[str]:
     assert not row, "a CSV text ends inside quotes"
 
 
+def _w3c(ids: list[int], urls: Urls) -> dict[int, str]:
+    from annotations.exports.w3c import W3C_RECORD, annotation  # which reads the store
+
+    return {row["id"]: dump(annotation(row, urls)) for row in _rows(ids, W3C_RECORD)}
+
+
 JSON = Kept("json", _json_in_postgresql, _json_in_python)
 CSV = Kept("csv", _csv_in_postgresql(False), _csv_in_python(False))
 CSV_EXCEL = Kept("csv_excel", _csv_in_postgresql(True), _csv_in_python(True))
-TEXT_COLUMNS = ("json", "csv", "csv_excel")
+W3C = Kept("w3c", _w3c, _w3c)  # a W3C annotation, built in Python on every database
+TEXT_COLUMNS = ("json", "csv", "csv_excel", "w3c")
 
 
 def refresh(urls: Urls, *, chunk_size: int, limit: int | None = None) -> int:

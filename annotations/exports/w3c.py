@@ -185,13 +185,24 @@ def _page_url(collection_url: str, after: int) -> str:
 
 def _items(export: Export, after: int, page_size: int, last: list[int]) -> Iterator[str]:
     """The page's annotations; ``last`` gets the id of the last one written."""
-    urls = export.urls
+    from annotations.exports import stored  # which builds them with ``annotation``
+
     first = True
-    for chunk in export.chunks(after=[after], limit=page_size, record=W3C_RECORD):
-        text = ",".join(dump(annotation(claim, urls)) for claim in chunk)
+    for chunk in export.counted(
+        stored.keyed_chunks(
+            export.claims,
+            keyset=export.keyset,
+            chunk_size=settings.EXPORT_CHUNK_SIZE,
+            urls=export.urls,
+            kept=stored.W3C,
+            after=[after],
+            limit=page_size,
+        )
+    ):
+        text = ",".join(item for _, item in chunk)
         yield text if first else "," + text
         first = False
-        last[:] = [chunk[-1]["id"]]
+        last[:] = [chunk[-1][0]]
 
 
 def _open_object(head: dict[str, Any], key: str) -> str:

@@ -68,6 +68,14 @@ def csv_now(client, user, mode: str) -> tuple[bytes, bytes]:
     return body, expected.encode()
 
 
+def w3c_now(client) -> tuple[bytes, bytes]:
+    """(the W3C collection as exported, the same with every stored annotation emptied)."""
+    body = b"".join(client.get(f"{EXPORT}?format=w3c").streaming_content)
+    ExportRecord.objects.update(w3c="")
+    rebuilt = b"".join(client.get(f"{EXPORT}?format=w3c").streaming_content)
+    return body, rebuilt
+
+
 def stored_count() -> int:
     return ExportRecord.objects.exclude(json="").count()
 
@@ -134,6 +142,11 @@ NOT_IN_CSV = {
 }
 
 
+# A W3C annotation has no discussion, assessments, link state, article title or snapshot
+# status either.
+NOT_IN_W3C = NOT_IN_CSV | {"source link", "article"}
+
+
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_no_change_leaves_a_stale_record(reviewer_api, reviewer, cited, analyst, change):
     before = exported(reviewer_api)
@@ -143,6 +156,9 @@ def test_no_change_leaves_a_stale_record(reviewer_api, reviewer, cited, analyst,
     for body, expected in csv_before.values():
         assert body == expected
     assert ExportRecord.objects.exclude(csv="").exclude(csv_excel="").count() == len(before)
+    w3c_before, rebuilt = w3c_now(reviewer_api)
+    assert w3c_before == rebuilt
+    assert not ExportRecord.objects.filter(claim__is_orphaned=False, w3c="").exists()
     CHANGES[change](cited, analyst)
     after = exported(reviewer_api)
     assert after == built_now()
@@ -153,6 +169,10 @@ def test_no_change_leaves_a_stale_record(reviewer_api, reviewer, cited, analyst,
         assert body == expected
         if change not in NOT_IN_CSV:
             assert body != csv_before[mode][0], "the change must show in the CSV"
+    w3c_after, rebuilt = w3c_now(reviewer_api)
+    assert w3c_after == rebuilt
+    if change not in NOT_IN_W3C:
+        assert w3c_after != w3c_before, "the change must show in the W3C export"
 
 
 def test_unshown_changes_keep_the_records(reviewer_api, cited, analyst):
