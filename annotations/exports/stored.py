@@ -51,25 +51,10 @@ class Kept:
 
 
 def text_chunks(
-    queryset: QuerySet[Claim],
-    *,
-    keyset: selectors.Keyset,
-    chunk_size: int,
-    urls: Urls,
-    kept: "Kept",
-    after: Sequence[Any] | None = None,
-    limit: int | None = None,
+    queryset: QuerySet[Claim], *, urls: Urls, kept: "Kept", **walk: Any
 ) -> Iterator[list[str]]:
     """The claims' ``kept`` texts, per keyset chunk (``keyed_chunks`` without the ids)."""
-    for chunk in keyed_chunks(
-        queryset,
-        keyset=keyset,
-        chunk_size=chunk_size,
-        urls=urls,
-        kept=kept,
-        after=after,
-        limit=limit,
-    ):
+    for chunk in keyed_chunks(queryset, urls=urls, kept=kept, **walk):
         yield [text for _, text in chunk]
 
 
