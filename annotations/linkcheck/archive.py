@@ -124,9 +124,14 @@ class Capture:
 
 
 def stored_bodies(link_ids: Iterable[int]) -> dict[int, LinkArchive]:
-    """Per link, what it has archived (one query for a batch, outside its transactions)."""
-    found: dict[int, LinkArchive] = defaultdict(LinkArchive)
-    rows = Snapshot.objects.filter(source_link_id__in=list(link_ids))
+    """Per link, what it has archived (one query for a batch, outside its transactions).
+
+    Every link asked for has an entry, an empty one when it has no copy yet: that is known,
+    so its first copy is recorded without looking for copies to drop (``Capture.may_prune``).
+    """
+    link_ids = list(link_ids)
+    found = {link_id: LinkArchive() for link_id in link_ids}
+    rows = Snapshot.objects.filter(source_link_id__in=link_ids)
     for row in rows.order_by("captured_at", "pk").values_list(
         "source_link_id",
         "body_sha256",
