@@ -41,3 +41,11 @@ def check_production_settings(**kwargs: object) -> None:
         require_production_settings()
     except ImproperlyConfigured as exc:
         raise SystemExit(str(exc)) from exc
+
+
+@worker_init.connect
+def preload_link_check_modules(**kwargs: object) -> None:
+    """The link checks' main-text extractor is imported at start, not in the first check."""
+    from annotations.linkcheck.pagetext import preload
+
+    preload()

@@ -36,14 +36,15 @@ from typing import IO
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
-from django.db import transaction
-from django.db.models import Case, Exists, OuterRef, Value, When
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from annotations.columns import column_field, column_name
 from annotations.linkcheck.fetch import Exchange, FetchResult
 from annotations.models import Evidence, LinkCheck, LinkOutcome, Snapshot, SourceLink
 
@@ -123,9 +124,14 @@ class Capture:
 
 
 def stored_bodies(link_ids: Iterable[int]) -> dict[int, LinkArchive]:
-    """Per link, what it has archived (one query for a batch, outside its transactions)."""
-    found: dict[int, LinkArchive] = defaultdict(LinkArchive)
-    rows = Snapshot.objects.filter(source_link_id__in=list(link_ids))
+    """Per link, what it has archived (one query for a batch, outside its transactions).
+
+    Every link asked for has an entry, an empty one when it has no copy yet: that is known,
+    so its first copy is recorded without looking for copies to drop (``Capture.may_prune``).
+    """
+    link_ids = list(link_ids)
+    found = {link_id: LinkArchive() for link_id in link_ids}
+    rows = Snapshot.objects.filter(source_link_id__in=link_ids)
     for row in rows.order_by("captured_at", "pk").values_list(
         "source_link_id",
         "body_sha256",
@@ -349,14 +355,7 @@ def snapshots_record(captured: list[tuple[LinkCheck, Capture]], policy: ArchiveP
         )
         for check, item in captured
     )
-    # One UPDATE pins every waiting citation of the batch to its link's new copy (a batch
-    # checks each link once, so each link has one).
-    newest = {s.source_link_id: s.pk for s in snapshots}
-    Evidence.objects.filter(source_link_id__in=list(newest), pinned_snapshot__isnull=True).update(
-        pinned_snapshot_id=Case(
-            *(When(source_link_id=link, then=Value(pk)) for link, pk in newest.items())
-        )
-    )
+    _pin_waiting({s.source_link_id: s.pk for s in snapshots})
     may_prune = {check.pk for check, item in captured if item.may_prune}
     over_quota = _prune(
         {s.source_link_id: s for s in snapshots if s.link_check_id in may_prune}, policy
@@ -367,6 +366,27 @@ def snapshots_record(captured: list[tuple[LinkCheck, Capture]], policy: ArchiveP
         LinkCheck.objects.filter(pk__in=[c.pk for c in checks]).update(archive_error=message)
         for check in checks:
             check.archive_error = message
+
+
+def _pin_waiting(newest: dict[int, int]) -> None:
+    """Pin each waiting citation of these links (link id: its new copy) to that copy.
+
+    One parameterised UPDATE run once per link (``executemany``): a batch checks each link
+    once, so each has one new copy. A single UPDATE with a CASE per link cost more to build
+    than the rest of recording the copies.
+    """
+    if not newest:
+        return
+    evidence = Evidence._meta
+    quote = connection.ops.quote_name
+    pinned = quote(column_name(column_field(Evidence, "pinned_snapshot")))
+    link = quote(column_name(column_field(Evidence, "source_link")))
+    sql = (
+        f"UPDATE {quote(evidence.db_table)} SET {pinned} = %s "
+        f"WHERE {link} = %s AND {pinned} IS NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(pk, link_id) for link_id, pk in newest.items()])
 
 
 @dataclass

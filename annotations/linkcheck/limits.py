@@ -7,6 +7,7 @@ taken by one conditional UPDATE). Leases expire on their own, so a worker killed
 mid-check frees its slot after the lease time rather than never.
 """
 
+import functools
 import logging
 import random
 import time
@@ -15,13 +16,16 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from datetime import timedelta
-from typing import ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from annotations.models import SourceLink
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +56,26 @@ class HostSlots(Protocol):
     def release(self, host: str, token: str) -> None: ...
 
 
+@functools.cache
+def _redis_client(url: str) -> "redis.Redis":
+    """One client (and its connection pool) per URL and process, shared by every batch.
+
+    A client per batch opened fresh connections for the batch's threads (connect and
+    handshake), which cost a link check more than its slot's own commands. The client is
+    thread-safe and its pool reconnects after a fork.
+    """
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
 class RedisHostSlots:
     """Leases in ``<prefix>:host:<name>`` sorted sets, scored by their expiry time."""
 
     leases_rows: ClassVar[bool] = False
 
     def __init__(self, url: str, limit: int, prefix: str):
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.client = _redis_client(url)
         self.limit = limit
         self.prefix = prefix
         self._acquire = self.client.register_script(_ACQUIRE)

@@ -145,6 +145,12 @@ def extract(text: str, content_type: str) -> tuple[str, str]:
     return "", ""
 
 
+def preload() -> None:
+    """Import trafilatura now (a worker starting): its first use would pay a second or two of
+    imports inside a link check, holding that batch's results and, under the GIL, the rest."""
+    import trafilatura  # noqa: F401
+
+
 def extract_main(text: str, content_type: str) -> str | None:
     """The main text of a decoded HTML page, a normalised line per paragraph; ``None`` when
     there is none. Its hash is taken over ``normalise_text`` of it, as for the visible text.

@@ -3,7 +3,7 @@ hour after hour (tests/linkcheck/newspage.py), served on loopback."""
 
 import pytest
 
-from annotations.linkcheck import pagetext, service
+from annotations.linkcheck import fetch, pagetext, service
 from annotations.models import Evidence, LinkCheck, SourceLink, TextSource
 from tests.linkcheck.newspage import HEADLINE, news_page
 
@@ -175,3 +175,29 @@ def test_main_text_of_a_body_uses_the_browser_charset():
     assert main is not None and QUOTE in main
     assert pagetext.main_text(b"", "text/html") is None
     assert pagetext.main_text(b"plain words", "text/plain") is None
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        news_page(0),
+        # A paragraph that starts with a combining mark, and one of decomposed letters.
+        "<html><body><article><p>Le caf\u00e9 ferm\u00e9 depuis hier soir, et la ville entière "
+        "en parle encore.</p><p>\u0301 accent seul au début de la ligne, puis du texte pour la "
+        "tenir.</p><p>cafe\u0301 et re\u0301sume\u0301 en lettres de\u0301compose\u0301es ici."
+        "</p></article></body></html>".encode(),
+    ],
+)
+def test_the_checked_text_is_the_normalised_main_text(html):
+    """The check joins the main text's lines as they are: the same as normalising it whole."""
+    result = fetch_read(html)
+    main = pagetext.main_text(html, "text/html; charset=utf-8")
+    assert main and result.text_source == TextSource.MAIN
+    assert result.text == pagetext.normalise_text(main)
+    assert result.main_text_sha256 == fetch.sha256(pagetext.normalise_text(main))
+
+
+def fetch_read(html: bytes) -> fetch.FetchResult:
+    result = fetch.FetchResult(url="http://news.example/", content_type="text/html")
+    result.body, result.charset = html, "utf-8"
+    return fetch.read_text(result, fetch.FetchPolicy())

@@ -612,6 +612,24 @@ def test_a_copy_that_drops_nothing_is_recorded_without_reading_the_links_copies(
     assert Snapshot.objects.get().storage_key == captured.storage_key
 
 
+def test_a_batch_knows_a_links_first_copy_drops_nothing(db, web, monkeypatch):
+    """What the batch read of the archive covers every link it checks, those with no copy
+    yet too: their first copy is recorded without reading the link's copies to prune."""
+    url = serve(web, "/news", article())
+    link = SourceLink.objects.create(url=url)
+    made = []
+    original = archive.capture
+
+    def capture(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(archive, "capture", capture)
+    service.links_check_run(link_ids=[link.pk])
+    assert [copy.may_prune for copy in made] == [False]
+    assert Snapshot.objects.filter(source_link=link).count() == 1
+
+
 def test_a_copy_past_retention_or_the_quota_is_pruned_when_recorded(db, web, settings):
     """What the batch read before fetching says exactly when a copy can make one go."""
     settings.ARCHIVE_KEEP_UNCHANGED = 2
