@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from annotations import selectors
 from annotations.exports.base import Export, ExportFormat, NoSuchPage, Param, dump
@@ -275,13 +275,18 @@ def _items_and_next(
 def _page(export: Export, collection_url: str, after: int, page_size: int) -> Iterator[str]:
     """One AnnotationPage (``?after=<id>``), pointing back at its collection."""
     claims = export.claims.order_by()
-    total = claims.count()
+    # One scan for both: each is a count over the collection, on every page of a walk.
+    counts = claims.aggregate(total=Count("pk"), before=Count("pk", filter=Q(id__lte=after)))
     head: dict[str, Any] = {
         "@context": W3C_CONTEXT,
         "id": _page_url(collection_url, after),
         "type": "AnnotationPage",
-        "partOf": {"id": collection_url, "type": "AnnotationCollection", "total": total},
-        "startIndex": claims.filter(id__lte=after).count(),
+        "partOf": {
+            "id": collection_url,
+            "type": "AnnotationCollection",
+            "total": counts["total"],
+        },
+        "startIndex": counts["before"],
     }
     if after > 0:
         earlier = list(
