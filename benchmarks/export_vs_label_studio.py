@@ -15,9 +15,9 @@ The same 1,000 Cyrillic articles x 100 claims (each claim with two evidence item
   (``GET /api/projects/<id>/export?exportType=JSON_MIN|CSV``, what its UI's Export calls,
   through its own server on loopback) -- the same thing as our HTTP export.
 
-json, jsonl and csv read the records and rows the desk stores once built
-(``exports.stored``). Each database's first jsonl and csv exports, before the rounds, build
-and store them (reported); the ``jsonl cold`` runs empty the store first, so they build
+json, jsonl, csv and w3c read the records, rows and annotations the desk stores once built
+(``exports.stored``). Each database's first jsonl, csv and w3c exports, before the rounds,
+build and store them (reported); the ``jsonl cold`` runs empty the store first, so they build
 every record again, as the first export after a change to every claim would.
 
 Rows per second are claims (spans) per second on both sides: Label Studio writes one row
@@ -362,7 +362,7 @@ def main() -> None:
         servers["sqlite"] = Gunicorn(urls["sqlite"], lite.parent)
     for name, server in servers.items():
         fetch(server.port, "/api/v1/me/", {"Authorization": f"Token {token}"})
-        for fmt in ("jsonl", "csv"):
+        for fmt in ("jsonl", "csv", "w3c"):
             first = workbench_export(server, fmt, token, args.claims)
             print(
                 f"{name}: first {fmt} export (builds and stores every record) "
