@@ -13,8 +13,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = [sys.executable, "-m", "gunicorn"]
-# The stream lasts 8 x 0.5 s = 4 s, four times the worker timeout below.
-TIMEOUT = "1"
+# The stream lasts 8 x 0.9 s = 7.2 s, 2.4 times the worker timeout below. A threaded worker
+# tells the arbiter it is alive about once a second, so a 1 s timeout left no margin: on a
+# loaded machine the arbiter killed the worker mid-stream (seen in CI).
+TIMEOUT = "3"
+PAUSE = "0.9"
 
 
 def _free_port() -> int:
@@ -29,6 +32,7 @@ def _serve(*options: str) -> tuple[subprocess.Popen, int]:
         **os.environ,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_TIMEOUT": TIMEOUT,
+        "SLOW_STREAM_PAUSE": PAUSE,
         "WEB_CONCURRENCY": "1",
     }
     server = subprocess.Popen(
