@@ -1,15 +1,16 @@
-"""Claim records kept built (``ExportRecord``): json and jsonl read stored text.
+"""Claim texts kept built (``ExportRecord``): json/jsonl records, CSV rows (raw and excel)
+and W3C annotations, which exports read instead of building them.
 
 Building a record is most of an export's cost (the joins, then the JSON, in SQL or in
 Python); reading a stored text is close to the database's own floor. So an export reads
-each claim's stored record and builds, then stores, only the ones missing; the beat task
-``refresh_export_records`` builds them ahead of the next export.
+each claim's stored text and builds, then stores, only the ones missing; the beat task
+``refresh_export_records`` builds the json records ahead of the next export.
 
-A stored record is never stale. Triggers on every table the record shows (``SHOWN``,
-installed by ``install_triggers``) clear it and bump its ``generation`` in the writer's own
-transaction, whatever made the change: a service, the admin, a bulk ``update()``, raw SQL.
-A record is stored only if its generation is still the one read before it was built, so a
-change committed while it was being built wins (``_keep``).
+A stored text is never stale. Triggers on every table the texts show (``shown()``,
+installed by ``install_triggers``) empty them and bump the claim's ``generation`` in the
+writer's own transaction, whatever made the change: a service, the admin, a bulk
+``update()``, raw SQL. A text is stored only if its generation is still the one read before
+it was built, so a change committed while it was being built wins (``_keep``).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -124,13 +125,12 @@ def _keep(
     behind a text built without it. The other texts, if built for another address, are
     emptied: one ``root`` holds for all of a claim's texts.
     """
-    others = ", ".join(
-        f'{_q(other)} = CASE WHEN "root" = %s THEN {_q(other)} ELSE {EMPTY} END'
-        for other in TEXT_COLUMNS
-        if other != column
+    others = [other for other in TEXT_COLUMNS if other != column]
+    keep_others = ", ".join(
+        f'{_q(other)} = CASE WHEN "root" = %s THEN {_q(other)} ELSE {EMPTY} END' for other in others
     )
     params: list[tuple[str | int, ...]] = [
-        (texts[pk], *(root for _ in TEXT_COLUMNS[1:]), root, pk, generation)
+        (texts[pk], *([root] * len(others)), root, pk, generation)
         for pk, generation in generations.items()
         if generation is not None and pk in texts
     ]
@@ -138,7 +138,7 @@ def _keep(
         return
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {_q(_table(ExportRecord))} SET {_q(column)} = %s, {others}, "
+            f"UPDATE {_q(_table(ExportRecord))} SET {_q(column)} = %s, {keep_others}, "
             '"root" = %s WHERE "claim_id" = %s AND "generation" = %s',
             params,
         )
@@ -289,7 +289,8 @@ def _column(model: type[Model], name: str) -> str:
 
 
 def shown() -> list[Shown]:
-    """Every table ``JSON_RECORD`` reads (a test checks each against a real change)."""
+    """Every table the stored texts read (``JSON_RECORD``; ``RECORD`` and ``W3C_RECORD``
+    read no others): a test checks each against a real change."""
     claims, evidence, comments = _table(Claim), _table(Evidence), _table(Comment)
     mentions = Comment.mentions.through
     via_evidence = lambda name: (evidence, "claim_id", _column(Evidence, name))  # noqa: E731
@@ -442,14 +443,10 @@ def _sqlite() -> Iterable[str]:
                 column = _q(each.changed)
                 bodies.append((each.table, event, f"OLD.{column} IS NOT NEW.{column}", _clear()))
                 continue
-            if each.claim:
-                ids = ", ".join(
-                    _claims_of(each, rows.upper(), relation=False) for rows in _rows_of(event)
-                )
-            else:
-                ids = " UNION ".join(
-                    _claims_of(each, rows.upper(), relation=False) for rows in _rows_of(event)
-                )
+            # A claim column gives values (NEW.x, OLD.x); a lookup gives queries to unite.
+            ids = (", " if each.claim else " UNION ").join(
+                _claims_of(each, rows.upper(), relation=False) for rows in _rows_of(event)
+            )
             bodies.append((each.table, event, "", _clear(ids)))
     for table, event, when, body in bodies:
         condition = f" WHEN {when}" if when else ""

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from annotations import selectors
+from annotations.exports import stored
 from annotations.exports.base import Export, ExportFormat, NoSuchPage, Param, dump
 from annotations.exports.fields import Col, One, Row, Urls, compile_record, iso
 from annotations.exports.records import CLAIM_RECORD
@@ -185,8 +186,6 @@ def _page_url(collection_url: str, after: int) -> str:
 
 def _items(export: Export, after: int, page_size: int, last: list[int]) -> Iterator[str]:
     """The page's annotations; ``last`` gets the id of the last one written."""
-    from annotations.exports import stored  # which builds them with ``annotation``
-
     first = True
     for chunk in export.counted(
         stored.keyed_chunks(
