@@ -6,7 +6,7 @@ are read in ``annotations.exports.chunks``.
 """
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
@@ -305,11 +305,13 @@ def iter_chunks(
     chunk_size: int = 500,
     after: Sequence[Any] | None = None,
     limit: int | None = None,
+    fetch: Callable[[QuerySet], list[Any]] = list,
 ) -> Iterator[list[Any]]:
     """Walk a queryset in keyset order, ``chunk_size`` rows (plus their prefetches) at a time.
 
     Each chunk costs the same queries (the page and one per prefetch) whatever the total,
-    and only one chunk is in memory: nothing is cached between chunks.
+    and only one chunk is in memory: nothing is cached between chunks. ``fetch`` reads a
+    page's rows (each must hold the keyset's values).
     """
     remaining = limit
     ordered = keyset_order(queryset, keyset)
@@ -317,7 +319,7 @@ def iter_chunks(
     while remaining is None or remaining > 0:
         size = chunk_size if remaining is None else min(chunk_size, remaining)
         page = ordered if position is None else keyset_after(ordered, keyset, position)
-        rows = list(page[:size])
+        rows = fetch(page[:size])
         if not rows:
             return
         yield rows

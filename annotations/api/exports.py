@@ -205,7 +205,7 @@ class ExportClaimsView(APIView):
             )
             response["X-Accel-Buffering"] = "no"
         else:
-            response = HttpResponse("".join(body), content_type=fmt.content_type)
+            response = HttpResponse(b"".join(body), content_type=fmt.content_type)
         response["Content-Disposition"] = f'attachment; filename="claims.{fmt.extension}"'
         response["Cache-Control"] = "no-store"
         return response

@@ -79,7 +79,7 @@ class ExportFormat:
     """One format in the registry: how it is named, sent, documented and written.
 
     ``write`` may raise ``NoSuchPage`` before it returns its iterator; the iterator then
-    yields the body's text piece by piece. ``streams``: sent as the pieces come (every
+    yields the body's UTF-8 bytes piece by piece. ``streams``: sent as the pieces come (every
     format here); a format that cannot start before it has seen every row would say False
     and be sent whole. ``schema`` is a JSON Schema of the body, for the OpenAPI document.
     """
@@ -87,7 +87,7 @@ class ExportFormat:
     name: str
     content_type: str
     extension: str
-    write: Callable[[Export], Iterator[str]]
+    write: Callable[[Export], Iterator[bytes]]
     description: str
     schema: Mapping[str, Any]
     params: tuple[Param, ...] = ()
@@ -110,11 +110,16 @@ def dump(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
-def json_array(chunks: Iterable[Iterable[str]]) -> Iterator[str]:
+def dump_bytes(obj: Any) -> bytes:
+    """``dump`` in UTF-8, as a writer sends it."""
+    return orjson.dumps(obj)
+
+
+def json_array(chunks: Iterable[Iterable[bytes]]) -> Iterator[bytes]:
     """A JSON array streamed from chunks of JSON texts, one element a line."""
-    yield "["
-    separator = "\n"
+    yield b"["
+    separator = b"\n"
     for chunk in chunks:
-        yield separator + ",\n".join(chunk)
-        separator = ",\n"
-    yield "\n]\n"
+        yield separator + b",\n".join(chunk)
+        separator = b",\n"
+    yield b"\n]\n"

@@ -8,9 +8,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import QuerySet
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 
 from annotations import selectors
 from annotations.exports.fields import Record, RecordList, Row, Urls
@@ -137,6 +140,39 @@ def _copy_out(sql: str, params: dict[str, Any]) -> bytes:
         )
         with logged, connection.wrap_database_errors, cursor.cursor.copy(sql, params) as copy:
             return b"".join(copy)
+
+
+class _Utf8(Loader):
+    """A ``text`` value as the UTF-8 bytes PostgreSQL sent, not decoded."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
+
+
+def rows_with_bytes(queryset: QuerySet, column: str) -> list[dict[str, Any]]:
+    """The rows of a ``values()`` queryset with ``column``, a text column, as UTF-8 bytes.
+
+    An export sends bytes: a stored text goes out as the database holds it, instead of
+    being decoded into ``str`` and encoded again (on PostgreSQL, a third of a warm
+    export's time). There every ``text`` column of the query comes as bytes (``CharField``
+    columns are ``varchar`` and stay ``str``); the query is Django's own and is logged as
+    its queries are. Elsewhere the value is encoded here.
+    """
+    if connection.vendor != "postgresql":
+        rows = list(queryset.iterator())  # fresh dicts: the queryset's cache is not changed
+        for row in rows:
+            if row[column] is not None:
+                row[column] = row[column].encode()
+        return rows
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("text", _Utf8)
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _chunk_ids(

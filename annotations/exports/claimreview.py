@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from annotations.exports.base import Export, ExportFormat, dump, json_array
+from annotations.exports.base import Export, ExportFormat, dump_bytes, json_array
 from annotations.exports.fields import Col, Row, Urls, compile_record, iso
 from annotations.exports.records import CLAIM_RECORD
 from annotations.models import Claim, Verdict
@@ -231,13 +231,13 @@ def claim_review(
     return review
 
 
-def write(export: Export) -> Iterator[str]:
+def write(export: Export) -> Iterator[bytes]:
     """A JSON array of ClaimReview objects, one per signed-off claim with a final verdict,
     or per claim group; a chunk with linked claims costs one more query."""
     urls = export.urls
     written: set[int] = set()
 
-    def reviews(chunk: list[Row]) -> list[str]:
+    def reviews(chunk: list[Row]) -> list[bytes]:
         groups = {row["group_id"] for row in chunk} - written - {None}
         appearances = group_appearances(groups) if groups else {}
         texts = []
@@ -247,7 +247,7 @@ def write(export: Export) -> Iterator[str]:
                 if group in written:
                     continue
                 written.add(group)
-            texts.append(dump(claim_review(row, urls, appearances=appearances.get(group))))
+            texts.append(dump_bytes(claim_review(row, urls, appearances=appearances.get(group))))
         return texts
 
     chunks = export.chunks(published(export.claims), record=CLAIMREVIEW_RECORD)

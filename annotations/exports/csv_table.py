@@ -60,7 +60,7 @@ class _LfRows:
         return "".join(self.rows)
 
 
-def write_csv(export: Export) -> Iterator[str]:
+def write_csv(export: Export) -> Iterator[bytes]:
     """One row per claim, UTF-8; ``bom`` (or ``csv=excel``) prepends U+FEFF for Excel.
 
     The rows are the ones the desk stores once built (``stored``), built by ``COPY`` on
@@ -68,7 +68,7 @@ def write_csv(export: Export) -> Iterator[str]:
     """
     excel = export.params.get(MODE.name) == EXCEL
     bom = "\ufeff" if export.params.get("bom") or excel else ""
-    yield bom + _LfRows().text([CSV_COLUMNS])
+    yield (bom + _LfRows().text([CSV_COLUMNS])).encode()
     for chunk in export.counted(
         stored.text_chunks(
             export.claims,
@@ -78,7 +78,7 @@ def write_csv(export: Export) -> Iterator[str]:
             kept=stored.CSV_EXCEL if excel else stored.CSV,
         )
     ):
-        yield "".join(chunk)
+        yield b"".join(chunk)
 
 
 def csv_lines(rows: Iterable[Row], urls: Urls, *, excel: bool) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from annotations import selectors
-from annotations.exports.base import TEXT, Export, ExportFormat, dump
+from annotations.exports.base import TEXT, Export, ExportFormat, dump_bytes
 from annotations.exports.fields import Row, iso
 from annotations.exports.json_records import SUMMARY, json_lines
 from annotations.models import HistoryEntry
@@ -49,14 +49,14 @@ def history_record(row: Row) -> dict[str, Any]:
     }
 
 
-def _chunks(export: Export) -> Iterator[list[str]]:
+def _chunks(export: Export) -> Iterator[list[bytes]]:
     claim_ids = export.claims.order_by().values("id")
     entries = HistoryEntry.objects.filter(claim_id__in=claim_ids).values(*HISTORY_FIELDS)
     for chunk in selectors.iter_chunks(entries, chunk_size=settings.EXPORT_CHUNK_SIZE):
-        yield [dump(history_record(row)) for row in chunk]
+        yield [dump_bytes(history_record(row)) for row in chunk]
 
 
-def write_history(export: Export) -> Iterator[str]:
+def write_history(export: Export) -> Iterator[bytes]:
     """The exported claims' history entries, oldest first, one JSON object a line."""
     return json_lines(_chunks(export), summary=bool(export.params.get(SUMMARY.name)))
 

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.db import connection
 
 from annotations.exports import stored
-from annotations.exports.base import TEXT, Export, ExportFormat, Param, dump, json_array
+from annotations.exports.base import TEXT, Export, ExportFormat, Param, dump_bytes, json_array
 from annotations.exports.chunks import sql_record_chunks
 from annotations.exports.records import JSON_HISTORY_RECORD
 
 
-def record_chunks(export: Export) -> Iterator[list[str]]:
+def record_chunks(export: Export) -> Iterator[list[bytes]]:
     """Claim records as JSON texts, per chunk: the stored ones (``stored``), or with
     ``history=true`` built now, by PostgreSQL itself when it can."""
     if not export.params.get(WITH_HISTORY.name):
@@ -29,7 +29,7 @@ def record_chunks(export: Export) -> Iterator[list[str]]:
         return
     record = JSON_HISTORY_RECORD
     if connection.vendor == "postgresql":
-        yield from export.counted(
+        for texts in export.counted(
             sql_record_chunks(
                 export.claims,
                 keyset=export.keyset,
@@ -37,14 +37,15 @@ def record_chunks(export: Export) -> Iterator[list[str]]:
                 api_root=export.urls.root,
                 record=record,
             )
-        )
+        ):
+            yield [text.encode() for text in texts]
         return
     build = record.builder(export.urls)
     for chunk in export.chunks(record=record):
-        yield [dump(build(row)) for row in chunk]
+        yield [dump_bytes(build(row)) for row in chunk]
 
 
-def write_json(export: Export) -> Iterator[str]:
+def write_json(export: Export) -> Iterator[bytes]:
     """A JSON array of claim records."""
     return json_array(record_chunks(export))
 
@@ -65,7 +66,7 @@ WITH_HISTORY = Param(
 )
 
 
-def write_jsonl(export: Export) -> Iterator[str]:
+def write_jsonl(export: Export) -> Iterator[bytes]:
     """One claim record per line (JSON Lines), with the summary line last when asked for.
 
     The summary is opt-in: a line that is not a claim would break readers written before it.
@@ -73,19 +74,19 @@ def write_jsonl(export: Export) -> Iterator[str]:
     return json_lines(record_chunks(export), summary=bool(export.params.get(SUMMARY.name)))
 
 
-def json_lines(chunks: Iterator[list[str]], *, summary: bool) -> Iterator[str]:
+def json_lines(chunks: Iterator[list[bytes]], *, summary: bool) -> Iterator[bytes]:
     """JSON texts one a line, chunk by chunk; with ``summary``, the summary line last."""
     if not summary:
         for chunk in chunks:
-            yield "\n".join(chunk) + "\n"
+            yield b"\n".join(chunk) + b"\n"
         return
     digest, records = hashlib.sha256(), 0
     for chunk in chunks:
-        text = "\n".join(chunk) + "\n"
-        digest.update(text.encode())
+        data = b"\n".join(chunk) + b"\n"
+        digest.update(data)
         records += len(chunk)
-        yield text
-    yield dump({"export_summary": {"records": records, "sha256": digest.hexdigest()}}) + "\n"
+        yield data
+    yield dump_bytes({"export_summary": {"records": records, "sha256": digest.hexdigest()}}) + b"\n"
 
 
 JSON = ExportFormat(

@@ -24,7 +24,7 @@ from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 
 from annotations import selectors
 from annotations.exports.base import dump
-from annotations.exports.chunks import claim_rows, csv_copy, sql_records
+from annotations.exports.chunks import claim_rows, csv_copy, rows_with_bytes, sql_records
 from annotations.exports.fields import Record, Row, Urls
 from annotations.exports.records import JSON_RECORD, RECORD
 from annotations.models import (
@@ -53,7 +53,7 @@ class Kept:
 
 def text_chunks(
     queryset: QuerySet[Claim], *, urls: Urls, kept: "Kept", **walk: Any
-) -> Iterator[list[str]]:
+) -> Iterator[list[bytes]]:
     """The claims' ``kept`` texts, per keyset chunk (``keyed_chunks`` without the ids)."""
     for chunk in keyed_chunks(queryset, urls=urls, kept=kept, **walk):
         yield [text for _, text in chunk]
@@ -68,9 +68,9 @@ def keyed_chunks(
     kept: "Kept",
     after: Sequence[Any] | None = None,
     limit: int | None = None,
-) -> Iterator[list[tuple[int, str]]]:
-    """(claim id, its ``kept`` text) per keyset chunk: stored texts as they are, the
-    others built and stored.
+) -> Iterator[list[tuple[int, bytes]]]:
+    """(claim id, its ``kept`` text in UTF-8) per keyset chunk: stored texts as they are,
+    the others built and stored.
 
     One query per chunk when every text is stored; when some are not, their build (on
     PostgreSQL one query; elsewhere one per list, as ``claim_rows``) and one to store them
@@ -84,18 +84,23 @@ def keyed_chunks(
         stored_generation=Subquery(store.values("generation")),
     ).values(*dict.fromkeys([*(field.name for field in keyset), "id"]), TEXT, GENERATION)
     for chunk in selectors.iter_chunks(
-        rows, keyset=keyset, chunk_size=chunk_size, after=after, limit=limit
+        rows,
+        keyset=keyset,
+        chunk_size=chunk_size,
+        after=after,
+        limit=limit,
+        fetch=lambda page: rows_with_bytes(page, TEXT),
     ):
         texts = {row["id"]: row[TEXT] for row in chunk if row[TEXT]}
         missing = {row["id"]: row[GENERATION] for row in chunk if row["id"] not in texts}
         if missing:
-            texts.update(build(missing, urls, kept))
+            texts.update((pk, text.encode()) for pk, text in build(missing, urls, kept).items())
         yield [(row["id"], texts[row["id"]]) for row in chunk]
 
 
 def record_chunks(
     queryset: QuerySet[Claim], *, keyset: selectors.Keyset, chunk_size: int, urls: Urls
-) -> Iterator[list[str]]:
+) -> Iterator[list[bytes]]:
     """The claims' json records (``JSON_RECORD``), per keyset chunk (``text_chunks``)."""
     return text_chunks(queryset, keyset=keyset, chunk_size=chunk_size, urls=urls, kept=JSON)
 

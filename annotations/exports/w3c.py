@@ -23,7 +23,7 @@ from django.db.models import Count, Q, QuerySet
 
 from annotations import selectors
 from annotations.exports import stored
-from annotations.exports.base import Export, ExportFormat, NoSuchPage, Param, dump
+from annotations.exports.base import Export, ExportFormat, NoSuchPage, Param, dump_bytes
 from annotations.exports.fields import Col, One, Row, Urls, compile_record, iso
 from annotations.exports.records import CLAIM_RECORD
 from annotations.models import Claim, Stance
@@ -184,7 +184,7 @@ def _page_url(collection_url: str, after: int) -> str:
     return f"{collection_url}{separator}{AFTER.name}={after}"
 
 
-def _items(export: Export, after: int, page_size: int, last: list[int]) -> Iterator[str]:
+def _items(export: Export, after: int, page_size: int, last: list[int]) -> Iterator[bytes]:
     """The page's annotations; ``last`` gets the id of the last one written."""
     first = True
     for chunk in export.counted(
@@ -198,15 +198,15 @@ def _items(export: Export, after: int, page_size: int, last: list[int]) -> Itera
             limit=page_size,
         )
     ):
-        text = ",".join(item for _, item in chunk)
-        yield text if first else "," + text
+        text = b",".join(item for _, item in chunk)
+        yield text if first else b"," + text
         first = False
         last[:] = [chunk[-1][0]]
 
 
-def _open_object(head: dict[str, Any], key: str) -> str:
+def _open_object(head: dict[str, Any], key: str) -> bytes:
     """``head`` as JSON with its closing brace replaced by ``,"key":[`` (to stream a list)."""
-    return dump(head)[:-1] + "," + dump(key) + ":["
+    return dump_bytes(head)[:-1] + b"," + dump_bytes(key) + b":["
 
 
 def exported_claims(export: Export) -> QuerySet[Claim]:
@@ -215,7 +215,7 @@ def exported_claims(export: Export) -> QuerySet[Claim]:
     return export.claims.filter(is_orphaned=False)
 
 
-def write(export: Export) -> Iterator[str]:
+def write(export: Export) -> Iterator[bytes]:
     """The collection, or the page ``after`` names (``NoSuchPage`` when it would be empty)."""
     # Pages are positions in id order, whatever ``ordering`` says: an id is a whole position.
     export = dataclasses.replace(
@@ -233,7 +233,7 @@ def write(export: Export) -> Iterator[str]:
     return _page(export, collection_url, after, page_size)
 
 
-def _collection(export: Export, collection_url: str, page_size: int) -> Iterator[str]:
+def _collection(export: Export, collection_url: str, page_size: int) -> Iterator[bytes]:
     """The AnnotationCollection with its first page embedded and the last linked; with no
     annotations, no pages at all (a page must hold at least one)."""
     total = export.claims.order_by().count()
@@ -245,7 +245,7 @@ def _collection(export: Export, collection_url: str, page_size: int) -> Iterator
         "total": total,
     }
     if total == 0:
-        yield dump(head) + "\n"
+        yield dump_bytes(head) + b"\n"
         return
     last_start = (total - 1) // page_size * page_size
     last_after = 0
@@ -254,24 +254,24 @@ def _collection(export: Export, collection_url: str, page_size: int) -> Iterator
         last_after = before_last[0] if before_last else 0
     head["last"] = _page_url(collection_url, last_after)
     page_head = {"id": _page_url(collection_url, 0), "type": "AnnotationPage", "startIndex": 0}
-    yield dump(head)[:-1] + ',"first":' + _open_object(page_head, "items")
+    yield dump_bytes(head)[:-1] + b',"first":' + _open_object(page_head, "items")
     yield from _items_and_next(export, collection_url, 0, page_size)
-    yield "}\n"
+    yield b"}\n"
 
 
 def _items_and_next(
     export: Export, collection_url: str, after: int, page_size: int
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     """The items, closed, then ``next`` when annotations follow the last one (``}`` open)."""
     last: list[int] = []
     yield from _items(export, after, page_size, last)
-    yield "]"
+    yield b"]"
     if last and export.claims.order_by().filter(id__gt=last[0]).exists():
-        yield ',"next":' + dump(_page_url(collection_url, last[0]))
-    yield "}"
+        yield b',"next":' + dump_bytes(_page_url(collection_url, last[0]))
+    yield b"}"
 
 
-def _page(export: Export, collection_url: str, after: int, page_size: int) -> Iterator[str]:
+def _page(export: Export, collection_url: str, after: int, page_size: int) -> Iterator[bytes]:
     """One AnnotationPage (``?after=<id>``), pointing back at its collection."""
     claims = export.claims.order_by()
     # One scan for both: each is a count over the collection, on every page of a walk.
@@ -296,7 +296,7 @@ def _page(export: Export, collection_url: str, after: int, page_size: int) -> It
         head["prev"] = _page_url(collection_url, earlier[0] if earlier else 0)
     yield _open_object(head, "items")
     yield from _items_and_next(export, collection_url, after, page_size)
-    yield "\n"
+    yield b"\n"
 
 
 W3C = ExportFormat(

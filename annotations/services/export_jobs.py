@@ -115,10 +115,9 @@ def export_job_run(job_id: int) -> ExportJob:
     return _finish(job, status=ExportJob.Status.DONE, records_done=progress.done)
 
 
-def _write(pieces: Iterable[str], scratch: IO[bytes]) -> tuple[str, int]:
+def _write(pieces: Iterable[bytes], scratch: IO[bytes]) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
-    for piece in pieces:
-        data = piece.encode()
+    for data in pieces:
         digest.update(data)
         size += len(data)
         scratch.write(data)

@@ -110,7 +110,7 @@ def python_file(user, query: str) -> bytes:
     _, export = prepare_export(user, QueryDict(query), api_root=API_ROOT, address="")
     excel = export.params.get("csv") == csv_table.EXCEL
     head = next(csv_table.write_csv(export))
-    return (head + "".join(csv_table.python_rows(export, excel=excel))).encode()
+    return head + "".join(csv_table.python_rows(export, excel=excel)).encode()
 
 
 @pytest.mark.parametrize("mode", ["raw", "excel"])
@@ -200,5 +200,5 @@ def test_the_header_comes_before_any_query(reviewer, nasty_desk, django_assert_n
     _, export = prepare_export(reviewer, QueryDict("format=csv"), api_root=API_ROOT, address="")
     body = csv_table.write_csv(export)
     with django_assert_num_queries(0):
-        assert next(body) == ",".join(CSV_COLUMNS) + "\n"
-    assert len("".join(body).splitlines()) >= CLAIMS
+        assert next(body) == (",".join(CSV_COLUMNS) + "\n").encode()
+    assert len(b"".join(body).splitlines()) >= CLAIMS

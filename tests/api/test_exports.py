@@ -606,9 +606,9 @@ def test_a_registered_format_is_offered_and_one_that_does_not_stream_is_sent_who
     from annotations.exports.registry import FORMATS
 
     def write(export):
-        yield "ids:"
+        yield b"ids:"
         for chunk in export.chunks():
-            yield " ".join(str(row["id"]) for row in chunk)
+            yield " ".join(str(row["id"]) for row in chunk).encode()
 
     ids = ExportFormat("ids", "text/plain", "txt", write, "claim ids", {"type": "string"})
     assert reviewer_api.get(f"{EXPORT}?format=ids").status_code == 400
