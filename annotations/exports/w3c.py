@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from annotations import selectors
 from annotations.exports import stored
@@ -33,6 +33,14 @@ AFTER = Param(
     "after",
     int,
     "return the AnnotationPage of the annotations after this claim id (0: the first page).",
+    minimum=0,
+    maximum=2**63 - 1,
+)
+START = Param(
+    "start",
+    int,
+    "with after: the page's startIndex, the number of annotations before it in the walk, as "
+    "the desk's own page links carry it; a page named without it counts them.",
     minimum=0,
     maximum=2**63 - 1,
 )
@@ -179,13 +187,23 @@ def citation(item: Row, urls: Urls) -> dict[str, Any]:
     return body
 
 
-def _page_url(collection_url: str, after: int) -> str:
+def _page_url(collection_url: str, after: int, start: int) -> str:
+    """A page's IRI: the claim it follows and its ``startIndex``, so that serving it counts
+    nothing (a count of the collection on every page made a walk quadratic)."""
     separator = "&" if "?" in collection_url else "?"
-    return f"{collection_url}{separator}{AFTER.name}={after}"
+    return f"{collection_url}{separator}{AFTER.name}={after}&{START.name}={start}"
 
 
-def _items(export: Export, after: int, page_size: int, last: list[int]) -> Iterator[bytes]:
-    """The page's annotations; ``last`` gets the id of the last one written."""
+@dataclasses.dataclass
+class _Written:
+    """How far a page's items went: the last claim id written, and how many."""
+
+    last: int | None = None
+    count: int = 0
+
+
+def _items(export: Export, after: int, page_size: int, written: _Written) -> Iterator[bytes]:
+    """The page's annotations, counted in ``written``."""
     first = True
     for chunk in export.counted(
         stored.keyed_chunks(
@@ -201,7 +219,7 @@ def _items(export: Export, after: int, page_size: int, last: list[int]) -> Itera
         text = b",".join(item for _, item in chunk)
         yield text if first else b"," + text
         first = False
-        last[:] = [chunk[-1][0]]
+        written.last, written.count = chunk[-1][0], written.count + len(chunk)
 
 
 def _open_object(head: dict[str, Any], key: str) -> bytes:
@@ -222,7 +240,9 @@ def write(export: Export) -> Iterator[bytes]:
         export, claims=exported_claims(export), keyset=selectors.ID_ORDERING
     )
     page_size = settings.W3C_PAGE_SIZE
-    query = urlencode([(key, value) for key, value in export.query if key != AFTER.name])
+    query = urlencode(
+        [(key, value) for key, value in export.query if key not in (AFTER.name, START.name)]
+    )
     collection_url = export.address + (f"?{query}" if query else "")
     after = export.params.get(AFTER.name)
     if after is None:
@@ -230,7 +250,7 @@ def write(export: Export) -> Iterator[bytes]:
     claims = export.claims.order_by()
     if not claims.filter(id__gt=after).exists():
         raise NoSuchPage(MSG_NO_SUCH_PAGE.format(after=after))
-    return _page(export, collection_url, after, page_size)
+    return _page(export, collection_url, after, export.params.get(START.name), page_size)
 
 
 def _collection(export: Export, collection_url: str, page_size: int) -> Iterator[bytes]:
@@ -252,40 +272,46 @@ def _collection(export: Export, collection_url: str, page_size: int) -> Iterator
     if last_start:
         before_last = selectors.keyset_values_at(export.claims, export.keyset, last_start - 1)
         last_after = before_last[0] if before_last else 0
-    head["last"] = _page_url(collection_url, last_after)
-    page_head = {"id": _page_url(collection_url, 0), "type": "AnnotationPage", "startIndex": 0}
+    head["last"] = _page_url(collection_url, last_after, last_start)
+    page_head = {"id": _page_url(collection_url, 0, 0), "type": "AnnotationPage", "startIndex": 0}
     yield dump_bytes(head)[:-1] + b',"first":' + _open_object(page_head, "items")
-    yield from _items_and_next(export, collection_url, 0, page_size)
+    yield from _items_and_next(export, collection_url, 0, 0, page_size)
     yield b"}\n"
 
 
 def _items_and_next(
-    export: Export, collection_url: str, after: int, page_size: int
+    export: Export, collection_url: str, after: int, start: int, page_size: int
 ) -> Iterator[bytes]:
     """The items, closed, then ``next`` when annotations follow the last one (``}`` open)."""
-    last: list[int] = []
-    yield from _items(export, after, page_size, last)
+    written = _Written()
+    yield from _items(export, after, page_size, written)
     yield b"]"
-    if last and export.claims.order_by().filter(id__gt=last[0]).exists():
-        yield b',"next":' + dump_bytes(_page_url(collection_url, last[0]))
+    last = written.last
+    if last is not None and export.claims.order_by().filter(id__gt=last).exists():
+        yield b',"next":' + dump_bytes(_page_url(collection_url, last, start + written.count))
     yield b"}"
 
 
-def _page(export: Export, collection_url: str, after: int, page_size: int) -> Iterator[bytes]:
-    """One AnnotationPage (``?after=<id>``), pointing back at its collection."""
+def _page(
+    export: Export, collection_url: str, after: int, start: int | None, page_size: int
+) -> Iterator[bytes]:
+    """One AnnotationPage (``?after=<id>``), pointing back at its collection.
+
+    Its ``startIndex`` is the ``start`` its link carries: the annotations before it in the
+    walk that reached it, which is what a client walking during edits has seen. A page
+    named without one counts the annotations before it. ``partOf`` names the collection
+    without its ``total`` (the collection has it; the model asks for neither on a page),
+    which would be a count of the whole collection on every page.
+    """
     claims = export.claims.order_by()
-    # One scan for both: each is a count over the collection, on every page of a walk.
-    counts = claims.aggregate(total=Count("pk"), before=Count("pk", filter=Q(id__lte=after)))
+    if start is None:
+        start = claims.filter(id__lte=after).count()
     head: dict[str, Any] = {
         "@context": W3C_CONTEXT,
-        "id": _page_url(collection_url, after),
+        "id": _page_url(collection_url, after, start),
         "type": "AnnotationPage",
-        "partOf": {
-            "id": collection_url,
-            "type": "AnnotationCollection",
-            "total": counts["total"],
-        },
-        "startIndex": counts["before"],
+        "partOf": {"id": collection_url, "type": "AnnotationCollection"},
+        "startIndex": start,
     }
     if after > 0:
         earlier = list(
@@ -293,9 +319,13 @@ def _page(export: Export, collection_url: str, after: int, page_size: int) -> It
             .order_by("-id")
             .values_list("id", flat=True)[page_size : page_size + 1]
         )
-        head["prev"] = _page_url(collection_url, earlier[0] if earlier else 0)
+        head["prev"] = (
+            _page_url(collection_url, earlier[0], max(0, start - page_size))
+            if earlier
+            else _page_url(collection_url, 0, 0)
+        )
     yield _open_object(head, "items")
-    yield from _items_and_next(export, collection_url, after, page_size)
+    yield from _items_and_next(export, collection_url, after, start, page_size)
     yield b"\n"
 
 
@@ -306,5 +336,5 @@ W3C = ExportFormat(
     write=write,
     description="an AnnotationCollection or AnnotationPage",
     schema={"type": "object"},
-    params=(AFTER, ORPHANED),
+    params=(AFTER, START, ORPHANED),
 )

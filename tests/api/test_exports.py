@@ -187,10 +187,10 @@ def test_w3c_collection(reviewer_api, desk):
     assert collection["type"] == "AnnotationCollection"
     assert collection["id"] == "http://testserver/api/v1/export/claims?format=w3c"
     assert collection["total"] == 2
-    assert collection["last"] == collection["id"] + "&after=0"
+    assert collection["last"] == collection["id"] + "&after=0&start=0"
     page = collection["first"]
     assert page["type"] == "AnnotationPage"
-    assert page["id"] == collection["id"] + "&after=0"
+    assert page["id"] == collection["id"] + "&after=0&start=0"
     assert page["startIndex"] == 0 and "next" not in page
     assert len(page["items"]) == 2
     for annotation in page["items"]:
@@ -277,21 +277,24 @@ def test_w3c_pages(reviewer_api, desk, settings):
     assert collection["total"] == 2
     first_ids = [a["id"] for a in collection["first"]["items"]]
     ru, uk = sorted([desk["ru"], desk["uk"]], key=lambda c: c.pk)
-    assert collection["first"]["next"].endswith(f"&after={ru.pk}")
-    assert collection["last"].endswith(f"&after={ru.pk}")
+    assert collection["first"]["next"].endswith(f"&after={ru.pk}&start=1")
+    assert collection["last"].endswith(f"&after={ru.pk}&start=1")
     page2 = json.loads(fetch(reviewer_api, collection["first"]["next"].split("?", 1)[1])[1])
     assert page2["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert page2["type"] == "AnnotationPage"
-    assert page2["partOf"] == {
-        "id": collection["id"],
-        "type": "AnnotationCollection",
-        "total": 2,
-    }
+    assert page2["id"] == collection["last"]
+    assert page2["partOf"] == {"id": collection["id"], "type": "AnnotationCollection"}
     assert page2["startIndex"] == 1
     assert page2["prev"] == collection["first"]["id"]
     assert "next" not in page2
     assert len(page2["items"]) == 1 and page2["items"][0]["id"] not in first_ids
     check_annotation(page2["items"][0], uk)
+    # A page named without its start (by hand) counts the annotations before it.
+    query = "format=w3c&verdict=disputed&verdict=pending"
+    by_hand = json.loads(fetch(reviewer_api, f"{query}&after={ru.pk}")[1])
+    assert by_hand["startIndex"] == 1 and by_hand["id"] == page2["id"]
+    assert by_hand["items"] == page2["items"]
+    assert reviewer_api.get(f"{EXPORT}?format=w3c&after={ru.pk}&start=-1").status_code == 400
     assert reviewer_api.get(f"{EXPORT}?format=w3c&after={uk.pk}").status_code == 404
     assert reviewer_api.get(f"{EXPORT}?format=w3c&after=-1").status_code == 400
 
@@ -403,7 +406,8 @@ def queries_for(client, path) -> int:
         "/api/v1/evidence/?page_size=1000",
         *(f"{EXPORT}?format={fmt}" for fmt in ("json", "jsonl", "csv", "w3c", "claimreview")),
         f"{EXPORT}?format=jsonl&history=true",
-        f"{EXPORT}?format=w3c&after=0",  # a page: its counts are one query too
+        f"{EXPORT}?format=w3c&after=0",  # a page named by hand: it counts what is before it
+        f"{EXPORT}?format=w3c&after=0&start=0",  # a page as the desk links it
     ],
 )
 def test_query_count_does_not_grow(reviewer_api, ru_article, analyst, settings, path):
