@@ -86,6 +86,7 @@ class Gunicorn:
             "SECURE_COOKIES": "0",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": "1",
+            "DATABASE_CONN_MAX_AGE": "60",  # as docker-compose.yml runs it
         }
         self.proc = subprocess.Popen(
             [
