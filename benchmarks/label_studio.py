@@ -31,9 +31,13 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def wait_port(port: int, seconds: float) -> bool:
+def wait_port(port: int, seconds: float, proc: subprocess.Popen | None = None) -> bool:
+    """Whether the port accepts a connection within ``seconds`` (False at once if ``proc``,
+    the server meant to open it, has exited)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
         try:
             with socket.create_connection(("127.0.0.1", port), 0.2):
                 return True
@@ -82,7 +86,11 @@ class LabelStudio:
         try:
             subprocess.run(["python3", "-m", "venv", str(self.venv)], check=True)
             subprocess.run(
-                [str(self.venv / "bin/pip"), "install", "-q", f"label-studio=={LS_VERSION}"],
+                # sentry-sdk 3 dropped an option Label Studio 1.23.2 passes at startup.
+                [
+                    *(str(self.venv / "bin/pip"), "install", "-q"),
+                    *(f"label-studio=={LS_VERSION}", "sentry-sdk<3"),
+                ],
                 check=True,
             )
         except (OSError, subprocess.CalledProcessError) as error:
@@ -138,7 +146,7 @@ class LabelStudio:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        if not wait_port(self.port, 600):
+        if not wait_port(self.port, 600, self.proc):
             return "server did not start (see ls-server.log)"
         for _ in range(120):
             try:
