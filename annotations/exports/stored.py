@@ -38,7 +38,7 @@ from annotations.models import (
     SourceLink,
 )
 
-TEXT, GENERATION = "stored_text", "stored_generation"
+TEXT = "stored_text"
 
 
 @dataclass(frozen=True)
@@ -72,17 +72,14 @@ def keyed_chunks(
     """(claim id, its ``kept`` text in UTF-8) per keyset chunk: stored texts as they are,
     the others built and stored.
 
-    One query per chunk when every text is stored; when some are not, their build (on
-    PostgreSQL one query; elsewhere one per list, as ``claim_rows``) and one to store them
-    (for json records on PostgreSQL, the build stores them itself).
+    One query per chunk when every text is stored; when some are not, ``build``'s.
     """
     # Looked up per claim (an index probe each): as a LEFT JOIN, PostgreSQL chose a merge
     # join that read the stored rows from the first one on for every chunk.
-    store = ExportRecord.objects.filter(claim_id=OuterRef("id"))
-    rows = queryset.annotate(
-        stored_text=Subquery(store.filter(root=urls.root).values(kept.column)),
-        stored_generation=Subquery(store.values("generation")),
-    ).values(*dict.fromkeys([*(field.name for field in keyset), "id"]), TEXT, GENERATION)
+    store = ExportRecord.objects.filter(claim_id=OuterRef("id"), root=urls.root)
+    rows = queryset.annotate(stored_text=Subquery(store.values(kept.column))).values(
+        *dict.fromkeys([*(field.name for field in keyset), "id"]), TEXT
+    )
     for chunk in selectors.iter_chunks(
         rows,
         keyset=keyset,
@@ -92,7 +89,7 @@ def keyed_chunks(
         fetch=lambda page: rows_with_bytes(page, TEXT),
     ):
         texts = {row["id"]: row[TEXT] for row in chunk if row[TEXT]}
-        missing = {row["id"]: row[GENERATION] for row in chunk if row["id"] not in texts}
+        missing = [row["id"] for row in chunk if row["id"] not in texts]
         if missing:
             texts.update((pk, text.encode()) for pk, text in build(missing, urls, kept).items())
         yield [(row["id"], texts[row["id"]]) for row in chunk]
@@ -105,25 +102,28 @@ def record_chunks(
     return text_chunks(queryset, keyset=keyset, chunk_size=chunk_size, urls=urls, kept=JSON)
 
 
-def build(
-    generations: dict[int, int | None], urls: Urls, kept: "Kept | None" = None
-) -> dict[int, str]:
-    """The texts of these claims (id: the generation read before), built and stored."""
+def build(ids: list[int], urls: Urls, kept: "Kept | None" = None) -> dict[int, str]:
+    """The texts of these claims, built and stored.
+
+    On PostgreSQL json records are built and stored by one statement. Other texts are
+    stored only if their claim's generation, read here before building, has not moved on:
+    two queries more (the generations, then the store).
+    """
     kept = kept or JSON
-    ids = list(generations)
+    if connection.vendor == "postgresql" and kept is JSON:
+        return kept.build_in_postgresql(ids, urls)
+    generations = dict(
+        ExportRecord.objects.filter(claim_id__in=ids).values_list("claim_id", "generation")
+    )
     if connection.vendor == "postgresql":
         texts = kept.build_in_postgresql(ids, urls)
-        if kept is JSON:
-            return texts  # stored by the same statement
     else:
         texts = kept.build_in_python(ids, urls)
     _keep(kept.column, texts, generations, urls.root)
     return texts
 
 
-def _keep(
-    column: str, texts: dict[int, str], generations: dict[int, int | None], root: str
-) -> None:
+def _keep(column: str, texts: dict[int, str], generations: dict[int, int], root: str) -> None:
     """Store the texts whose claims' generation is still the one read before building.
 
     A writer that commits after that read has bumped it, so its change is never hidden
@@ -137,7 +137,7 @@ def _keep(
     params: list[tuple[str | int, ...]] = [
         (texts[pk], *([root] * len(others)), root, pk, generation)
         for pk, generation in generations.items()
-        if generation is not None and pk in texts
+        if pk in texts
     ]
     if not params:
         return
@@ -249,7 +249,7 @@ def refresh(urls: Urls, *, chunk_size: int, limit: int | None = None) -> int:
     stale = (
         ExportRecord.objects.filter(claim__deleted_at__isnull=True)
         .exclude(~Q(json=""), root=urls.root)
-        .values("claim_id", "generation")
+        .values("claim_id")
     )
     built = 0
     for chunk in selectors.iter_chunks(
@@ -258,7 +258,7 @@ def refresh(urls: Urls, *, chunk_size: int, limit: int | None = None) -> int:
         chunk_size=chunk_size,
         limit=limit,
     ):
-        built += len(build({row["claim_id"]: row["generation"] for row in chunk}, urls))
+        built += len(build([row["claim_id"] for row in chunk], urls))
     return built
 
 
