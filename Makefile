@@ -17,10 +17,14 @@ PYTEST_ARGS ?=
 	worker clean
 
 ## install: the venv from requirements.lock, with uv (much faster), or pip if uv cannot run.
+## Both write the bytecode of what they install: a process whose environment sets
+## PYTHONDONTWRITEBYTECODE (this machine's, the image's) would otherwise compile every import
+## from source each time it starts (a Celery worker's first batch, each test's subprocess).
 $(VENV)/.installed: requirements.lock requirements/production.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@if $(PY) -m pip install --quiet $(UV) && \
-		$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock; then :; else \
+		$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) \
+			-r requirements.lock; then :; else \
 		echo "uv failed; installing with pip"; \
 		$(PY) -m pip install --quiet -r requirements.lock; fi
 	touch $@
