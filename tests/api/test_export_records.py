@@ -319,3 +319,16 @@ def test_stored_texts_are_read_as_the_utf8_bytes_stored(reviewer_api, cited):
         keys = [{**row, "quote": row["quote"].decode()} for row in keys]
     assert keys == as_values
     assert chunks.rows_with_bytes(rows.filter(pk__in=[]), "text") == []
+
+
+def test_postgresql_stores_the_texts_with_lz4(reviewer_api, cited):
+    if connection.vendor != "postgresql":
+        pytest.skip("column compression is PostgreSQL's")
+    exported(reviewer_api)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(json) FROM annotations_exportrecord"
+            " WHERE claim_id = %s AND octet_length(json) > 2000",  # long enough to compress
+            [cited.pk],
+        )
+        assert cursor.fetchall() == [("lz4",)]
