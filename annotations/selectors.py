@@ -330,10 +330,13 @@ def iter_chunks(
         position = keyset_values(rows[-1], keyset)
 
 
-def keyset_values_at(queryset: QuerySet, keyset: Keyset, index: int) -> list[Any] | None:
-    """The keyset position of the row at ``index`` (0-based) in keyset order, if any."""
+def keyset_values_at(
+    queryset: QuerySet, keyset: Keyset, index: int, *, reverse: bool = False
+) -> list[Any] | None:
+    """The keyset position of the row at ``index`` (0-based) in keyset order, or counted
+    from the last row with ``reverse``, if any. The database reads ``index`` rows first."""
     names = [field.name for field in keyset]
-    row = keyset_order(queryset, keyset).values_list(*names)[index : index + 1]
+    row = keyset_order(queryset, keyset, reverse=reverse).values_list(*names)[index : index + 1]
     found = list(row)
     return list(found[0]) if found else None
 

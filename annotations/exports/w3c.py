@@ -270,7 +270,11 @@ def _collection(export: Export, collection_url: str, page_size: int) -> Iterator
     last_start = (total - 1) // page_size * page_size
     last_after = 0
     if last_start:
-        before_last = selectors.keyset_values_at(export.claims, export.keyset, last_start - 1)
+        # The claim before the last page, counted from the end: at most a page of rows to
+        # read (from the start, at 1,000,000 claims, 0.7 s before the first byte).
+        before_last = selectors.keyset_values_at(
+            export.claims, export.keyset, total - last_start, reverse=True
+        )
         last_after = before_last[0] if before_last else 0
     head["last"] = _page_url(collection_url, last_after, last_start)
     page_head = {"id": _page_url(collection_url, 0, 0), "type": "AnnotationPage", "startIndex": 0}
